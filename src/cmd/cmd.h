@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: MIT */
+/* The subcommands.  Each cmd_X(argc, argv) gets argv[0] == "X" and returns
+ * the process exit code: 0 ok, 1 findings/partial/failed input, 2 usage. */
+#ifndef GODIAG_CMD_H
+#define GODIAG_CMD_H
+
+int cmd_stacks(int argc, char **argv);
+
+/* Exit codes shared by every command. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,
+	EXIT_USAGE = 2,
+};
+
+#endif
