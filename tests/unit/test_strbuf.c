@@ -59,7 +59,7 @@ static void test_json_escapes_hostile_strings(void **state)
 	jw_init(&jw, f, false);
 	jw_object_begin(&jw);
 	jw_key(&jw, "s");
-	jw_string_n(&jw, "a\"b\\</script>\x01\xff", 16);
+	jw_string_n(&jw, "a\"b\\</script>\x01\xff", 15);
 	jw_key(&jw, "n");
 	jw_int(&jw, -3);
 	jw_key(&jw, "a");
