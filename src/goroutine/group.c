@@ -1,0 +1,391 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "goroutine/group.h"
+#include "util/hash.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+const uint32_t wait_bin_lower[WAIT_BINS] = { 0, 1, 5, 15, 60, 360, 1440 };
+const char *const wait_bin_label[WAIT_BINS] = { "<1m", "1-5m", "5-15m", "15-60m", "1-6h", "6-24h", ">=24h" };
+
+void grouping_init(struct grouping *g, enum group_mode mode, uint32_t top_n)
+{
+	memset(g, 0, sizeof(*g));
+	g->mode = mode;
+	g->top_n = top_n;
+	intern_init(&g->strings);
+}
+
+void grouping_release(struct grouping *g)
+{
+	for (size_t i = 0; i < g->nbuckets; i++) {
+		free(g->buckets[i].frames);
+		free(g->buckets[i].states);
+		free(g->buckets[i].waits);
+	}
+	free(g->buckets);
+	free(g->index);
+	free(g->states);
+	intern_release(&g->strings);
+	memset(g, 0, sizeof(*g));
+}
+
+static inline uint64_t frame_hash(uint64_t h, const struct gd_frame *f, bool args)
+{
+	h = gd_hash_bytes(f->func, f->func_len, h);
+	h = gd_hash_bytes(f->file, f->file_len, h ^ f->line);
+	if (args)
+		h = gd_hash_bytes(f->args, f->args_len, h);
+	return h;
+}
+
+static inline bool same_str(const char *a, uint32_t alen, const char *b, uint32_t blen)
+{
+	return alen == blen && !memcmp(a, b, alen);
+}
+
+static inline bool same_frame(const struct gd_frame *a, const struct gd_frame *b, bool args)
+{
+	return a->line == b->line && same_str(a->func, a->func_len, b->func, b->func_len) &&
+	       same_str(a->file, a->file_len, b->file, b->file_len) &&
+	       (!args || same_str(a->args, a->args_len, b->args, b->args_len));
+}
+
+/* The part of a goroutine that decides its bucket. */
+struct key {
+	const struct gd_frame *frames;
+	uint32_t nframes;
+	const struct gd_frame *creator; /* GROUP_CREATOR only; NULL: no creator */
+	const char *labels;
+	uint32_t labels_len;
+	bool args;
+};
+
+static uint64_t key_hash(const struct key *k)
+{
+	uint64_t h = 0x5eed ^ k->nframes;
+	for (uint32_t i = 0; i < k->nframes; i++)
+		h = frame_hash(h, &k->frames[i], k->args);
+	if (k->creator)
+		h = frame_hash(h ^ 0xc4ea7e, k->creator, false);
+	if (k->labels_len)
+		h = gd_hash_bytes(k->labels, k->labels_len, h);
+	return h;
+}
+
+static bool key_matches(const struct grouping *g, const struct bucket *b, const struct key *k)
+{
+	if (g->mode == GROUP_CREATOR) {
+		if (!k->creator)
+			return !b->has_creator;
+		return b->has_creator && same_frame(&b->creator, k->creator, false);
+	}
+	if (b->nframes != k->nframes)
+		return false;
+	if (k->labels_len != (b->labels ? strlen(b->labels) : 0) ||
+	    (k->labels_len && memcmp(b->labels, k->labels, k->labels_len)))
+		return false;
+	for (uint32_t i = 0; i < k->nframes; i++)
+		if (!same_frame(&b->frames[i], &k->frames[i], k->args))
+			return false;
+	return true;
+}
+
+static void intern_frame(struct grouping *g, struct gd_frame *dst, const struct gd_frame *src, bool args)
+{
+	*dst = *src;
+	dst->func = intern_str(&g->strings, src->func, src->func_len);
+	dst->file = intern_str(&g->strings, src->file, src->file_len);
+	if (args) {
+		dst->args = intern_str(&g->strings, src->args, src->args_len);
+	} else {
+		dst->args = "";
+		dst->args_len = 0;
+	}
+}
+
+static void index_grow(struct grouping *g)
+{
+	size_t n = g->index_size ? g->index_size * 2 : 1024;
+	uint32_t *idx = xcalloc(n, sizeof(*idx));
+	for (size_t i = 0; i < g->nbuckets; i++) {
+		size_t j = g->buckets[i].hash & (n - 1);
+		while (idx[j])
+			j = (j + 1) & (n - 1);
+		idx[j] = (uint32_t)i + 1;
+	}
+	free(g->index);
+	g->index = idx;
+	g->index_size = n;
+}
+
+static struct bucket *bucket_find(struct grouping *g, const struct key *k, const struct gd_frame *all,
+				  uint32_t nall, const struct gd_frame *creator)
+{
+	uint64_t h = key_hash(k);
+	size_t j;
+	struct bucket *b;
+
+	if ((g->nbuckets + 1) * 2 > g->index_size)
+		index_grow(g);
+	for (j = h & (g->index_size - 1); g->index[j]; j = (j + 1) & (g->index_size - 1)) {
+		b = &g->buckets[g->index[j] - 1];
+		if (b->hash == h && key_matches(g, b, k))
+			return b;
+	}
+	ALLOC_GROW(g->buckets, g->nbuckets + 1, g->buckets_alloc);
+	b = &g->buckets[g->nbuckets];
+	memset(b, 0, sizeof(*b));
+	b->hash = h;
+	/* The bucket shows the stack of its first goroutine: in creator mode that
+	 * is one example of what the creator started. */
+	{
+		uint32_t n = g->mode == GROUP_CREATOR ? nall : k->nframes;
+		const struct gd_frame *src = g->mode == GROUP_CREATOR ? all : k->frames;
+		b->frames = xcalloc(n ? n : 1, sizeof(*b->frames));
+		for (uint32_t i = 0; i < n; i++)
+			intern_frame(g, &b->frames[i], &src[i], k->args);
+		b->nframes = n;
+	}
+	if (creator) {
+		intern_frame(g, &b->creator, creator, false);
+		b->has_creator = true;
+	}
+	if (k->labels_len)
+		b->labels = intern_str(&g->strings, k->labels, k->labels_len);
+	g->index[j] = (uint32_t)g->nbuckets + 1;
+	g->nbuckets++;
+	return b;
+}
+
+static void count_state(struct state_count **v, size_t *n, size_t *alloc, const char *state, uint64_t c)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if ((*v)[i].state == state) {
+			(*v)[i].count += c;
+			return;
+		}
+	}
+	ALLOC_GROW(*v, *n + 1, *alloc);
+	(*v)[*n].state = state;
+	(*v)[*n].count = c;
+	(*n)++;
+}
+
+static void count_wait(struct bucket *b, uint32_t minutes)
+{
+	size_t lo = 0, hi = b->nwaits;
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+		if (b->waits[mid].minutes < minutes)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	if (lo < b->nwaits && b->waits[lo].minutes == minutes) {
+		b->waits[lo].count++;
+		return;
+	}
+	ALLOC_GROW(b->waits, b->nwaits + 1, b->waits_alloc);
+	memmove(&b->waits[lo + 1], &b->waits[lo], (b->nwaits - lo) * sizeof(*b->waits));
+	b->waits[lo].minutes = minutes;
+	b->waits[lo].count = 1;
+	b->nwaits++;
+}
+
+static bool state_wanted(const struct group_filter *f, const char *state)
+{
+	if (!f->nstates)
+		return true;
+	for (size_t i = 0; i < f->nstates; i++)
+		if (!strcmp(f->states[i], state))
+			return true;
+	return false;
+}
+
+int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
+{
+	struct grouping *g = ctx;
+	const char *state = intern_str(&g->strings, gr->state, gr->state_len);
+	uint32_t minutes = (gr->flags & GD_G_HAS_WAIT) ? gr->wait_minutes : 0;
+	struct key k;
+	struct bucket *b;
+
+	g->has_states = true;
+	g->total++;
+	count_state(&g->states, &g->nstates, &g->states_alloc, state, 1);
+	if (gr->flags & GD_G_LOCKED)
+		g->locked++;
+	if (gr->flags & GD_G_LEAKED)
+		g->leaked++;
+	if (!state_wanted(&g->filter, state) || (g->filter.has_min_wait && minutes < g->filter.min_wait)) {
+		g->filtered++;
+		return 0;
+	}
+
+	memset(&k, 0, sizeof(k));
+	k.frames = gr->frames;
+	k.nframes = gr->nframes;
+	k.args = g->mode == GROUP_EXACT_ARGS;
+	k.labels = gr->labels;
+	k.labels_len = gr->labels_len;
+	if (g->mode == GROUP_TOP_N && k.nframes > g->top_n)
+		k.nframes = g->top_n;
+	if (g->mode == GROUP_CREATOR) {
+		k.nframes = 0;
+		k.labels_len = 0;
+		k.creator = (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL;
+	}
+	b = bucket_find(g, &k, gr->frames, gr->nframes, (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL);
+
+	b->count++;
+	count_state(&b->states, &b->nstates, &b->states_alloc, state, 1);
+	count_wait(b, minutes);
+	if (gr->flags & GD_G_HAS_WAIT) {
+		b->with_wait++;
+		b->wait_sum += minutes;
+	}
+	if (gr->flags & GD_G_LOCKED)
+		b->locked++;
+	if (gr->flags & GD_G_LEAKED)
+		b->leaked++;
+	if (gr->flags & GD_G_UNAVAILABLE)
+		b->unavailable++;
+	if (gr->elided > b->elided)
+		b->elided = gr->elided;
+	if (gr->elided_unknown)
+		b->elided_unknown = true;
+	if (b->nids < BUCKET_MAX_IDS)
+		b->ids[b->nids++] = gr->id;
+	return 0;
+}
+
+int grouping_add_record(const struct gd_record *r, void *ctx)
+{
+	struct grouping *g = ctx;
+	struct key k;
+	struct bucket *b;
+
+	g->total += r->count;
+	memset(&k, 0, sizeof(k));
+	k.frames = r->frames;
+	k.nframes = r->nframes;
+	k.labels = r->labels;
+	k.labels_len = r->labels_len;
+	if (g->mode == GROUP_TOP_N && k.nframes > g->top_n)
+		k.nframes = g->top_n;
+	if (g->mode == GROUP_CREATOR) {
+		/* Profiles carry no creator: everything shares one bucket. */
+		k.nframes = 0;
+		k.labels_len = 0;
+	}
+	b = bucket_find(g, &k, r->frames, r->nframes, NULL);
+	b->count += r->count;
+	return 0;
+}
+
+static bool bucket_matches(const struct bucket *b, const regex_t *re)
+{
+	for (uint32_t i = 0; i < b->nframes; i++)
+		if (!regexec(re, b->frames[i].func, 0, NULL, 0) || !regexec(re, b->frames[i].file, 0, NULL, 0))
+			return true;
+	if (b->has_creator &&
+	    (!regexec(re, b->creator.func, 0, NULL, 0) || !regexec(re, b->creator.file, 0, NULL, 0)))
+		return true;
+	return false;
+}
+
+static int cmp_bucket(const void *a, const void *b)
+{
+	const struct bucket *x = *(const struct bucket *const *)a, *y = *(const struct bucket *const *)b;
+	if (x->count != y->count)
+		return x->count > y->count ? -1 : 1;
+	if (x->nframes && y->nframes) {
+		int c = strcmp(x->frames[0].func, y->frames[0].func);
+		if (c)
+			return c;
+	}
+	return x->hash < y->hash ? -1 : x->hash > y->hash;
+}
+
+struct bucket **grouping_sorted(struct grouping *g, size_t *n)
+{
+	struct bucket **v = xcalloc(g->nbuckets ? g->nbuckets : 1, sizeof(*v));
+	size_t k = 0;
+	for (size_t i = 0; i < g->nbuckets; i++) {
+		struct bucket *b = &g->buckets[i];
+		if (b->count < g->filter.min_count)
+			continue;
+		if (g->filter.match && !bucket_matches(b, g->filter.match))
+			continue;
+		v[k++] = b;
+	}
+	qsort(v, k, sizeof(*v), cmp_bucket);
+	*n = k;
+	return v;
+}
+
+bool bucket_wait_stats(const struct bucket *b, uint32_t *min, uint32_t *median, uint32_t *max)
+{
+	uint64_t half, seen = 0;
+	if (!b->with_wait || !b->nwaits)
+		return false;
+	*min = b->waits[0].minutes;
+	*max = b->waits[b->nwaits - 1].minutes;
+	half = (b->count + 1) / 2; /* lower median */
+	*median = *max;
+	for (size_t i = 0; i < b->nwaits; i++) {
+		seen += b->waits[i].count;
+		if (seen >= half) {
+			*median = b->waits[i].minutes;
+			break;
+		}
+	}
+	return true;
+}
+
+void bucket_wait_histogram(const struct bucket *b, uint64_t bins[WAIT_BINS])
+{
+	memset(bins, 0, sizeof(uint64_t) * WAIT_BINS);
+	for (size_t i = 0; i < b->nwaits; i++) {
+		int bin = WAIT_BINS - 1;
+		while (bin > 0 && b->waits[i].minutes < wait_bin_lower[bin])
+			bin--;
+		bins[bin] += b->waits[i].count;
+	}
+}
+
+bool parse_duration_minutes(const char *s, uint32_t *minutes)
+{
+	uint64_t total_s = 0;
+	bool any = false;
+	while (*s) {
+		uint64_t v = 0, mult;
+		bool digits = false;
+		while (*s >= '0' && *s <= '9') {
+			v = v * 10 + (uint64_t)(*s - '0');
+			if (v > 1000000000ULL)
+				return false;
+			s++;
+			digits = true;
+		}
+		if (!digits)
+			return false;
+		switch (*s) {
+		case 's': mult = 1; s++; break;
+		case 'm': mult = 60; s++; break;
+		case 'h': mult = 3600; s++; break;
+		case 'd': mult = 86400; s++; break;
+		case '\0': mult = 60; break; /* a bare number is minutes */
+		default: return false;
+		}
+		total_s += v * mult;
+		any = true;
+	}
+	if (!any || total_s / 60 > UINT32_MAX)
+		return false;
+	*minutes = (uint32_t)(total_s / 60);
+	return true;
+}
