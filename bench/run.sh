@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+#
+# bench/run.sh [GODIAG] — time `godiag stacks` on a one-million-goroutine debug=2
+# dump side by side with `wc -l` (the floor: just reading the lines), panicparse
+# (the reference tool) and `go tool pprof -top` on the debug=0 profile of the
+# same state, and check godiag's targets: wall time <= 5x wc -l, peak RSS <= 200 MB,
+# and a goroutine total equal to what the generator wrote. The dump is made once
+# by bench/gendump and cached in bench/out/ (git-ignored). The markdown result
+# table goes to stdout, progress to stderr; exit 0 only when every check passes.
+#
+# Environment: BENCH_OUT (dump dir, default bench/out), BENCH_N (goroutines,
+# default 1000000), BENCH_AGE (wait before dumping so headers carry minutes,
+# default 70s), BENCH_GO (Go version for the generator, default 1.19),
+# BENCH_REPS (default 3), BENCH_SKIP (space-separated tool names to skip:
+# wc godiag godiag-d1 godiag-d0 panicparse pprof).
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+root=$PWD
+godiag=${1:-$root/build-bench/godiag}
+out=${BENCH_OUT:-$root/bench/out}
+n=${BENCH_N:-1000000}
+age=${BENCH_AGE:-70s}
+gover=${BENCH_GO:-1.19}
+reps=${BENCH_REPS:-3}
+skip=" ${BENCH_SKIP:-} "
+dump=$out/goroutines.debug2.txt
+d1=$out/goroutines.debug1.txt
+d0=$out/goroutine.pb.gz
+exp=$out/expected.json
+
+log() { printf 'bench: %s\n' "$*" >&2; }
+die() { log "$*"; exit 2; }
+
+[ -x /usr/bin/time ] || die "/usr/bin/time missing (Debian package 'time', see scripts/deps.sh)"
+command -v jq >/dev/null || die "jq missing (see scripts/deps.sh)"
+
+# --- 1. the dump (cached) ----------------------------------------------------
+if [ ! -s "$dump" ] || [ ! -s "$exp" ] || [ ! -s "$d1" ] || [ ! -s "$d0" ]; then
+	mkdir -p "$out"
+	gen=$out/gendump
+	if [ ! -x "$gen" ] || [ "$root/bench/gendump/main.go" -nt "$gen" ]; then
+		log "building gendump with Go $gover"
+		"$root/tests/lib/gobuild.sh" "$root/bench/gendump" "$gen" "$gover" || die "cannot build gendump"
+	fi
+	log "generating $n goroutines into $out (takes ~$age + a minute, ~6 GB RAM)"
+	/usr/bin/time -f 'gendump: %e s %M KB' "$gen" -out "$out" -n "$n" -age "$age" ||
+		die "gendump failed"
+fi
+total_want=$(jq -r .total "$exp")
+dump_bytes=$(stat -c %s "$dump")
+dump_mb=$(awk -v b="$dump_bytes" 'BEGIN{printf "%.0f", b/1e6}')
+
+# --- 2. warm the page cache ---------------------------------------------------
+log "warming the page cache ($dump_mb MB)"
+cat "$dump" "$d1" "$d0" >/dev/null
+
+# --- 3. the runs ------------------------------------------------------------------
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+declare -A secs rss status cmdline
+
+# measure NAME CMD... : run CMD $reps times, stdout to /dev/null; keep the
+# median wall time, the largest peak RSS and the worst exit status.
+measure() {
+	local name=$1; shift
+	case "$skip" in *" $name "*) log "skipping $name"; return ;; esac
+	local i rc worst=0 t list="" kb maxkb=0
+	cmdline[$name]="$*"
+	for ((i = 1; i <= reps; i++)); do
+		/usr/bin/time -f '%e s %M KB' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err.$name"
+		rc=$?
+		# /usr/bin/time prints "Command exited with non-zero status N" first
+		t=$(awk '/ s .* KB$/{print $1}' "$tmp/time" | tail -1)
+		kb=$(awk '/ s .* KB$/{print $3}' "$tmp/time" | tail -1)
+		log "$name run $i: ${t}s ${kb}KB rc=$rc"
+		[ "$rc" -gt "$worst" ] && worst=$rc
+		[ "${kb:-0}" -gt "$maxkb" ] && maxkb=$kb
+		list="$list $t"
+	done
+	secs[$name]=$(printf '%s\n' $list | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	rss[$name]=$maxkb
+	status[$name]=$worst
+	[ "$worst" -eq 0 ] || log "$name exited $worst: $(head -c 300 "$tmp/err.$name")"
+}
+
+measure wc wc -l "$dump"
+if [ -x "$godiag" ]; then
+	measure godiag "$godiag" stacks --json "$dump"
+	measure godiag-d1 "$godiag" stacks --json "$d1"
+	measure godiag-d0 "$godiag" stacks --json "$d0"
+else
+	log "no godiag at $godiag: godiag rows skipped"
+fi
+if command -v panicparse >/dev/null; then
+	measure panicparse panicparse -aggressive -parse=false "$dump"
+fi
+if command -v go >/dev/null; then
+	measure pprof go tool pprof -top "$d0"
+fi
+
+# --- 4. table, ratios, checks -------------------------------------------------------
+mb() { awk -v k="$1" 'BEGIN{printf "%.1f", k/1024}'; }
+row() {
+	local name=$1 input=$2 bytes=$3
+	[ -n "${secs[$name]:-}" ] || return 0
+	local thr
+	thr=$(awk -v b="$bytes" -v s="${secs[$name]}" 'BEGIN{ if (s > 0 && b > 0) printf "%.0f", b/1e6/s; else print "-" }')
+	printf '| %s | `%s` | %s | %s | %s | %s |\n' "$name" "${cmdline[$name]//$root\//}" "${secs[$name]}" \
+		"$(mb "${rss[$name]}")" "$thr" "${status[$name]}"
+}
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+
+echo "### godiag stacks benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
+echo
+echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)."
+echo "godiag: $(git -C "$root" rev-parse --short HEAD 2>/dev/null) ($godiag). Dump: $n goroutines," \
+	"$dump_mb MB, $(jq -r .dump_lines "$exp") lines, $(jq -r '.shapes|length' "$exp") shapes," \
+	"made by $(jq -r .go_version "$exp"); debug=1 $(stat -c %s "$d1") B, debug=0 $(stat -c %s "$d0") B."
+echo "Each command run $reps times after warming the page cache; wall = median, RSS = max (\`/usr/bin/time -f '%e s %M KB'\`)."
+echo
+echo "| tool | command (stdout to /dev/null) | wall s | peak RSS MB | MB/s (debug=2) | exit |"
+echo "|---|---|---|---|---|---|"
+row wc "$dump" "$dump_bytes"
+row godiag "$dump" "$dump_bytes"
+row godiag-d1 "$d1" 0
+row godiag-d0 "$d0" 0
+row panicparse "$dump" "$dump_bytes"
+row pprof "$d0" 0
+echo
+
+fail=0
+check() { # check OK TEXT
+	if [ "$1" = 1 ]; then echo "- PASS: $2"; else echo "- FAIL: $2"; fail=1; fi
+}
+if [ -n "${secs[godiag]:-}" ]; then
+	r_wc=$(ratio "${secs[godiag]}" "${secs[wc]:-0}")
+	echo "Ratios: godiag / wc -l = **$r_wc×**;" \
+		"panicparse / godiag = **$(ratio "${secs[panicparse]:-0}" "${secs[godiag]}")×** (wall)," \
+		"**$(ratio "${rss[panicparse]:-0}" "${rss[godiag]}")×** (RSS)."
+	echo
+	check "$(awk -v r="$r_wc" 'BEGIN{print (r != "n/a" && r <= 5) ? 1 : 0}')" \
+		"godiag wall ${secs[godiag]} s ≤ 5 × wc -l ${secs[wc]:-?} s (ratio $r_wc)"
+	check "$(awk -v k="${rss[godiag]}" 'BEGIN{print (k <= 200*1024) ? 1 : 0}')" \
+		"godiag peak RSS $(mb "${rss[godiag]}") MB ≤ 200 MB"
+	check "$([ "${status[godiag]}" = 0 ] && echo 1 || echo 0)" "godiag exit status ${status[godiag]} = 0"
+	# One more, untimed run keeps the JSON for the content checks.
+	"$godiag" stacks --json "$dump" >"$tmp/stacks.json" 2>"$tmp/stacks.err"
+	got=$(jq -r .total "$tmp/stacks.json" 2>/dev/null)
+	check "$([ "$got" = "$total_want" ] && echo 1 || echo 0)" "godiag total ${got:-none} = $total_want"
+	got=$(jq -r '.truncated' "$tmp/stacks.json" 2>/dev/null)
+	check "$([ "$got" = false ] && echo 1 || echo 0)" "godiag truncated = ${got:-none} (want false)"
+	nb=$(jq -r '.buckets|length' "$tmp/stacks.json" 2>/dev/null)
+	big=$(jq -r '.buckets[0].count' "$tmp/stacks.json" 2>/dev/null)
+	big_want=$(jq -r '.shapes[0].count' "$exp")
+	check "$([ "$big" = "$big_want" ] && echo 1 || echo 0)" \
+		"largest bucket ${big:-none} = largest shape $big_want ($nb buckets)"
+	for f in d1 d0; do
+		[ -n "${secs[godiag-$f]:-}" ] || continue
+		got=$("$godiag" stacks --json "$(eval echo \$$f)" 2>/dev/null | jq -r .total)
+		check "$([ "$got" = "$total_want" ] && echo 1 || echo 0)" "godiag total on $f ${got:-none} = $total_want"
+	done
+else
+	echo "godiag not measured."
+	fail=1
+fi
+exit $fail
