@@ -59,12 +59,22 @@ struct tcp_sock {
 	uint64_t bytes_received;
 };
 
+/* The TCP lines of /proc/net/sockstat and sockstat6. */
+struct sockstat {
+	bool valid;          /* the TCP: line was found */
+	bool valid6;         /* the TCP6: line was found */
+	uint64_t sockets_used;
+	uint64_t tcp_inuse, tcp_orphan, tcp_tw, tcp_alloc, tcp_mem_pages;
+	uint64_t tcp6_inuse;
+};
+
 struct tcp_sock_list {
 	struct tcp_sock *v;
 	size_t n, alloc;
 	bool idle_known;   /* false when filled from /proc/PID/net/tcp */
-	char source[96];   /* "sock_diag" or "/proc/PID/net/tcp (no idle times: ...)" */
+	char source[160];  /* "sock_diag" or "/proc/PID/net/tcp (no idle times: ...)" */
 	char notes[512];   /* what could not be read, "; "-separated, "" if none */
+	struct sockstat sockstat; /* totals of the netns; .valid false if unread */
 };
 
 void tcp_sock_list_init(struct tcp_sock_list *l);
@@ -102,15 +112,6 @@ bool inode_set_has(const struct inode_set *s, uint64_t inode);
  * GD_EIO.  On error the set holds what was read so far. */
 enum gd_err proc_socket_inodes(const char *proc_root, int pid, struct inode_set *out,
 			       struct gd_errbuf *eb);
-
-/* The TCP lines of /proc/net/sockstat and sockstat6. */
-struct sockstat {
-	bool valid;          /* the TCP: line was found */
-	bool valid6;         /* the TCP6: line was found */
-	uint64_t sockets_used;
-	uint64_t tcp_inuse, tcp_orphan, tcp_tw, tcp_alloc, tcp_mem_pages;
-	uint64_t tcp6_inuse;
-};
 
 /* Parse the text of /proc/net/sockstat or sockstat6 into st (fields found
  * are set, others left alone, so both files can be fed into one struct).
