@@ -1,14 +1,515 @@
 /* SPDX-License-Identifier: MIT */
+/* godiag stacks SRC...: read goroutine dumps or profiles, group them into
+ * buckets, and print the biggest first.  Several sources are merged into one
+ * grouping (e.g. dumps of the replicas of one service). */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <regex.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "goroutine/dump_input.h"
+#include "goroutine/dump_parse.h"
+#include "goroutine/group.h"
+#include "remote/fetch.h"
+#include "report/stacks_report.h"
 #include "util/error.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
+
+static const char usage_text[] =
+	"usage: godiag stacks [options] SRC...\n"
+	"\n"
+	"Group a goroutine dump or profile into buckets of similar stacks, biggest first.\n"
+	"SRC is a file, - for stdin, or an http(s):// URL such as\n"
+	"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2.  The format is detected:\n"
+	"debug=2 dumps, panic and crash tracebacks (also inside logs), debug=1 text,\n"
+	"debug=0 protobuf, gzip'd or not.  Several SRCs are merged.\n"
+	"\n"
+	"grouping:\n"
+	"  --group MODE        any (default: same frames, arguments ignored), exact\n"
+	"                      (same arguments too), creator, or top=N (innermost N frames)\n"
+	"filters:\n"
+	"  --state STATE       only goroutines in this state (repeatable), e.g. 'IO wait'\n"
+	"  --min-wait DUR      only goroutines blocked at least DUR (90s, 10m, 2h, 1d)\n"
+	"  --match REGEX       only buckets with a frame whose function or file matches\n"
+	"  --min-count N       only buckets of at least N goroutines\n"
+	"output:\n"
+	"  --json              machine-readable output (see docs/ARCHITECTURE.md)\n"
+	"  --html FILE         also write a self-contained HTML page\n"
+	"  --pprof FILE        also write a pprof profile (goroutines and wait minutes\n"
+	"                      per bucket) for `go tool pprof`\n"
+	"  --frames N          frames shown per bucket in text output (default 30, 0 = all)\n"
+	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
+	"input:\n"
+	"  --timeout SECS      URL total timeout (default 30)\n"
+	"  --max-size BYTES    URL body cap, after decompression (default 1G; k/M/G suffixes)\n"
+	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
+	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
+	"  -q, --quiet         no progress output\n"
+	"\n"
+	"Exit status: 0 complete, 1 input unusable or result partial (truncated), 2 usage.\n";
+
+enum {
+	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
+	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES,
+};
+
+static const struct option long_opts[] = {
+	{ "help", no_argument, NULL, 'h' },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "html", required_argument, NULL, OPT_HTML },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
+	{ "group", required_argument, NULL, OPT_GROUP },
+	{ "state", required_argument, NULL, OPT_STATE },
+	{ "min-wait", required_argument, NULL, OPT_MIN_WAIT },
+	{ "match", required_argument, NULL, OPT_MATCH },
+	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
+	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
+	{ "header", required_argument, NULL, 'H' },
+	{ "color", required_argument, NULL, OPT_COLOR },
+	{ "frames", required_argument, NULL, OPT_FRAMES },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* "1024", "64k", "256M", "1G" -> bytes. */
+static bool parse_size(const char *s, uint64_t *out)
+{
+	char *end;
+	unsigned long long v;
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || end == s)
+		return false;
+	switch (*end) {
+	case '\0': break;
+	case 'k': case 'K': v <<= 10; end++; break;
+	case 'm': case 'M': v <<= 20; end++; break;
+	case 'g': case 'G': v <<= 30; end++; break;
+	default: return false;
+	}
+	if (*end == 'B' || *end == 'b')
+		end++;
+	if (*end)
+		return false;
+	*out = v;
+	return true;
+}
+
+static bool parse_count(const char *s, uint64_t *out)
+{
+	char *end;
+	errno = 0;
+	*out = strtoull(s, &end, 10);
+	return !errno && end != s && !*end && s[0] != '-';
+}
+
+/* Progress on a terminal for big inputs: the engineer should see it move. */
+struct progress {
+	bool enabled;
+	const char *source;
+	uint64_t total; /* 0 when unknown */
+	uint64_t done;
+	struct timespec last;
+	bool shown;
+};
+
+#define PROGRESS_MIN ((uint64_t)100 << 20)
+
+static void progress_update(struct progress *p, uint64_t n)
+{
+	struct timespec now;
+	double dt;
+	p->done += n;
+	if (!p->enabled || (p->total && p->total < PROGRESS_MIN) || (!p->total && p->done < PROGRESS_MIN))
+		return;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	dt = (double)(now.tv_sec - p->last.tv_sec) + (double)(now.tv_nsec - p->last.tv_nsec) / 1e9;
+	if (p->shown && dt < 0.2)
+		return;
+	p->last = now;
+	p->shown = true;
+	if (p->total)
+		fprintf(stderr, "\rgodiag: reading %s: %" PRIu64 " / %" PRIu64 " MiB (%d%%)   ", p->source,
+			p->done >> 20, p->total >> 20, (int)(100.0 * (double)p->done / (double)p->total));
+	else
+		fprintf(stderr, "\rgodiag: reading %s: %" PRIu64 " MiB   ", p->source, p->done >> 20);
+}
+
+static void progress_end(struct progress *p)
+{
+	if (p->shown)
+		fputs("\r\033[K", stderr);
+	p->shown = false;
+}
+
+struct url_sink {
+	struct dump_input *in;
+	struct progress *prog;
+};
+
+static enum gd_err url_write(const char *data, size_t len, void *ctx)
+{
+	struct url_sink *s = ctx;
+	progress_update(s->prog, len);
+	return dump_input_write(s->in, data, len);
+}
+
+static bool is_url(const char *s)
+{
+	return !strncmp(s, "http://", 7) || !strncmp(s, "https://", 8) || !strncmp(s, "unix:", 5);
+}
+
+/* Read one source into in.  Returns GD_OK or an error already described in
+ * *msg (without the source name). */
+static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
+			       bool quiet, char *msg, size_t msglen)
+{
+	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
+	enum gd_err e = GD_OK;
+	clock_gettime(CLOCK_MONOTONIC, &prog.last);
+
+	if (is_url(src)) {
+		struct fetch_result res;
+		struct gd_errbuf eb = { "" };
+		struct url_sink sink = { in, &prog };
+		e = fetch_stream(src, fo, url_write, &sink, &res, &eb);
+		progress_end(&prog);
+		if (e) {
+			/* A parse error raised inside the callback is described in in->eb. */
+			snprintf(msg, msglen, "%s", eb.msg[0] ? eb.msg : in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+			return e;
+		}
+	} else {
+		int fd = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : 0;
+		char *buf;
+		struct stat st;
+		if (fd < 0) {
+			snprintf(msg, msglen, "%s", strerror(errno));
+			return errno == ENOENT ? GD_ENOENT : errno == EACCES ? GD_EPERM : GD_EIO;
+		}
+		if (!fstat(fd, &st)) {
+			if (S_ISDIR(st.st_mode)) {
+				snprintf(msg, msglen, "is a directory");
+				if (fd)
+					close(fd);
+				return GD_EARG;
+			}
+			if (S_ISREG(st.st_mode)) {
+				prog.total = (uint64_t)st.st_size;
+				posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+			}
+		}
+		buf = xmalloc((size_t)4 << 20);
+		for (;;) {
+			ssize_t n = read(fd, buf, (size_t)4 << 20);
+			if (n < 0) {
+				if (errno == EINTR)
+					continue;
+				snprintf(msg, msglen, "read failed: %s", strerror(errno));
+				e = GD_EIO;
+				break;
+			}
+			if (n == 0)
+				break;
+			progress_update(&prog, (uint64_t)n);
+			if ((e = dump_input_write(in, buf, (size_t)n))) {
+				snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+				break;
+			}
+		}
+		progress_end(&prog);
+		free(buf);
+		if (fd)
+			close(fd);
+		if (e)
+			return e;
+	}
+	if ((e = dump_input_finish(in)))
+		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+	return e;
+}
+
+static int write_pprof(const char *path, struct bucket *const *v, size_t n)
+{
+	/* NEEDSWORK: wire to pprof/pprof_write.h once it lands. */
+	(void)v;
+	(void)n;
+	return error("%s: --pprof output is not available in this build yet", path);
+}
+
+static int write_html(const char *path, const struct stacks_report *r)
+{
+	FILE *f = fopen(path, "w");
+	if (!f)
+		return error("%s: %s", path, strerror(errno));
+	stacks_render_html(f, r);
+	if (fclose(f))
+		return error("%s: %s", path, strerror(errno));
+	return 0;
+}
 
 int cmd_stacks(int argc, char **argv)
 {
-	(void)argc;
-	(void)argv;
-	error("stacks: not implemented yet");
-	return EXIT_FAIL;
+	bool json = false, quiet = false;
+	const char *html = NULL, *pprof = NULL, *color_opt = "auto";
+	enum group_mode mode = GROUP_ANY_ARGS;
+	uint32_t top_n = 0;
+	const char **states = NULL;
+	size_t nstates = 0;
+	const char **headers = NULL;
+	size_t nheaders = 0;
+	regex_t re;
+	bool have_re = false;
+	uint64_t max_line = DUMP_DEFAULT_MAX_LINE, frames = 30;
+	struct grouping g;
+	struct fetch_opts fo;
+	struct strbuf srcname = STRBUF_INIT_MAX(4096);
+	struct strbuf partial = STRBUF_INIT_MAX(4096);
+	enum dump_format format = DUMP_FMT_UNKNOWN;
+	bool truncated = false, any_ok = false;
+	const char *preamble = NULL, *signal = NULL;
+	struct dump_input *inputs;
+	struct bucket **sorted;
+	size_t nsorted;
+	int c, rc = EXIT_OK;
+
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	fetch_opts_init(&fo);
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "hqH:", long_opts, NULL)) != -1) {
+		uint64_t v;
+		switch (c) {
+		case 'h':
+			fputs(usage_text, stdout);
+			rc = EXIT_OK;
+			goto out_usage;
+		case 'q': quiet = true; break;
+		case OPT_JSON: json = true; break;
+		case OPT_HTML: html = optarg; break;
+		case OPT_PPROF: pprof = optarg; break;
+		case OPT_COLOR:
+			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
+				error("--color: expected auto, always or never, got '%s'", optarg);
+				goto usage_err;
+			}
+			color_opt = optarg;
+			break;
+		case OPT_GROUP:
+			if (!strcmp(optarg, "any")) {
+				mode = GROUP_ANY_ARGS;
+			} else if (!strcmp(optarg, "exact")) {
+				mode = GROUP_EXACT_ARGS;
+			} else if (!strcmp(optarg, "creator")) {
+				mode = GROUP_CREATOR;
+			} else if (!strncmp(optarg, "top=", 4) && parse_count(optarg + 4, &v) && v > 0 && v < 100000) {
+				mode = GROUP_TOP_N;
+				top_n = (uint32_t)v;
+			} else {
+				error("--group: expected any, exact, creator or top=N, got '%s'", optarg);
+				goto usage_err;
+			}
+			break;
+		case OPT_STATE:
+			states = xreallocarray(states, nstates + 1, sizeof(*states));
+			states[nstates++] = optarg;
+			break;
+		case OPT_MIN_WAIT:
+			if (!parse_duration_minutes(optarg, &g.filter.min_wait)) {
+				error("--min-wait: bad duration '%s' (examples: 90s, 10m, 2h, 1d)", optarg);
+				goto usage_err;
+			}
+			g.filter.has_min_wait = true;
+			break;
+		case OPT_MATCH: {
+			int err;
+			if (have_re)
+				regfree(&re);
+			err = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
+			if (err) {
+				char m[256];
+				regerror(err, &re, m, sizeof(m));
+				error("--match: bad regular expression '%s': %s", optarg, m);
+				goto usage_err;
+			}
+			have_re = true;
+			break;
+		}
+		case OPT_MIN_COUNT:
+			if (!parse_count(optarg, &g.filter.min_count)) {
+				error("--min-count: expected a number, got '%s'", optarg);
+				goto usage_err;
+			}
+			break;
+		case OPT_TIMEOUT:
+			if (!parse_count(optarg, &v) || v == 0 || v > 86400) {
+				error("--timeout: expected seconds (1-86400), got '%s'", optarg);
+				goto usage_err;
+			}
+			fo.total_timeout_ms = (long)v * 1000;
+			if (fo.connect_timeout_ms > fo.total_timeout_ms)
+				fo.connect_timeout_ms = fo.total_timeout_ms;
+			if (fo.stall_timeout_ms > fo.total_timeout_ms)
+				fo.stall_timeout_ms = fo.total_timeout_ms;
+			break;
+		case OPT_MAX_SIZE:
+			if (!parse_size(optarg, &v) || v == 0) {
+				error("--max-size: expected a size like 64M or 1G, got '%s'", optarg);
+				goto usage_err;
+			}
+			fo.max_bytes = v;
+			break;
+		case OPT_MAX_LINE:
+			if (!parse_size(optarg, &max_line) || max_line < 1024 || max_line > ((uint64_t)1 << 30)) {
+				error("--max-line: expected a size between 1k and 1G, got '%s'", optarg);
+				goto usage_err;
+			}
+			break;
+		case OPT_FRAMES:
+			if (!parse_count(optarg, &frames)) {
+				error("--frames: expected a number, got '%s'", optarg);
+				goto usage_err;
+			}
+			break;
+		case 'H':
+			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
+				error("--header: expected 'Name: value' on one line");
+				goto usage_err;
+			}
+			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));
+			headers[nheaders++] = optarg;
+			break;
+		default:
+			goto usage_err;
+		}
+	}
+	if (optind >= argc) {
+		error("stacks: no source given");
+		goto usage_err;
+	}
+	fo.headers = headers;
+	fo.nheaders = nheaders;
+	g.mode = mode;
+	g.top_n = top_n;
+	g.filter.states = states;
+	g.filter.nstates = nstates;
+	g.filter.match = have_re ? &re : NULL;
+
+	for (int i = optind; i < argc; i++) {
+		if (is_url(argv[i])) {
+			struct gd_errbuf eb = { "" };
+			if (fetch_global_init(&eb)) {
+				rc = error("%s", eb.msg);
+				goto out;
+			}
+			break;
+		}
+	}
+
+	inputs = xcalloc((size_t)(argc - optind), sizeof(*inputs));
+	for (int i = optind; i < argc; i++) {
+		struct dump_input *in = &inputs[i - optind];
+		char msg[GD_ERRBUF_SIZE + 64];
+		enum gd_err e;
+		dump_input_init(in, &g, (size_t)max_line);
+		e = read_source(argv[i], in, &fo, quiet, msg, sizeof(msg));
+		if (srcname.len)
+			strbuf_addstr(&srcname, ", ");
+		strbuf_addstr(&srcname, strcmp(argv[i], "-") ? argv[i] : "<stdin>");
+		if (format == DUMP_FMT_UNKNOWN)
+			format = in->format;
+		if (e == GD_OK) {
+			const struct dump_stats *st = dump_input_stats(in);
+			any_ok = true;
+			if (in->truncated) {
+				truncated = true;
+				error("%s: truncated: %" PRIu64 " goroutines read, the rest lost",
+				      argv[i], in->read_goroutines);
+				strbuf_addf(&partial, "%struncated: %" PRIu64 " goroutines read, the rest lost",
+					    partial.len ? "; " : "", in->read_goroutines);
+			}
+			if (in->long_lines)
+				warning("%s: skipped %" PRIu64 " line(s) longer than %" PRIu64 " bytes", argv[i],
+					in->long_lines, max_line);
+			if (st && st->preamble[0] && !preamble)
+				preamble = st->preamble;
+			if (st && st->signal[0] && !signal)
+				signal = st->signal;
+		} else {
+			error("%s: %s", strcmp(argv[i], "-") ? argv[i] : "<stdin>", msg);
+			if (g.total) {
+				/* Goroutines were read before the failure: show them, labelled. */
+				any_ok = true;
+				truncated = true;
+				strbuf_addf(&partial, "%s%s: %s", partial.len ? "; " : "", argv[i], msg);
+			}
+			rc = EXIT_FAIL;
+		}
+	}
+
+	if (any_ok) {
+		struct stacks_report r = {
+			.source = srcname.buf,
+			.format = format,
+			.g = &g,
+			.truncated = truncated,
+			.partial = partial.len ? partial.buf : NULL,
+			.preamble = preamble,
+			.signal = signal,
+			.show_args = mode == GROUP_EXACT_ARGS,
+			.max_frames = (size_t)frames,
+		};
+		bool color = !strcmp(color_opt, "always") ||
+			     (!strcmp(color_opt, "auto") && isatty(1) && !getenv("NO_COLOR"));
+		sorted = grouping_sorted(&g, &nsorted);
+		r.buckets = sorted;
+		r.nbuckets = nsorted;
+		if (json)
+			stacks_render_json(stdout, &r);
+		else
+			stacks_render_text(stdout, &r, color);
+		if (html && write_html(html, &r))
+			rc = EXIT_FAIL;
+		if (pprof && write_pprof(pprof, sorted, nsorted))
+			rc = EXIT_FAIL;
+		free(sorted);
+		if (truncated)
+			rc = EXIT_FAIL;
+	}
+	for (int i = optind; i < argc; i++)
+		dump_input_release(&inputs[i - optind]);
+	free(inputs);
+	if (fflush(stdout) && rc == EXIT_OK)
+		rc = error("writing output: %s", strerror(errno)) ? EXIT_FAIL : EXIT_FAIL;
+out:
+	if (have_re)
+		regfree(&re);
+	free(states);
+	free(headers);
+	strbuf_release(&srcname);
+	strbuf_release(&partial);
+	grouping_release(&g);
+	return rc;
+
+usage_err:
+	fputs("usage: godiag stacks [options] SRC...  (see godiag stacks --help)\n", stderr);
+	rc = EXIT_USAGE;
+out_usage:
+	if (have_re)
+		regfree(&re);
+	free(states);
+	free(headers);
+	grouping_release(&g);
+	return rc;
 }

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+#include <stdlib.h>
+#include <string.h>
+
+#include "goroutine/dump_input.h"
+#include "goroutine/dump_parse.h"
+#include "goroutine/profile_input.h"
+#include "util/banned.h"
+
+const char *dump_format_name(enum dump_format f)
+{
+	switch (f) {
+	case DUMP_FMT_DEBUG2: return "debug=2";
+	case DUMP_FMT_DEBUG1: return "debug=1";
+	case DUMP_FMT_PROTO: return "debug=0";
+	default: return "unknown";
+	}
+}
+
+void dump_input_init(struct dump_input *in, struct grouping *g, size_t max_line)
+{
+	memset(in, 0, sizeof(*in));
+	in->g = g;
+	in->max_line = max_line ? max_line : DUMP_DEFAULT_MAX_LINE;
+	strbuf_init(&in->proto, DUMP_PROTO_MAX);
+}
+
+void dump_input_release(struct dump_input *in)
+{
+	dump_parser_free(in->d2);
+	profile_input_free_debug1(in->d1);
+	strbuf_release(&in->proto);
+	if (in->gzipped)
+		gz_reader_release(&in->gz);
+	memset(in, 0, sizeof(*in));
+}
+
+const struct dump_stats *dump_input_stats(const struct dump_input *in)
+{
+	return in->d2 ? dump_parser_stats(in->d2) : NULL;
+}
+
+static bool looks_binary(const unsigned char *s, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (s[i] == 0 || (s[i] < 0x09) || (s[i] > 0x0d && s[i] < 0x20 && s[i] != 0x1b))
+			return true;
+	return false;
+}
+
+static bool starts_with(const unsigned char *s, size_t n, const char *lit)
+{
+	size_t l = strlen(lit);
+	return n >= l && !memcmp(s, lit, l);
+}
+
+static enum gd_err pick_format(struct dump_input *in)
+{
+	const unsigned char *s = in->sniff;
+	size_t n = in->nsniff;
+	if (starts_with(s, n, "goroutine profile: total ") || starts_with(s, n, "goroutineleak profile: total ")) {
+		in->format = DUMP_FMT_DEBUG1;
+		in->d1 = profile_input_new_debug1(in->g);
+	} else if (starts_with(s, n, "\x7f" "ELF")) {
+		in->elf = true;
+		return gd_fail(&in->eb, GD_EFORMAT, "is an ELF binary, not a goroutine dump");
+	} else if (n && looks_binary(s, n)) {
+		in->format = DUMP_FMT_PROTO;
+	} else {
+		in->format = DUMP_FMT_DEBUG2;
+		in->d2 = dump_parser_new(grouping_add_goroutine, in->g, in->max_line);
+	}
+	return GD_OK;
+}
+
+static enum gd_err route(struct dump_input *in, const void *buf, size_t n)
+{
+	switch (in->format) {
+	case DUMP_FMT_DEBUG2:
+		return dump_parser_feed(in->d2, buf, n);
+	case DUMP_FMT_DEBUG1:
+		return profile_input_feed_debug1(in->d1, buf, n, &in->eb);
+	case DUMP_FMT_PROTO:
+		if (strbuf_add(&in->proto, buf, n))
+			return gd_fail(&in->eb, GD_ETOOBIG, "profile exceeds %zu MiB", DUMP_PROTO_MAX >> 20);
+		return GD_OK;
+	default:
+		return GD_OK;
+	}
+}
+
+/* Decoded bytes (after gzip, if any): sniff, then route. */
+static enum gd_err decoded_write(const void *data, size_t n, void *ctx)
+{
+	struct dump_input *in = ctx;
+	const unsigned char *p = data;
+	enum gd_err e;
+	in->bytes += n;
+	if (in->format != DUMP_FMT_UNKNOWN)
+		return route(in, p, n);
+	/* Hold bytes back until the format is clear. */
+	while (n && in->nsniff < DUMP_SNIFF_LEN) {
+		in->sniff[in->nsniff++] = *p++;
+		n--;
+	}
+	if (in->nsniff < DUMP_SNIFF_LEN)
+		return GD_OK;
+	if ((e = pick_format(in)) || (e = route(in, in->sniff, in->nsniff)))
+		return e;
+	return n ? route(in, p, n) : GD_OK;
+}
+
+static enum gd_err raw_to_decoder(struct dump_input *in, const void *buf, size_t n)
+{
+	if (in->gzipped)
+		return gz_reader_feed(&in->gz, buf, n, decoded_write, in, &in->eb);
+	return decoded_write(buf, n, in);
+}
+
+enum gd_err dump_input_write(struct dump_input *in, const void *buf, size_t n)
+{
+	const unsigned char *p = buf;
+	enum gd_err e;
+	in->raw_bytes += n;
+	if (in->decided_gzip)
+		return raw_to_decoder(in, p, n);
+	while (n && in->nraw_sniff < 2) {
+		in->raw_sniff[in->nraw_sniff++] = *p++;
+		n--;
+	}
+	if (in->nraw_sniff < 2)
+		return GD_OK;
+	in->decided_gzip = true;
+	if (gz_is_gzip(in->raw_sniff, in->nraw_sniff)) {
+		in->gzipped = true;
+		/* A gzip'd text dump may legitimately be big; the cap is what a
+		 * bomb would blow through. */
+		gz_reader_init(&in->gz, (size_t)16 << 30);
+	}
+	if ((e = raw_to_decoder(in, in->raw_sniff, in->nraw_sniff)))
+		return e;
+	return n ? raw_to_decoder(in, p, n) : GD_OK;
+}
+
+enum gd_err dump_input_finish(struct dump_input *in)
+{
+	enum gd_err e;
+	if (!in->decided_gzip) {
+		/* Fewer than two bytes in all. */
+		in->decided_gzip = true;
+		if ((e = decoded_write(in->raw_sniff, in->nraw_sniff, in)))
+			return e;
+	} else if (in->gzipped && (e = gz_reader_finish(&in->gz, &in->eb))) {
+		if (e != GD_ETRUNCATED)
+			return e;
+		in->truncated = true;
+	}
+	if (in->format == DUMP_FMT_UNKNOWN) {
+		if (in->bytes == 0)
+			return gd_fail(&in->eb, GD_EFORMAT, "is empty");
+		if ((e = pick_format(in)) || (e = route(in, in->sniff, in->nsniff)))
+			return e;
+	}
+	switch (in->format) {
+	case DUMP_FMT_DEBUG2: {
+		const struct dump_stats *st;
+		dump_parser_finish(in->d2);
+		st = dump_parser_stats(in->d2);
+		in->truncated |= st->truncated;
+		in->read_goroutines = st->goroutines;
+		in->long_lines = st->long_lines;
+		if (st->goroutines == 0) {
+			if (st->long_lines)
+				return gd_fail(&in->eb, GD_EFORMAT,
+					       "no goroutines found; %llu line(s) over %zu KiB skipped (not a goroutine dump?)",
+					       (unsigned long long)st->long_lines, in->max_line >> 10);
+			if (st->truncated && st->dropped)
+				return gd_fail(&in->eb, GD_ETRUNCATED, "truncated: 0 goroutines read, the rest lost");
+			return gd_fail(&in->eb, GD_EFORMAT, "no goroutines found (not a goroutine dump?)");
+		}
+		return GD_OK;
+	}
+	case DUMP_FMT_DEBUG1:
+		e = profile_input_finish_debug1(in->d1, &in->truncated, &in->eb);
+		in->read_goroutines = in->g->total;
+		return e;
+	case DUMP_FMT_PROTO:
+		e = profile_input_decode_proto(in->g, in->proto.buf, in->proto.len, &in->eb);
+		in->read_goroutines = in->g->total;
+		return e;
+	default:
+		return gd_fail(&in->eb, GD_EFORMAT, "unrecognised format");
+	}
+}

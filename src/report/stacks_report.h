@@ -1,0 +1,32 @@
+/* SPDX-License-Identifier: MIT */
+/* Renderers for `godiag stacks`: text for people, JSON for machines (a
+ * contract others rely on; see docs/ARCHITECTURE.md), and a self-contained
+ * HTML page.  They only read the report model; they compute nothing. */
+#ifndef GODIAG_STACKS_REPORT_H
+#define GODIAG_STACKS_REPORT_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "goroutine/dump_input.h"
+#include "goroutine/group.h"
+
+struct stacks_report {
+	const char *source;
+	enum dump_format format;
+	const struct grouping *g;
+	struct bucket *const *buckets; /* filtered and sorted */
+	size_t nbuckets;
+	bool truncated;
+	const char *partial;  /* why the result is partial, or NULL */
+	const char *preamble; /* "panic: ..." of a crash dump, or NULL */
+	const char *signal;
+	bool show_args;       /* exact-argument grouping */
+	size_t max_frames;    /* text output: frames shown per bucket (0: all) */
+};
+
+void stacks_render_text(FILE *out, const struct stacks_report *r, bool color);
+void stacks_render_json(FILE *out, const struct stacks_report *r);
+void stacks_render_html(FILE *out, const struct stacks_report *r);
+
+#endif
