@@ -18,6 +18,7 @@
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
+#include "pprof/pprof_write.h"
 #include "remote/fetch.h"
 #include "report/stacks_report.h"
 #include "util/error.h"
@@ -243,10 +244,39 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
 {
-	/* NEEDSWORK: wire to pprof/pprof_write.h once it lands. */
-	(void)v;
-	(void)n;
-	return error("%s: --pprof output is not available in this build yet", path);
+	/* `go tool pprof` shows the last sample type by default: goroutines. */
+	static const struct pprof_sample_type types[] = {
+		{ "wait", "minutes" },
+		{ "goroutine", "count" },
+	};
+	/* pprof has no empty stacks; goroutines whose stack the runtime could
+	 * not print still count. */
+	static const struct gd_frame unavailable = {
+		.func = "<stack unavailable>", .func_len = 19, .args = "", .file = "", .line = 0,
+	};
+	struct pprof_builder b;
+	struct gd_errbuf eb = { "" };
+	FILE *f;
+	int rc = 0;
+	pprof_builder_init(&b, types, 2);
+	for (size_t i = 0; i < n; i++) {
+		int64_t values[2] = { (int64_t)v[i]->wait_sum, (int64_t)v[i]->count };
+		if (v[i]->nframes)
+			pprof_builder_add(&b, v[i]->frames, v[i]->nframes, values, NULL, NULL);
+		else
+			pprof_builder_add(&b, &unavailable, 1, values, NULL, NULL);
+	}
+	f = fopen(path, "wb");
+	if (!f) {
+		rc = error("%s: %s", path, strerror(errno));
+	} else {
+		if (pprof_builder_write(&b, f, &eb))
+			rc = error("%s: %s", path, eb.msg);
+		if (fclose(f) && !rc)
+			rc = error("%s: %s", path, strerror(errno));
+	}
+	pprof_builder_release(&b);
+	return rc;
 }
 
 static int write_html(const char *path, const struct stacks_report *r)
