@@ -645,9 +645,13 @@ enum gd_err proc_cmdline_read(const char *proc_root, int pid, struct proc_cmdlin
 void proc_cmdline_join(const struct proc_cmdline *cl, struct strbuf *sb)
 {
 	for (size_t i = 0; i < cl->argc; i++) {
+		size_t n = strlen(cl->argv[i]);
 		if (i && strbuf_addch(sb, ' ') != GD_OK)
 			return;
-		if (strbuf_addstr(sb, cl->argv[i]) != GD_OK)
+		/* Cut the last word at the cap rather than dropping it. */
+		if (n > sb->max - sb->len)
+			n = sb->max - sb->len;
+		if (strbuf_add(sb, cl->argv[i], n) != GD_OK || n < strlen(cl->argv[i]))
 			return;
 	}
 }
@@ -830,11 +834,13 @@ enum gd_err proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *c
 	const char *ls, *le;
 
 	cg->version = 0;
-	cg->path[0] = '\0';
+	cg->has_v1 = cg->has_v2 = false;
+	cg->path[0] = cg->v1_path[0] = '\0';
 	line_iter_init(&it, buf, len);
 	while (line_next(&it, &ls, &le)) {
 		const char *c1 = memchr(ls, ':', (size_t)(le - ls)), *c2;
 		bool v2;
+		char *dst;
 
 		if (!c1)
 			continue;
@@ -844,17 +850,20 @@ enum gd_err proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *c
 		v2 = c1 - ls == 1 && ls[0] == '0' && c2 == c1 + 1;
 		if (!v2 && !list_has(c1 + 1, c2, "memory"))
 			continue;
+		if ((v2 && cg->has_v2) || (!v2 && cg->has_v1))
+			continue;
 		if (!cg_path_ok(c2 + 1, le) || (size_t)(le - c2 - 1) >= sizeof(cg->path))
 			return gd_fail(eb, GD_EFORMAT, "%s: line %zu: unusable cgroup path",
 				       name, it.lineno);
-		/* v2 wins; a v1 memory line only counts until one is seen. */
-		if (v2 || cg->version == 0) {
-			memcpy(cg->path, c2 + 1, (size_t)(le - c2 - 1));
-			cg->path[le - c2 - 1] = '\0';
-			cg->version = v2 ? 2 : 1;
-		}
+		dst = v2 ? cg->path : cg->v1_path;
+		memcpy(dst, c2 + 1, (size_t)(le - c2 - 1));
+		dst[le - c2 - 1] = '\0';
+		if (v2)
+			cg->has_v2 = true;
+		else
+			cg->has_v1 = true;
 	}
-	if (!cg->version)
+	if (!cg->has_v1 && !cg->has_v2)
 		return gd_fail(eb, GD_ENOENT, "%s: no cgroup v2 or memory controller line", name);
 	return GD_OK;
 }
@@ -932,11 +941,18 @@ static enum gd_err cg_read_number(const char *path, uint64_t *v, bool *is_max,
 	return rc;
 }
 
-static bool dir_exists(const char *path)
+/* A cgroup file that could not be read: a note, and the first one's
+ * message and code for the caller. */
+static void cg_problem(struct proc_notes *notes, struct gd_errbuf *eb, enum gd_err *rc,
+		       enum gd_err r, const struct gd_errbuf *msg)
 {
-	struct stat st;
-
-	return stat(path, &st) == 0 && S_ISDIR(st.st_mode);
+	if (notes)
+		proc_notes_add(notes, "cgroup", "%s", msg->msg);
+	if (*rc == GD_OK) {
+		*rc = r;
+		if (eb)
+			*eb = *msg;
+	}
 }
 
 enum gd_err proc_cgroup_read(const char *proc_root, const char *sys_root, int pid,
@@ -945,10 +961,11 @@ enum gd_err proc_cgroup_read(const char *proc_root, const char *sys_root, int pi
 {
 	struct strbuf sb;
 	char path[4096 + PROC_CG_PATH_MAX];
-	enum gd_err rc;
+	enum gd_err rc, r;
 	const char *f_cur, *f_max;
 	bool is_max;
 	uint64_t v;
+	struct gd_errbuf e1;
 
 	memset(cg, 0, sizeof(*cg));
 	strbuf_init(&sb, PROCFS_FILE_CAP);
@@ -959,73 +976,66 @@ enum gd_err proc_cgroup_read(const char *proc_root, const char *sys_root, int pi
 		strbuf_release(&sb);
 		return rc;
 	}
-	if (cg->version == 2) {
+	if (cg->has_v2) {
 		/* Pure v2 mounts at fs/cgroup; hybrid hosts at fs/cgroup/unified. */
-		snprintf(cg->dir, sizeof(cg->dir), "%s/fs/cgroup%s", sys_root, cg->path);
-		snprintf(path, sizeof(path), "%s/memory.current", cg->dir);
-		if (access(path, F_OK) != 0) {
+		static const char *const mounts[] = { "", "/unified" };
+		for (size_t i = 0; i < 2 && !cg->version; i++) {
 			char cand[sizeof(cg->dir)];
-			snprintf(cand, sizeof(cand), "%s/fs/cgroup/unified%s", sys_root, cg->path);
-			if (dir_exists(cand))
+			snprintf(cand, sizeof(cand), "%s/fs/cgroup%s%s", sys_root, mounts[i], cg->path);
+			snprintf(path, sizeof(path), "%s/memory.current", cand);
+			if (access(path, F_OK) == 0) {
 				memcpy(cg->dir, cand, sizeof(cand));
+				cg->version = 2;
+			}
 		}
+	}
+	if (!cg->version && cg->has_v1) {
+		snprintf(cg->dir, sizeof(cg->dir), "%s/fs/cgroup/memory%s", sys_root, cg->v1_path);
+		cg->version = 1;
+	}
+	if (!cg->version) {
+		/* v2 only, and its memory files are not there (controller not
+		 * enabled, or /sys not mounted in our namespace). */
+		snprintf(cg->dir, sizeof(cg->dir), "%s/fs/cgroup%s", sys_root, cg->path);
+		strbuf_release(&sb);
+		return gd_fail(eb, GD_ENOENT, "%s/memory.current: no such file", cg->dir);
+	}
+	if (cg->version == 2) {
 		f_cur = "memory.current";
 		f_max = "memory.max";
 	} else {
-		snprintf(cg->dir, sizeof(cg->dir), "%s/fs/cgroup/memory%s", sys_root, cg->path);
 		f_cur = "memory.usage_in_bytes";
 		f_max = "memory.limit_in_bytes";
 	}
 	rc = GD_OK;
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, f_cur);
-	{
-		struct gd_errbuf e1;
-		enum gd_err r = cg_read_number(path, &v, &is_max, &e1);
-		if (r == GD_OK && !is_max) {
-			cg->v[CG_CURRENT] = v;
-			cg->known |= 1u << CG_CURRENT;
-		} else {
-			if (notes)
-				proc_notes_add(notes, "cgroup", "%s", r == GD_OK ? "memory.current: max" : e1.msg);
-			rc = first_err(rc, r == GD_OK ? GD_EFORMAT : r);
-			if (eb && r != GD_OK)
-				*eb = e1;
-		}
+	r = cg_read_number(path, &v, &is_max, &e1);
+	if (r == GD_OK && is_max)
+		r = gd_fail(&e1, GD_EFORMAT, "%s: not a number", path);
+	if (r == GD_OK) {
+		cg->v[CG_CURRENT] = v;
+		cg->known |= 1u << CG_CURRENT;
+	} else {
+		cg_problem(notes, eb, &rc, r, &e1);
 	}
 	snprintf(path, sizeof(path), "%s/%s", cg->dir, f_max);
-	{
-		struct gd_errbuf e1;
-		enum gd_err r = cg_read_number(path, &v, &is_max, &e1);
-		if (r == GD_OK) {
-			/* v1 spells "no limit" as a page-rounded LONG_MAX. */
-			if (is_max || v >= ((uint64_t)1 << 62)) {
-				cg->unlimited = true;
-			} else {
-				cg->v[CG_MAX] = v;
-			}
-			cg->known |= 1u << CG_MAX;
-		} else {
-			if (notes)
-				proc_notes_add(notes, "cgroup", "%s", e1.msg);
-			rc = first_err(rc, r);
-			if (eb && rc == r)
-				*eb = e1;
-		}
+	r = cg_read_number(path, &v, &is_max, &e1);
+	if (r == GD_OK) {
+		/* v1 spells "no limit" as a page-rounded LONG_MAX. */
+		if (is_max || v >= ((uint64_t)1 << 62))
+			cg->unlimited = true;
+		else
+			cg->v[CG_MAX] = v;
+		cg->known |= 1u << CG_MAX;
+	} else {
+		cg_problem(notes, eb, &rc, r, &e1);
 	}
 	snprintf(path, sizeof(path), "%s/memory.stat", cg->dir);
-	{
-		struct gd_errbuf e1;
-		enum gd_err r = procfs_read_file(path, PROCFS_FILE_CAP, &sb, &e1);
-		if (r == GD_OK) {
-			proc_cg_stat_parse(sb.buf, sb.len, cg->version, cg);
-		} else {
-			if (notes)
-				proc_notes_add(notes, "cgroup", "%s", e1.msg);
-			rc = first_err(rc, r);
-			if (eb && rc == r)
-				*eb = e1;
-		}
-	}
+	r = procfs_read_file(path, PROCFS_FILE_CAP, &sb, &e1);
+	if (r == GD_OK)
+		proc_cg_stat_parse(sb.buf, sb.len, cg->version, cg);
+	else
+		cg_problem(notes, eb, &rc, r, &e1);
 	strbuf_release(&sb);
 	return rc;
 }

@@ -201,22 +201,26 @@ struct proc_cgroup {
 	uint32_t known;        /* bit (1u << CG_x) */
 	uint64_t v[CG_NR];     /* bytes */
 	bool unlimited;        /* memory.max is "max" (v1: no real limit) */
-	int version;           /* 2, 1, or 0 when no memory cgroup was found */
-	char path[PROC_CG_PATH_MAX];   /* from /proc/PID/cgroup */
+	int version;           /* the hierarchy read: 2, 1, or 0 when none */
+	char path[PROC_CG_PATH_MAX];    /* v2 path from /proc/PID/cgroup ("0::") */
+	char v1_path[PROC_CG_PATH_MAX]; /* v1 "memory" controller path */
+	bool has_v2, has_v1;
 	char dir[PROC_CG_PATH_MAX + 64]; /* the directory under the sys root read */
 };
 
 const char *proc_cg_key(enum proc_cg_field f);
-/* Fill cg->path and cg->version from /proc/PID/cgroup: the v2 line ("0::")
- * is preferred, the v1 "memory" controller line is the fallback. */
+/* Fill the v2 ("0::") and v1 "memory" controller paths from /proc/PID/cgroup.
+ * GD_ENOENT when neither line is there. */
 enum gd_err proc_cgroup_parse(const char *buf, size_t len, struct proc_cgroup *cg,
 			      const char *name, struct gd_errbuf *eb);
 /* memory.stat, v2 ("anon N") or v1 ("rss N", "total_rss N") names. */
 enum gd_err proc_cg_stat_parse(const char *buf, size_t len, int version,
 			       struct proc_cgroup *cg);
-/* /proc/PID/cgroup, then memory.current/max/stat (v2, also under the hybrid
- * "unified" mount) or memory.usage_in_bytes/limit_in_bytes/stat (v1) under
- * sys_root/fs/cgroup.  Files that cannot be read become notes. */
+/* /proc/PID/cgroup, then memory.current/max/stat of the v2 path (under
+ * sys_root/fs/cgroup, or the hybrid fs/cgroup/unified), and when the v2
+ * directory has no memory.current (memory controller on v1: hybrid hosts)
+ * memory.usage_in_bytes/limit_in_bytes/stat under fs/cgroup/memory.  Files
+ * that cannot be read become notes. */
 enum gd_err proc_cgroup_read(const char *proc_root, const char *sys_root, int pid,
 			     struct proc_cgroup *cg, struct proc_notes *notes,
 			     struct gd_errbuf *eb);
