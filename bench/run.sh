@@ -115,7 +115,8 @@ ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else pr
 echo "### godiag stacks benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
 echo "Machine: $(nproc) CPUs ($(awk -F': ' '/model name/{print $2; exit}' /proc/cpuinfo)), $(awk '/MemTotal/{printf "%.0f GiB", $2/1048576}' /proc/meminfo), Linux $(uname -r)."
-echo "godiag: $(git -C "$root" rev-parse --short HEAD 2>/dev/null) ($godiag). Dump: $n goroutines," \
+dirty=$(git -C "$root" status --porcelain -- src 2>/dev/null | wc -l)
+echo "godiag: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files under src/") ($godiag). Dump: $n goroutines," \
 	"$dump_mb MB, $(jq -r .dump_lines "$exp") lines, $(jq -r '.shapes|length' "$exp") shapes," \
 	"made by $(jq -r .go_version "$exp"); debug=1 $(stat -c %s "$d1") B, debug=0 $(stat -c %s "$d0") B."
 echo "Each command run $reps times after warming the page cache; wall = median, RSS = max (\`/usr/bin/time -f '%e s %M KB'\`)."
