@@ -15,6 +15,7 @@ struct command {
 
 static const struct command commands[] = {
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
+	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },
 };
 
 static void usage(FILE *out)

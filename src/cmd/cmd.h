@@ -5,6 +5,7 @@
 #define GODIAG_CMD_H
 
 int cmd_stacks(int argc, char **argv);
+int cmd_conns(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

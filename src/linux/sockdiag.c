@@ -584,6 +584,7 @@ static enum gd_err fallback_proc(const char *root, int pid, const struct inode_s
 			       peb.msg);
 	if (rc && out->n) {
 		tcp_sock_list_note(out, "partial: %s", peb.msg);
+		out->partial = true;
 		return GD_OK;
 	}
 	if (rc)
@@ -672,9 +673,11 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 	}
 	snprintf(out->source, sizeof(out->source), "sock_diag (replayed from %s)", o->replay_file);
 	out->idle_known = true;
-	if (r.dumps_done < 2)
+	if (r.dumps_done < 2) {
 		tcp_sock_list_note(out, "the recording holds %zu of 2 finished dumps (partial)",
 				   r.dumps_done);
+		out->partial = true;
+	}
 out:
 	sockdiag_replay_release(&r);
 	inode_set_release(&live);
@@ -753,6 +756,7 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 				goto out;
 			}
 			tcp_sock_list_note(out, "partial: %s", eb ? eb->msg : gd_strerror(rc));
+			out->partial = true;
 			rc = GD_OK;
 			break;
 		}
@@ -764,6 +768,7 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 				goto out;
 			}
 			tcp_sock_list_note(out, "no IPv6 sockets read: %s", strerror(p.error));
+			out->partial = true;
 		}
 	}
 	if (entered)
@@ -774,9 +779,11 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 	/* If the process died meanwhile, its closed sockets are gone from the
 	 * dump: say the answer is partial rather than pretend. */
 	snprintf(path, sizeof(path), "%s/%d", root, pid);
-	if (access(path, F_OK) < 0)
+	if (access(path, F_OK) < 0) {
 		tcp_sock_list_note(out, "process %d exited during the scan; the result is partial",
 				   pid);
+		out->partial = true;
+	}
 out:
 	if (nl)
 		mnl_socket_close(nl);

@@ -72,6 +72,7 @@ struct tcp_sock_list {
 	struct tcp_sock *v;
 	size_t n, alloc;
 	bool idle_known;   /* false when filled from /proc/PID/net/tcp */
+	bool partial;      /* sockets may be missing (see notes) */
 	char source[160];  /* "sock_diag" or "/proc/PID/net/tcp (no idle times: ...)" */
 	char notes[512];   /* what could not be read, "; "-separated, "" if none */
 	struct sockstat sockstat; /* totals of the netns; .valid false if unread */
