@@ -1,23 +1,37 @@
 #!/usr/bin/env bash
-# run.sh BUILD_DIR SECONDS : run each libFuzzer harness for SECONDS, seeded
-# with its corpus and the test fixtures.  Prints one line per harness.
+# run.sh BUILD_DIR SECONDS [JOBS] : run each libFuzzer harness for SECONDS,
+# JOBS at a time (default 2, one per core), seeded with its corpus.  A crash
+# leaves its input under the printed directory: add it to fuzz/corpus/NAME/
+# as a regression and fix the bug.  Ends with "fuzz: N passed, N failed".
 set -uo pipefail
-build=$1; secs=${2:-60}
+build=$1; secs=${2:-60}; jobs=${3:-2}
 here=$(cd "$(dirname "$0")" && pwd)
-pass=0; fail=0
-for exe in "$build"/fuzz/fuzz_*; do
-	[ -x "$exe" ] || continue
+results=$(mktemp -d)
+
+one() {
+	local exe=$1 name work
 	name=$(basename "$exe"); name=${name#fuzz_}
 	work=$(mktemp -d); mkdir -p "$work/corpus"
 	[ -d "$here/corpus/$name" ] && cp -r "$here/corpus/$name/." "$work/corpus/" 2>/dev/null
-	if "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=65536 \
+	if "$exe" -max_total_time="$secs" -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 \
 		-artifact_prefix="$work/" "$work/corpus" >"$work/log" 2>&1; then
-		echo "fuzz $name: ok ($(grep -c . "$work/log") log lines)"
-		pass=$((pass+1))
+		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/log" | tail -1 | awk '{print $2}') runs)" >"$results/$name.ok"
+		rm -rf "$work"
 	else
-		echo "fuzz $name: FAILED; artifacts in $work"; tail -30 "$work/log"
-		fail=$((fail+1))
+		{ echo "fuzz $name: FAILED; artifacts in $work"; tail -40 "$work/log"; } >"$results/$name.fail"
 	fi
+}
+
+running=0
+for exe in "$build"/fuzz/fuzz_*; do
+	[ -x "$exe" ] && [ -f "$exe" ] || continue
+	one "$exe" &
+	running=$((running + 1))
+	if [ "$running" -ge "$jobs" ]; then wait -n; running=$((running - 1)); fi
 done
+wait
+pass=$(ls "$results"/*.ok 2>/dev/null | wc -l); fail=$(ls "$results"/*.fail 2>/dev/null | wc -l)
+cat "$results"/*.ok "$results"/*.fail 2>/dev/null
+rm -rf "$results"
 echo "fuzz: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

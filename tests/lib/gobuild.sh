@@ -11,7 +11,7 @@ case "$ver" in
 *) gobin=/usr/lib/go-$ver/bin/go ;;
 esac
 [ -x "$gobin" ] || { echo "gobuild: Go $ver not installed" >&2; exit 77; }
-root=${BUILDDIR:-/tmp}/go-work
+root=${GODIAG_GO_WORK:-${BUILDDIR:-/tmp}/go-work}
 mkdir -p "$root/gopath" "$root/cache-$ver"
 export GO111MODULE=off GOFLAGS= GOPATH="$root/gopath:/usr/share/gocode" GOCACHE="$root/cache-$ver"
 export GOTOOLCHAIN=local
