@@ -110,16 +110,30 @@ static void display_url(char *dst, size_t n, const char *url)
 	const char *show = url;
 	char tmp[FETCH_URL_SHOW + 4];
 
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) == CURLUE_OK) {
+	if (u && curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK) {
 		curl_url_set(u, CURLUPART_USER, NULL, 0);
 		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
 		if (curl_url_get(u, CURLUPART_URL, &clean, 0) == CURLUE_OK)
 			show = clean;
 	}
+	if (show == url) {
+		/* Unparseable: still drop anything like "user:pass@". */
+		const char *auth = strstr(url, "://");
+		const char *at = auth ? strchr(auth + 3, '@') : NULL;
+		const char *slash = auth ? strchr(auth + 3, '/') : NULL;
+		if (at && (!slash || at < slash)) {
+			char pre[FETCH_URL_SHOW + 4], post[FETCH_URL_SHOW + 4];
+			sanitize(pre, sizeof(pre), url, (size_t)(auth + 3 - url));
+			sanitize(post, sizeof(post), at + 1, strlen(at + 1));
+			snprintf(dst, n, "%s%s", pre, post);
+			goto out;
+		}
+	}
 	sanitize(tmp, sizeof(tmp), show, strlen(show));
 	if (strlen(show) > FETCH_URL_SHOW)
 		memcpy(tmp + FETCH_URL_SHOW, "...", 4);
 	snprintf(dst, n, "%s", tmp);
+out:
 	curl_free(clean);
 	curl_url_cleanup(u);
 }
@@ -144,6 +158,7 @@ struct xfer {
 	long status;            /* of the latest response */
 	char reason[64];        /* its reason phrase, sanitised */
 	char encoding[32];      /* Content-Encoding of the latest response */
+	long long clen;         /* its Content-Length, -1 when absent */
 	char errbody[FETCH_ERRBODY_MAX];
 	size_t errbody_len;
 	uint64_t last_activity_ms;
@@ -174,6 +189,7 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 
 		x->got_status = true;
 		x->encoding[0] = '\0';
+		x->clen = -1;
 		x->reason[0] = '\0';
 		x->errbody_len = 0;
 		if (!sp)
@@ -190,6 +206,18 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		while (i < len && (p[i] == ' ' || p[i] == '\t'))
 			i++;
 		sanitize(x->encoding, sizeof(x->encoding), p + i, len - i);
+	} else if (prefix_ci(p, len, "content-length:")) {
+		/* curl does not report it when it refuses the size. */
+		char num[32], *end;
+		unsigned long long v;
+		size_t i = strlen("content-length:");
+		while (i < len && (p[i] == ' ' || p[i] == '\t'))
+			i++;
+		sanitize(num, sizeof(num), p + i, len - i);
+		errno = 0;
+		v = strtoull(num, &end, 10);
+		if (num[0] >= '0' && num[0] <= '9' && !*end && !errno && v <= INT64_MAX)
+			x->clen = (long long)v;
 	}
 	return len;
 }
@@ -419,10 +447,10 @@ static enum gd_err classify(struct xfer *x, CURL *h, CURLcode rc, struct gd_errb
 {
 	const struct fetch_opts *o = x->o;
 	char cap[32];
-	curl_off_t wire = 0, clen = -1;
+	curl_off_t wire = 0;
+	long long clen = x->clen;
 
 	curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &wire);
-	curl_easy_getinfo(h, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T, &clen);
 	fetch_format_size(cap, sizeof(cap), o->max_bytes);
 
 	switch (x->why) {
@@ -484,7 +512,7 @@ static enum gd_err classify(struct xfer *x, CURL *h, CURLcode rc, struct gd_errb
 		if (clen >= 0)
 			return xfail(x, eb, GD_ETRUNCATED,
 				     "connection closed after %lld of %lld bytes", (long long)wire,
-				     (long long)clen);
+				     clen);
 		return xfail(x, eb, GD_ETRUNCATED, "connection closed after %lld bytes",
 			     (long long)wire);
 	case CURLE_RECV_ERROR:
@@ -496,7 +524,7 @@ static enum gd_err classify(struct xfer *x, CURL *h, CURLcode rc, struct gd_errb
 		return xfail(x, eb, GD_EHTTP, "send failed: %s", x->curl_err);
 	case CURLE_FILESIZE_EXCEEDED:
 		return xfail(x, eb, GD_ETOOBIG, "body exceeds %s cap (Content-Length %lld)", cap,
-			     (long long)clen);
+			     clen);
 	case CURLE_BAD_CONTENT_ENCODING:
 		return xfail(x, eb, GD_EFORMAT, "bad %s encoding after %lld bytes: %s",
 			     x->encoding[0] ? x->encoding : "content", (long long)wire,
@@ -628,6 +656,7 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 	x.fn = fn;
 	x.ctx = ctx;
 	x.last_dlnow = -1;
+	x.clen = -1;
 	if (!url)
 		return gd_fail(eb, GD_EARG, "no URL");
 	display_url(x.url, sizeof(x.url), url);
