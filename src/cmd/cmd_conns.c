@@ -334,9 +334,13 @@ static void text_group(FILE *out, const struct conn_group *g, bool idle_known)
 				     g->listeners[i]->local_port, ep, sizeof(ep));
 			fprintf(out, "%s%s", i ? ", " : "  (listening on ", ep);
 		}
-		if (g->nlisteners)
+		/* /proc/net/tcp has no backlog limit for a listener, only
+		 * sock_diag does. */
+		if (g->nlisteners && g->listeners[0]->wqueue)
 			fprintf(out, ", backlog %u/%u)", g->listeners[0]->rqueue,
 				g->listeners[0]->wqueue);
+		else if (g->nlisteners)
+			fprintf(out, ", backlog %u)", g->listeners[0]->rqueue);
 		else
 			fprintf(out, "  (no listening socket)");
 	} else {

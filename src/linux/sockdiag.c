@@ -578,6 +578,8 @@ static enum gd_err fallback_proc(const char *root, int pid, const struct inode_s
 	snprintf(out->source, sizeof(out->source),
 		 "%s/%d/net/tcp (no idle times: sock_diag not used)", root, pid);
 	tcp_sock_list_note(out, "sock_diag not used: %s", why);
+	if (!out->sockstat.valid && sockstat_read(root, pid, &out->sockstat, &peb))
+		tcp_sock_list_note(out, "sockstat: %s", peb.msg);
 	rc = proc_net_tcp_read(root, pid, inodes, out, &peb);
 	if (rc == GD_ENOENT)
 		return gd_fail(eb, GD_ENOENT, "process %d exited during the scan (%s)", pid,
@@ -662,8 +664,6 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 	}
 	if (r.has_inodes && pid > 0 && r.pid != pid)
 		tcp_sock_list_note(out, "the recording is of pid %d", r.pid);
-	if (!out->sockstat.valid)
-		tcp_sock_list_note(out, "sockstat not in the recording");
 	if (r.error) {
 		char why[256];
 		snprintf(why, sizeof(why), "recorded sock_diag reply: %s", strerror(r.error));
@@ -671,6 +671,8 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 				   r.has_inodes ? &r.inodes : &live, why, out, eb);
 		goto out;
 	}
+	if (!out->sockstat.valid)
+		tcp_sock_list_note(out, "sockstat not in the recording");
 	snprintf(out->source, sizeof(out->source), "sock_diag (replayed from %s)", o->replay_file);
 	out->idle_known = true;
 	if (r.dumps_done < 2) {
