@@ -35,6 +35,9 @@ type bucket struct {
 	Frames int `json:"frames"`
 	// Outer is the outermost printed frame's function.
 	Outer string `json:"outer,omitempty"`
+	// Without names a function absent from this bucket, to tell it from
+	// the shallow one that also holds main.bottom.
+	Without string `json:"without,omitempty"`
 }
 
 type expected struct {
@@ -134,7 +137,8 @@ func main() {
 	// runtime.chanrecv1 (hidden) then main.bottom, so bottom is always
 	// printed first.
 	deep := bucket{Func: "main.bottom", Count: nDeep, State: "chan receive",
-		CreatedBy: "main.main", Depth: 150, Frames: 97, Outer: "main.recurse"}
+		CreatedBy: "main.main", Depth: 150, Frames: 97, Outer: "main.recurse",
+		Without: "main.shallowWorker"}
 	if goMinor() >= 21 {
 		deep.Frames, deep.Outer = 100, "main.deepWorker"
 	}
