@@ -100,7 +100,7 @@ static inline bool has_suffix(const char *s, size_t n, const char *suf, size_t s
 #define HAS_SUFFIX(s, n, lit) has_suffix((s), (n), (lit), sizeof(lit) - 1)
 
 /* Parse decimal digits at *s; false on no digits or overflow. */
-static bool parse_u64(const char **s, const char *end, uint64_t *out)
+static inline bool parse_u64(const char **s, const char *end, uint64_t *out)
 {
 	const char *q = *s;
 	uint64_t v = 0;
@@ -190,11 +190,13 @@ bool dump_parse_header(const char *s, size_t n, struct gd_goroutine *g)
 	lb = q + 1;
 	content = lb + 1;
 	/* The draft label form puts labels inside the bracket:
-	 * "[running labels:{"k": "v"}]"; its values may hold ']'. */
+	 * "[running labels:{"k": "v"}]"; its values may hold ']'.  A status
+	 * never holds '{', so only then is it worth a search. */
 	{
-		const char *lab = memmem(content, (size_t)(end - content), " labels:{", 9);
 		const char *rb0 = memchr(content, ']', (size_t)(end - content));
-		if (lab && rb0 && lab < rb0) {
+		const char *brace = rb0 ? memchr(content, '{', (size_t)(rb0 - content)) : NULL;
+		const char *lab = brace && brace - content >= 8 && !memcmp(brace - 8, " labels:", 8) ? brace - 8 : NULL;
+		if (lab) {
 			const char *close = NULL;
 			for (const char *c = end - 1; c > lab; c--) {
 				if (*c == '}') {
@@ -232,7 +234,11 @@ bool dump_parse_header(const char *s, size_t n, struct gd_goroutine *g)
 		const char *item = content;
 		bool first = true;
 		while (item <= cend) {
-			const char *comma = memmem(item, (size_t)(cend - item), ", ", 2);
+			const char *comma = item;
+			while ((comma = memchr(comma, ',', (size_t)(cend - comma))) && comma + 1 < cend && comma[1] != ' ')
+				comma++;
+			if (comma && comma + 1 >= cend)
+				comma = NULL;
 			const char *iend = comma ? comma : cend;
 			if (first) {
 				size_t len = strip_state_flags(item, (size_t)(iend - item), &g->flags);
@@ -303,9 +309,15 @@ static long match_prefix(const struct dump_parser *p, const char *s, size_t n)
 
 /* --- goroutine blocks ---------------------------------------------------- */
 
-static uint32_t scratch_add(struct dump_parser *p, const char *s, size_t n, bool *ok)
+static inline uint32_t scratch_add(struct dump_parser *p, const char *s, size_t n, bool *ok)
 {
 	uint32_t off = (uint32_t)p->scratch.len;
+	if (p->scratch.alloc && p->scratch.len + n < p->scratch.alloc) {
+		/* The common case, without strbuf's bookkeeping: it fits. */
+		memcpy(p->scratch.buf + p->scratch.len, s, n);
+		p->scratch.len += n;
+		return off;
+	}
 	if (strbuf_add(&p->scratch, s, n))
 		*ok = false;
 	return off;
@@ -320,19 +332,17 @@ static void block_reset(struct dump_parser *p)
 	strbuf_reset(&p->scratch);
 }
 
-static bool block_start(struct dump_parser *p, const char *s, size_t n)
+/* Start a block from a parsed header g, whose slices point into the line. */
+static void block_start(struct dump_parser *p, const struct gd_goroutine *hdr)
 {
-	struct gd_goroutine g;
+	struct gd_goroutine g = *hdr;
 	bool ok = true;
-	if (!dump_parse_header(s, n, &g))
-		return false;
 	block_reset(p);
 	p->in_block = true;
 	p->g = g;
 	/* Keep the header strings in scratch: s is only valid for this line. */
 	p->state_off = scratch_add(p, g.state, g.state_len, &ok);
 	p->labels_off = scratch_add(p, g.labels, g.labels_len, &ok);
-	return true;
 }
 
 static void fill_frame(const struct dump_parser *p, const struct raw_frame *r, struct gd_frame *f)
@@ -481,16 +491,19 @@ static void parse_created_by(struct dump_parser *p, const char *s, size_t n)
 {
 	const char *f = s + 11, *end = s + n, *in;
 	bool ok = true;
-	in = memmem(f, (size_t)(end - f), " in goroutine ", 14);
-	if (in) {
-		const char *q = in + 14;
+	/* " in goroutine N" ends the line when present: look from the end. */
+	in = end;
+	while (in > f && in[-1] >= '0' && in[-1] <= '9')
+		in--;
+	if (in < end && in - f > 14 && !memcmp(in - 14, " in goroutine ", 14)) {
+		const char *q = in;
 		uint64_t goid;
 		if (parse_u64(&q, end, &goid) && q == end) {
 			if (p->target == T_STACK) {
 				p->g.creator_goid = goid;
 				p->g.flags |= GD_G_CREATOR_GOID;
 			}
-			end = in;
+			end = in - 14;
 		}
 	}
 	if (p->target == T_ANCESTOR)
@@ -544,14 +557,14 @@ static void note_preamble(struct dump_parser *p, const char *s, size_t n)
 static bool find_embedded_header(struct dump_parser *p, const char *s, size_t n)
 {
 	const char *h = memmem(s, n, "goroutine ", 10);
+	struct gd_goroutine g;
 	size_t k;
 	if (!h || h == s)
 		return false;
 	k = (size_t)(h - s);
-	if (k >= sizeof(p->prefix_shape))
+	if (k >= sizeof(p->prefix_shape) || !dump_parse_header(h, n - k, &g))
 		return false;
-	if (!block_start(p, h, n - k))
-		return false;
+	block_start(p, &g);
 	learn_prefix(p, s, k);
 	return true;
 }
@@ -592,7 +605,7 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 		struct gd_goroutine g;
 		if (dump_parse_header(s, n, &g)) {
 			block_emit(p);
-			block_start(p, s, n);
+			block_start(p, &g);
 			return;
 		}
 	}

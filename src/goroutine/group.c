@@ -208,11 +208,13 @@ static bool state_wanted(const struct group_filter *f, const char *state)
 int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 {
 	struct grouping *g = ctx;
-	const char *state = intern_str(&g->strings, gr->state, gr->state_len);
+	const char *state = g->last_state;
 	uint32_t minutes = (gr->flags & GD_G_HAS_WAIT) ? gr->wait_minutes : 0;
 	struct key k;
 	struct bucket *b;
 
+	if (!state || strlen(state) != gr->state_len || memcmp(state, gr->state, gr->state_len))
+		state = g->last_state = intern_str(&g->strings, gr->state, gr->state_len);
 	g->has_states = true;
 	g->total++;
 	count_state(&g->states, &g->nstates, &g->states_alloc, state, 1);

@@ -87,6 +87,7 @@ struct grouping {
 	size_t nstates, states_alloc;
 	uint64_t locked, leaked;
 	bool has_states;      /* false for profiles without states (debug=1/0) */
+	const char *last_state; /* interned; most goroutines share a state with the previous one */
 };
 
 void grouping_init(struct grouping *g, enum group_mode mode, uint32_t top_n);
