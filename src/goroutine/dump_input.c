@@ -1,4 +1,6 @@
 /* SPDX-License-Identifier: MIT */
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -37,7 +39,7 @@ void dump_input_release(struct dump_input *in)
 
 const struct dump_stats *dump_input_stats(const struct dump_input *in)
 {
-	return in->d2 ? dump_parser_stats(in->d2) : NULL;
+	return in->format == DUMP_FMT_DEBUG2 ? &in->stats : NULL;
 }
 
 static bool looks_binary(const unsigned char *s, size_t n)
@@ -163,9 +165,11 @@ enum gd_err dump_input_finish(struct dump_input *in)
 	}
 	switch (in->format) {
 	case DUMP_FMT_DEBUG2: {
-		const struct dump_stats *st;
-		dump_parser_finish(in->d2);
-		st = dump_parser_stats(in->d2);
+		const struct dump_stats *st = &in->stats;
+		if (!in->parallel) {
+			dump_parser_finish(in->d2);
+			in->stats = *dump_parser_stats(in->d2);
+		}
 		in->truncated |= st->truncated;
 		in->read_goroutines = st->goroutines;
 		in->long_lines = st->long_lines;
@@ -191,4 +195,131 @@ enum gd_err dump_input_finish(struct dump_input *in)
 	default:
 		return gd_fail(&in->eb, GD_EFORMAT, "unrecognised format");
 	}
+}
+
+/* --- two threads for big in-memory dumps --------------------------------- */
+
+#define PARALLEL_MIN ((size_t)64 << 20)
+#define FEED_CHUNK ((size_t)16 << 20)
+
+struct half {
+	const char *buf;
+	size_t len;
+	struct grouping g;
+	struct dump_parser *p;
+	atomic_uint_fast64_t *done;
+};
+
+static void half_run(struct half *h, dump_progress_fn progress, void *ctx)
+{
+	for (size_t off = 0; off < h->len; off += FEED_CHUNK) {
+		size_t n = h->len - off < FEED_CHUNK ? h->len - off : FEED_CHUNK;
+		dump_parser_feed(h->p, h->buf + off, n);
+		atomic_fetch_add(h->done, n);
+		if (progress)
+			progress(atomic_load(h->done), ctx);
+	}
+	dump_parser_finish(h->p);
+}
+
+static void *half_thread(void *arg)
+{
+	half_run(arg, NULL, NULL);
+	return NULL;
+}
+
+static void half_init(struct half *h, const struct grouping *like, size_t max_line, const char *buf,
+		      size_t len, atomic_uint_fast64_t *done)
+{
+	h->buf = buf;
+	h->len = len;
+	h->done = done;
+	grouping_init(&h->g, like->mode, like->top_n);
+	h->g.filter = like->filter;
+	h->p = dump_parser_new(grouping_add_goroutine, &h->g, max_line);
+}
+
+static void half_release(struct half *h)
+{
+	dump_parser_free(h->p);
+	grouping_release(&h->g);
+}
+
+/* The start of a goroutine block at or after the middle, or 0. */
+static size_t find_split(const char *buf, size_t len)
+{
+	static const char pat[] = "\n\ngoroutine ";
+	const char *mid = buf + len / 2, *hit;
+	size_t window = len - len / 2;
+	if (window > FEED_CHUNK)
+		window = FEED_CHUNK;
+	hit = memmem(mid, window, pat, sizeof(pat) - 1);
+	return hit ? (size_t)(hit - buf) + 2 : 0;
+}
+
+enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len,
+				    dump_progress_fn progress, void *progress_ctx)
+{
+	size_t split;
+	enum gd_err e;
+	if (len >= PARALLEL_MIN && !gz_is_gzip(buf, len) && in->raw_bytes == 0 &&
+	    (split = find_split(buf, len)) != 0) {
+		/* Decide the format on the first bytes, as write() would. */
+		memcpy(in->sniff, buf, DUMP_SNIFF_LEN);
+		in->nsniff = DUMP_SNIFF_LEN;
+		in->decided_gzip = true;
+		if ((e = pick_format(in)))
+			return e;
+		if (in->format == DUMP_FMT_DEBUG2) {
+			atomic_uint_fast64_t done = 0;
+			struct half a, b;
+			pthread_t t;
+			const struct dump_stats *sa, *sb;
+			half_init(&a, in->g, in->max_line, buf, split, &done);
+			half_init(&b, in->g, in->max_line, buf + split, len - split, &done);
+			if (pthread_create(&t, NULL, half_thread, &a)) {
+				half_run(&a, progress, progress_ctx);
+			} else {
+				half_run(&b, progress, progress_ctx);
+				pthread_join(t, NULL);
+			}
+			sa = dump_parser_stats(a.p);
+			sb = dump_parser_stats(b.p);
+			grouping_merge(in->g, &a.g);
+			grouping_merge(in->g, &b.g);
+			in->stats = *sb;
+			in->stats.goroutines += sa->goroutines;
+			in->stats.lines += sa->lines;
+			in->stats.bytes += sa->bytes;
+			in->stats.noise_lines += sa->noise_lines;
+			in->stats.long_lines += sa->long_lines;
+			in->stats.dropped += sa->dropped;
+			in->stats.at_pprof_cap = len == DUMP_PPROF_CAP;
+			in->stats.truncated = sb->truncated || in->stats.at_pprof_cap;
+			in->stats.crash |= sa->crash;
+			if (sa->preamble[0])
+				memcpy(in->stats.preamble, sa->preamble, sizeof(sa->preamble));
+			if (sa->signal[0])
+				memcpy(in->stats.signal, sa->signal, sizeof(sa->signal));
+			half_release(&a);
+			half_release(&b);
+			in->raw_bytes = in->bytes = len;
+			in->parallel = true;
+			return dump_input_finish(in);
+		}
+		/* Another format: feed it the ordinary way, sniffed bytes first. */
+		in->raw_bytes = in->bytes = DUMP_SNIFF_LEN;
+		if ((e = route(in, buf, DUMP_SNIFF_LEN)))
+			return e;
+		buf += DUMP_SNIFF_LEN;
+		len -= DUMP_SNIFF_LEN;
+	}
+	for (size_t off = 0; off < len; off += FEED_CHUNK) {
+		size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
+		if ((e = dump_input_write(in, buf + off, n)))
+			return e;
+		if (progress)
+			progress(off + n, progress_ctx);
+	}
+	return dump_input_finish(in);
 }

@@ -13,6 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
 #include "util/error.h"
 #include "util/strbuf.h"
@@ -54,6 +55,8 @@ struct dump_input {
 	bool truncated;
 	uint64_t read_goroutines; /* goroutines or profile samples taken in */
 	uint64_t long_lines;
+	struct dump_stats stats; /* debug=2 parser statistics, after finish */
+	bool parallel;           /* parse_buffer used two threads */
 	struct gd_errbuf eb;
 };
 
@@ -62,6 +65,16 @@ void dump_input_release(struct dump_input *in);
 /* GD_OK, or an error described in in->eb (without the source name). */
 enum gd_err dump_input_write(struct dump_input *in, const void *buf, size_t n);
 enum gd_err dump_input_finish(struct dump_input *in);
+typedef void (*dump_progress_fn)(uint64_t done, void *ctx);
+
+/* Parse a whole input held in memory (an mmap'd file) and finish.  A big
+ * debug=2 dump is cut in two at a goroutine boundary and the halves parsed
+ * on two threads (2 cores is the machine we plan for); the result is the
+ * same as write() + finish().  progress (may be NULL) is called from this
+ * thread with the bytes done so far. */
+enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len,
+				    dump_progress_fn progress, void *progress_ctx);
+
 /* The debug=2 parser's statistics (preamble, prefix...), or NULL. */
 const struct dump_stats *dump_input_stats(const struct dump_input *in);
 

@@ -174,7 +174,7 @@ static void count_state(struct state_count **v, size_t *n, size_t *alloc, const 
 	(*n)++;
 }
 
-static void count_wait(struct bucket *b, uint32_t minutes)
+static void count_wait(struct bucket *b, uint32_t minutes, uint64_t n)
 {
 	size_t lo = 0, hi = b->nwaits;
 	while (lo < hi) {
@@ -185,13 +185,13 @@ static void count_wait(struct bucket *b, uint32_t minutes)
 			hi = mid;
 	}
 	if (lo < b->nwaits && b->waits[lo].minutes == minutes) {
-		b->waits[lo].count++;
+		b->waits[lo].count += n;
 		return;
 	}
 	ALLOC_GROW(b->waits, b->nwaits + 1, b->waits_alloc);
 	memmove(&b->waits[lo + 1], &b->waits[lo], (b->nwaits - lo) * sizeof(*b->waits));
 	b->waits[lo].minutes = minutes;
-	b->waits[lo].count = 1;
+	b->waits[lo].count = n;
 	b->nwaits++;
 }
 
@@ -244,7 +244,7 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 
 	b->count++;
 	count_state(&b->states, &b->nstates, &b->states_alloc, state, 1);
-	count_wait(b, minutes);
+	count_wait(b, minutes, 1);
 	if (gr->flags & GD_G_HAS_WAIT) {
 		b->with_wait++;
 		b->wait_sum += minutes;
@@ -286,6 +286,53 @@ int grouping_add_record(const struct gd_record *r, void *ctx)
 	b = bucket_find(g, &k, r->frames, r->nframes, NULL);
 	b->count += r->count;
 	return 0;
+}
+
+void grouping_merge(struct grouping *dst, const struct grouping *src)
+{
+	dst->total += src->total;
+	dst->filtered += src->filtered;
+	dst->locked += src->locked;
+	dst->leaked += src->leaked;
+	dst->has_states |= src->has_states;
+	for (size_t i = 0; i < src->nstates; i++)
+		count_state(&dst->states, &dst->nstates, &dst->states_alloc,
+			    intern_str(&dst->strings, src->states[i].state, strlen(src->states[i].state)),
+			    src->states[i].count);
+	for (size_t i = 0; i < src->nbuckets; i++) {
+		const struct bucket *sb = &src->buckets[i];
+		struct bucket *b;
+		struct key k;
+		memset(&k, 0, sizeof(k));
+		k.frames = sb->frames;
+		k.nframes = sb->nframes;
+		k.args = dst->mode == GROUP_EXACT_ARGS;
+		k.labels = sb->labels;
+		k.labels_len = sb->labels ? (uint32_t)strlen(sb->labels) : 0;
+		if (dst->mode == GROUP_CREATOR) {
+			k.nframes = 0;
+			k.labels_len = 0;
+			k.creator = sb->has_creator ? &sb->creator : NULL;
+		}
+		b = bucket_find(dst, &k, sb->frames, sb->nframes, sb->has_creator ? &sb->creator : NULL);
+		b->count += sb->count;
+		for (size_t j = 0; j < sb->nstates; j++)
+			count_state(&b->states, &b->nstates, &b->states_alloc,
+				    intern_str(&dst->strings, sb->states[j].state, strlen(sb->states[j].state)),
+				    sb->states[j].count);
+		for (size_t j = 0; j < sb->nwaits; j++)
+			count_wait(b, sb->waits[j].minutes, sb->waits[j].count);
+		b->with_wait += sb->with_wait;
+		b->wait_sum += sb->wait_sum;
+		b->locked += sb->locked;
+		b->leaked += sb->leaked;
+		b->unavailable += sb->unavailable;
+		if (sb->elided > b->elided)
+			b->elided = sb->elided;
+		b->elided_unknown |= sb->elided_unknown;
+		for (uint32_t j = 0; j < sb->nids && b->nids < BUCKET_MAX_IDS; j++)
+			b->ids[b->nids++] = sb->ids[j];
+	}
 }
 
 static bool bucket_matches(const struct bucket *b, const regex_t *re)

@@ -98,6 +98,11 @@ void grouping_release(struct grouping *g);
 int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx);
 int grouping_add_record(const struct gd_record *r, void *ctx);
 
+/* Add everything src counted into dst, bucket by bucket (src's buckets in
+ * their order, so dst keeps the first IDs seen).  Both must use the same
+ * mode; src is left unchanged. */
+void grouping_merge(struct grouping *dst, const struct grouping *src);
+
 /* The buckets that pass the bucket filters, sorted by count (descending),
  * then by innermost function name.  Returns a new array of pointers into g;
  * free() it. */

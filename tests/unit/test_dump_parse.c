@@ -11,6 +11,7 @@
 #include <string.h>
 #include <cmocka.h>
 
+#include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
 
@@ -360,6 +361,67 @@ static void test_durations(void **state)
 	assert_false(parse_duration_minutes("-5m", &m));
 }
 
+/* A dump big enough for the two-thread path must give exactly what the
+ * streaming path gives: totals, buckets, counts, waits and first IDs. */
+static void test_parallel_equals_streaming(void **state)
+{
+	const char *shapes[] = {
+		"[IO wait, %u minutes]:\nnet.read()\n\t/n.go:1 +0x1\nnet/http.(*conn).serve(0x%x)\n\t/s.go:9 +0x2\ncreated by net/http.(*Server).Serve\n\t/s.go:30 +0x3\n\n",
+		"[chan receive, %u minutes]:\nmain.leak(0x%x)\n\t/m.go:4 +0x1\ncreated by main.main\n\t/m.go:8 +0x3\n\n",
+		"[select]:\nmain.loop%u(0x%x)\n\t/m.go:12 +0x1\n\n",
+	};
+	size_t cap = (size_t)80 << 20, len = 0;
+	char *buf = malloc(cap);
+	struct grouping g1, g2;
+	struct dump_input in1, in2;
+	struct bucket **v1, **v2;
+	size_t n1, n2;
+	unsigned id = 1;
+	(void)state;
+	while (len < cap - 512) {
+		unsigned k = id % 7 == 0 ? 2 : id % 3 == 0 ? 1 : 0;
+		len += (size_t)snprintf(buf + len, cap - len, "goroutine %u ", id);
+		len += (size_t)snprintf(buf + len, cap - len, shapes[k], k == 2 ? id % 5 : id % 90, id);
+		id++;
+	}
+	grouping_init(&g1, GROUP_ANY_ARGS, 0);
+	grouping_init(&g2, GROUP_ANY_ARGS, 0);
+	dump_input_init(&in1, &g1, 0);
+	dump_input_init(&in2, &g2, 0);
+	assert_int_equal(dump_input_parse_buffer(&in1, buf, len, NULL, NULL), GD_OK);
+	assert_true(in1.parallel);
+	for (size_t off = 0; off < len; off += 65536)
+		assert_int_equal(dump_input_write(&in2, buf + off, len - off < 65536 ? len - off : 65536), GD_OK);
+	assert_int_equal(dump_input_finish(&in2), GD_OK);
+	assert_false(in2.parallel);
+	assert_int_equal(g1.total, id - 1);
+	assert_int_equal(g2.total, id - 1);
+	assert_int_equal(dump_input_stats(&in1)->goroutines, id - 1);
+	v1 = grouping_sorted(&g1, &n1);
+	v2 = grouping_sorted(&g2, &n2);
+	assert_int_equal(n1, n2);
+	assert_int_equal(n1, 7); /* serve, leak, loop0..loop4 */
+	for (size_t i = 0; i < n1; i++) {
+		uint32_t a1, b1, c1, a2, b2, c2;
+		assert_int_equal(v1[i]->count, v2[i]->count);
+		assert_string_equal(v1[i]->frames[0].func, v2[i]->frames[0].func);
+		assert_int_equal(bucket_wait_stats(v1[i], &a1, &b1, &c1), bucket_wait_stats(v2[i], &a2, &b2, &c2));
+		if (v1[i]->with_wait) {
+			assert_int_equal(a1, a2);
+			assert_int_equal(b1, b2);
+			assert_int_equal(c1, c2);
+		}
+		assert_memory_equal(v1[i]->ids, v2[i]->ids, sizeof(v1[i]->ids));
+	}
+	free(v1);
+	free(v2);
+	dump_input_release(&in1);
+	dump_input_release(&in2);
+	grouping_release(&g1);
+	grouping_release(&g2);
+	free(buf);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -372,6 +434,7 @@ int main(void)
 		cmocka_unit_test(test_grouping_modes),
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_durations),
+		cmocka_unit_test(test_parallel_equals_streaming),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
