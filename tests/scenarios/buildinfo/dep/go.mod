@@ -1,0 +1,3 @@
+module example.com/bidep
+
+go 1.19

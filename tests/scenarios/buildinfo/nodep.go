@@ -1,0 +1,7 @@
+// SPDX-License-Identifier: MIT
+
+//go:build !withdep
+
+package main
+
+func extra() {}
