@@ -11,9 +11,12 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Reads land here so the compiler keeps them. */
+static volatile uint64_t sink;
+
 static int touch(const struct gd_record *r, void *ctx)
 {
-	volatile unsigned sum = 0;
+	uint64_t sum = 0;
 	(void)ctx;
 	for (uint32_t i = 0; i < r->labels_len; i++)
 		sum += (unsigned char)r->labels[i];
@@ -25,6 +28,7 @@ static int touch(const struct gd_record *r, void *ctx)
 			sum += (unsigned char)f->file[j];
 		sum += f->line + f->args_len;
 	}
+	sink += sum;
 	return 0;
 }
 

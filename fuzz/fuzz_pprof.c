@@ -12,6 +12,9 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
+/* Reads land here so the compiler keeps them. */
+static volatile uint64_t sink;
+
 struct ctx {
 	struct pprof_builder b;
 	uint64_t total;
@@ -21,9 +24,10 @@ static int add(const struct gd_record *r, void *arg)
 {
 	struct ctx *c = arg;
 	int64_t v = (int64_t)r->count;
-	volatile unsigned sum = 0;
+	uint64_t sum = 0;
 	for (uint32_t i = 0; i < r->labels_len; i++)
 		sum += (unsigned char)r->labels[i];
+	sink += sum;
 	c->total += r->count;
 	if (r->nframes)
 		pprof_builder_add(&c->b, r->frames, r->nframes, &v, "labels",
@@ -50,15 +54,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	/* Every model pointer must be readable. */
 	for (size_t i = 0; i < p.nsamples; i++) {
 		const struct profile_sample *s = &p.samples[i];
-		volatile int64_t sum = 0;
+		uint64_t sum = 0;
 		for (size_t j = 0; j < p.nsample_types; j++)
-			sum += s->values[j];
+			sum += (uint64_t)s->values[j];
 		for (uint32_t j = 0; j < s->nlocs; j++)
 			for (uint32_t k = 0; k < s->locs[j]->nlines; k++)
-				sum += s->locs[j]->lines[k].line +
-				       (int64_t)strlen(s->locs[j]->lines[k].function->name);
+				sum += (uint64_t)s->locs[j]->lines[k].line +
+				       strlen(s->locs[j]->lines[k].function->name);
 		for (uint32_t j = 0; j < s->nlabels; j++)
-			sum += (int64_t)strlen(s->labels[j].key) + (int64_t)strlen(s->labels[j].num_unit);
+			sum += strlen(s->labels[j].key) + strlen(s->labels[j].num_unit);
+		sink += sum;
 	}
 	if (p.nsample_types > 0 && p.nsamples < 5000) {
 		memset(&c, 0, sizeof(c));
