@@ -455,9 +455,8 @@ static enum gd_err classify(struct xfer *x, CURL *h, CURLcode rc, struct gd_errb
 
 	switch (x->why) {
 	case AB_CONSUMER:
-		if (eb && !eb->msg[0])
-			xfail(x, eb, x->fn_err, "stopped by the reader after %llu bytes: %s",
-			      (unsigned long long)x->bytes, gd_strerror(x->fn_err));
+		/* Only the reader knows what was wrong with the bytes; eb keeps
+		 * whatever it wrote (or stays empty). */
 		return x->fn_err;
 	case AB_CAP:
 		if (x->encoding[0] && strcasecmp(x->encoding, "identity"))

@@ -70,9 +70,10 @@ enum gd_err fetch_global_init(struct gd_errbuf *eb);
  *   GD_ETOOBIG     decoded body over max_bytes (fn got exactly max_bytes)
  *   GD_ETRUNCATED  the peer closed before the body was complete
  *   GD_EIO         anything else libcurl reports
- *   the value fn returned, when fn stopped the transfer; eb is cleared at
- *   the start, so fn may write its own message into the same errbuf
- *   (otherwise a generic one is filled in).
+ *   the value fn returned, when fn stopped the transfer.  Only fn knows
+ *   what was wrong, so eb then holds what fn wrote into it (eb is cleared
+ *   at the start, so fn may share it) and is otherwise left EMPTY: a
+ *   caller whose reader keeps its own errbuf checks eb->msg[0] first.
  * res (may be NULL) is filled in every case, as far as the transfer got. */
 enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 			 fetch_write_fn fn, void *ctx,

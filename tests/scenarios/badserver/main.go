@@ -154,6 +154,41 @@ func zeros(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
+// hugeDump streams a valid debug=2 dump that never ends (10 GB), so only a
+// size cap can stop a reader that accepts every goroutine.
+func hugeDump(w http.ResponseWriter, r *http.Request) {
+	var n int64 = 10 << 30
+	if v, err := strconv.ParseInt(r.URL.Query().Get("bytes"), 10, 64); err == nil && v > 0 {
+		n = v
+	}
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	buf := make([]byte, 0, 80<<10)
+	id := 1
+	for n > 0 {
+		buf = buf[:0]
+		for len(buf) < 64<<10 {
+			buf = append(buf, "goroutine "...)
+			buf = strconv.AppendInt(buf, int64(id), 10)
+			buf = append(buf, " [IO wait, 1234 minutes]:\n"+
+				"internal/poll.runtime_pollWait(0x7f0c5c3a8f08, 0x72)\n"+
+				"\t/usr/lib/go-1.19/src/runtime/netpoll.go:305 +0x89\n"+
+				"net/http.(*conn).serve(0xc000170000, {0x7c5e58, 0xc0000a8120})\n"+
+				"\t/usr/lib/go-1.19/src/net/http/server.go:1991 +0x607\n"+
+				"created by net/http.(*Server).Serve\n"+
+				"\t/usr/lib/go-1.19/src/net/http/server.go:3102 +0x4db\n\n"...)
+			id++
+		}
+		k := int64(len(buf))
+		if k > n {
+			k = n
+		}
+		if _, err := w.Write(buf[:k]); err != nil {
+			return
+		}
+		n -= k
+	}
+}
+
 func okDump(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 	if r.URL.Query().Get("gzip") == "1" {
@@ -181,6 +216,7 @@ func mux() *http.ServeMux {
 		<-r.Context().Done()
 	})
 	m.HandleFunc("/huge", zeros)
+	m.HandleFunc("/hugedump", hugeDump)
 	m.HandleFunc("/gzipbomb", bomb)
 	m.HandleFunc("/500", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "boom: profile failed", http.StatusInternalServerError)
