@@ -16,6 +16,7 @@ struct command {
 static const struct command commands[] = {
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
 	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },
+	{ "ps", cmd_ps, "every Go process on the host: version, RSS, LazyFree, TCP, policy" },
 };
 
 static void usage(FILE *out)

@@ -228,6 +228,43 @@ static void copy_field(char *out, size_t outsz, const char *s, const char *e)
 	out[n] = '\0';
 }
 
+/* ---- display --------------------------------------------------------- */
+
+void procfs_human_bytes(char *buf, size_t n, uint64_t bytes)
+{
+	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
+	double v = (double)bytes;
+	int u = -1;
+
+	if (bytes < 1024) {
+		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
+		return;
+	}
+	while (v >= 1024 && u < 5) {
+		v /= 1024;
+		u++;
+	}
+	/* One decimal below 10 units keeps "1.1 GiB" readable and "640 MiB" short. */
+	if (v < 9.95)
+		snprintf(buf, n, "%.1f %s", v, units[u]);
+	else
+		snprintf(buf, n, "%.0f %s", v, units[u]);
+}
+
+void procfs_human_age(char *buf, size_t n, uint64_t s)
+{
+	if (s < 60)
+		snprintf(buf, n, "%llus", (unsigned long long)s);
+	else if (s < 3600)
+		snprintf(buf, n, "%llum", (unsigned long long)(s / 60));
+	else if (s < 86400)
+		snprintf(buf, n, "%lluh%02llum", (unsigned long long)(s / 3600),
+			 (unsigned long long)(s % 3600 / 60));
+	else
+		snprintf(buf, n, "%llud%02lluh", (unsigned long long)(s / 86400),
+			 (unsigned long long)(s % 86400 / 3600));
+}
+
 /* ---- notes ----------------------------------------------------------- */
 
 void proc_notes_add(struct proc_notes *n, const char *what, const char *fmt, ...)

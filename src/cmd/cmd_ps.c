@@ -1,0 +1,558 @@
+/* SPDX-License-Identifier: MIT */
+/* `godiag ps`: one row per Go process on the host, with what an operator
+ * looks at first when memory or connections misbehave: Go version and main
+ * module (from the binary), RSS and its LazyFree part, threads, TCP
+ * established/listening, uptime, and the memory-return policy in force.
+ * `--probe` asks each process's own listening ports for /debug/pprof/.
+ *
+ * What could not be read (another user's process, a process that exited
+ * mid-scan) shows as an unknown value plus a reason, never as a failure. */
+#include <errno.h>
+#include <pwd.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+#include <unistd.h>
+
+#include "cmd/cmd.h"
+#include "linux/process.h"
+#include "linux/procfs.h"
+#include "linux/sockdiag.h"
+#include "linux/sockets.h"
+#include "remote/fetch.h"
+#include "runtime/godebug.h"
+#include "util/error.h"
+#include "util/json_writer.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+#define PROBE_PORTS_MAX 16
+
+struct ps_row {
+	struct go_process gp;
+	struct procinfo pi;
+	bool tcp_known;
+	struct tcp_counts tcp;
+	char tcp_why[GD_ERRBUF_SIZE];
+	struct godebug_eval ev;
+	char pprof[128];     /* endpoint found by --probe, or "" */
+	char probe_why[160]; /* why none was found */
+};
+
+struct ps_opts {
+	bool json, probe;
+	const char *proc_root, *sys_root;
+};
+
+static void ps_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: godiag ps [--json] [--probe] [--proc-root DIR] [--sys-root DIR]\n"
+		"\n"
+		"List the Go processes of this host: PID, user, Go version and main module\n"
+		"(read from the binary), RSS and its LazyFree part, threads, TCP connections\n"
+		"established and listening, uptime, and the memory-return policy in force.\n"
+		"\n"
+		"  --json           a JSON array, one object per process\n"
+		"  --probe          GET /debug/pprof/ on each process's listening ports\n"
+		"                   (loopback, 1 s timeout each) and show the endpoint found\n"
+		"  --proc-root DIR  read DIR instead of /proc (a recorded tree)\n"
+		"  --sys-root DIR   read DIR instead of /sys\n"
+		"\n"
+		"Other users' processes need root (or CAP_SYS_PTRACE) for LazyFree, TCP and\n"
+		"GODEBUG; without it their rows are partial and say why.  Exit 0, or 1 when\n"
+		"the proc root cannot be listed, 2 on bad usage.\n");
+}
+
+static const char *opt_value(int argc, char **argv, int *i, const char *name)
+{
+	size_t n = strlen(name);
+
+	if (strncmp(argv[*i], name, n) != 0)
+		return NULL;
+	if (argv[*i][n] == '=')
+		return argv[*i] + n + 1;
+	if (argv[*i][n] != '\0')
+		return NULL;
+	if (*i + 1 >= argc)
+		return "";
+	return argv[++*i];
+}
+
+static void user_name(uint32_t uid, char *buf, size_t n)
+{
+	struct passwd pw, *res = NULL;
+	char tmp[1024];
+
+	if (getpwuid_r((uid_t)uid, &pw, tmp, sizeof(tmp), &res) == 0 && res && res->pw_name)
+		snprintf(buf, n, "%s", res->pw_name);
+	else
+		snprintf(buf, n, "%u", uid);
+}
+
+static const char *row_module(const struct ps_row *r)
+{
+	const struct go_buildinfo *bi = &r->gp.bin->bi;
+
+	if (bi->mod_path && *bi->mod_path)
+		return bi->mod_path;
+	if (bi->path && *bi->path)
+		return bi->path;
+	return "?";
+}
+
+static bool is_loopback_or_any(const struct tcp_sock *s)
+{
+	static const uint8_t any6[16], lo6[16] = { [15] = 1 };
+
+	if (s->family == AF_INET)
+		return s->local_addr[0] == 127 || !memcmp(s->local_addr, any6, 4);
+	/* ::ffff:127.x is loopback too */
+	if (!memcmp(s->local_addr, any6, 10) && s->local_addr[10] == 0xff &&
+	    s->local_addr[11] == 0xff)
+		return s->local_addr[12] == 127 || !memcmp(s->local_addr + 12, any6, 4);
+	return !memcmp(s->local_addr, any6, 16) || !memcmp(s->local_addr, lo6, 16);
+}
+
+/* A pprof index page lists its profiles as links like "goroutine?debug=1". */
+static bool looks_like_pprof(const char *body, size_t len)
+{
+	return memmem(body, len, "goroutine?debug=", 16) != NULL ||
+	       memmem(body, len, "Types of profiles available", 27) != NULL;
+}
+
+static void probe_row(struct ps_row *r, const struct ps_opts *o)
+{
+	struct sock_opts so = { .proc_root = o->proc_root };
+	struct tcp_sock_list l;
+	struct gd_errbuf eb = { "" };
+	struct fetch_opts fo;
+	size_t tried = 0;
+
+	tcp_sock_list_init(&l);
+	if (tcp_socks_for_pid(&so, r->gp.pid, &l, &eb) != GD_OK) {
+		snprintf(r->probe_why, sizeof(r->probe_why), "%s", eb.msg);
+		tcp_sock_list_release(&l);
+		return;
+	}
+	fetch_opts_init(&fo);
+	fo.connect_timeout_ms = 1000;
+	fo.total_timeout_ms = 1000;
+	fo.stall_timeout_ms = 1000;
+	fo.max_bytes = 256 * 1024;
+	fo.max_redirects = 0;
+	for (size_t i = 0; i < l.n && tried < PROBE_PORTS_MAX; i++) {
+		const struct tcp_sock *s = &l.v[i];
+		char url[128], host[64];
+		char *body = NULL;
+		size_t len = 0;
+		struct fetch_result res;
+		enum gd_err rc;
+		bool dup = false;
+
+		if (s->state != TCPS_LISTEN || !is_loopback_or_any(s))
+			continue;
+		/* The same port on v4 and v6: probe it once. */
+		for (size_t j = 0; j < i; j++)
+			if (l.v[j].state == TCPS_LISTEN && l.v[j].local_port == s->local_port &&
+			    is_loopback_or_any(&l.v[j]))
+				dup = true;
+		if (dup)
+			continue;
+		tried++;
+		if (s->family == AF_INET && s->local_addr[0] == 127)
+			tcp_addr_format(AF_INET, s->local_addr, host, sizeof(host));
+		else if (s->family == AF_INET6 && s->local_addr[15] == 1 &&
+			 !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15))
+			snprintf(host, sizeof(host), "[::1]");
+		else
+			snprintf(host, sizeof(host), "127.0.0.1");
+		snprintf(url, sizeof(url), "http://%s:%u/debug/pprof/", host, s->local_port);
+		rc = fetch_buffer(url, &fo, &body, &len, &res, &eb);
+		if (rc == GD_OK && res.status == 200 && looks_like_pprof(body, len)) {
+			snprintf(r->pprof, sizeof(r->pprof), "%s", url);
+			free(body);
+			break;
+		}
+		free(body);
+	}
+	if (!r->pprof[0])
+		snprintf(r->probe_why, sizeof(r->probe_why), tried ? "no /debug/pprof/ on %zu listening port%s"
+			 : "no loopback listening port", tried, tried == 1 ? "" : "s");
+	tcp_sock_list_release(&l);
+}
+
+/* False when the process exited between the scan and now. */
+static bool fill_row(struct ps_row *r, const struct ps_opts *o, const char *kernel)
+{
+	struct procfs_roots roots = { o->proc_root, o->sys_root };
+	struct sock_opts so = { .proc_root = o->proc_root };
+	struct gd_errbuf eb = { "" };
+
+	procinfo_init(&r->pi);
+	if (procinfo_read(&r->pi, &roots, r->gp.pid, PI_STATUS | PI_SMAPS | PI_STAT | PI_ENVIRON,
+			  &eb) == GD_ENOENT)
+		return false;
+	if (tcp_counts_for_pid(&so, r->gp.pid, &r->tcp, &eb) == GD_OK)
+		r->tcp_known = true;
+	else
+		snprintf(r->tcp_why, sizeof(r->tcp_why), "%s", eb.msg[0] ? eb.msg : "unreadable");
+	process_mem_policy(&r->gp, kernel, (r->pi.have & PI_ENVIRON) ? r->pi.env.val[PENV_GODEBUG] : NULL,
+			   &r->ev);
+	if (o->probe)
+		probe_row(r, o);
+	return true;
+}
+
+static bool row_partial(const struct ps_row *r)
+{
+	return !r->gp.verified || procinfo_partial(&r->pi) || !r->tcp_known;
+}
+
+static bool status_has(const struct procinfo *pi, enum proc_status_field f)
+{
+	return (pi->status.known >> f) & 1;
+}
+
+static bool lazyfree_known(const struct procinfo *pi)
+{
+	return (pi->smaps.known >> SM_LAZYFREE) & 1;
+}
+
+/* LazyFree worth a glance: at least 64 MiB and a fifth of RSS. */
+static bool lazyfree_high(const struct procinfo *pi)
+{
+	uint64_t lf = pi->smaps.v[SM_LAZYFREE], rss = pi->status.v[PST_VMRSS];
+
+	if (!lazyfree_known(pi))
+		return false;
+	if (!status_has(pi, PST_VMRSS))
+		rss = pi->smaps.v[SM_RSS];
+	return lf >= (64u << 20) && lf * 5 >= rss;
+}
+
+static void render_json(FILE *out, struct ps_row *rows, size_t n, const struct ps_opts *o)
+{
+	struct json_writer jw;
+
+	jw_init(&jw, out, true);
+	jw_array_begin(&jw);
+	for (size_t i = 0; i < n; i++) {
+		struct ps_row *r = &rows[i];
+		const struct go_buildinfo *bi = &r->gp.bin->bi;
+		const struct procinfo *pi = &r->pi;
+		char user[64];
+
+		jw_object_begin(&jw);
+		jw_key(&jw, "pid");
+		jw_int(&jw, r->gp.pid);
+		jw_key(&jw, "uid");
+		if (status_has(pi, PST_UID))
+			jw_uint(&jw, pi->status.uid);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "user");
+		if (status_has(pi, PST_UID)) {
+			user_name(pi->status.uid, user, sizeof(user));
+			jw_string(&jw, user);
+		} else {
+			jw_null(&jw);
+		}
+		jw_key(&jw, "name");
+		jw_string(&jw, status_has(pi, PST_NAME) ? pi->status.name : "");
+		jw_key(&jw, "exe");
+		jw_string(&jw, r->gp.exe);
+		jw_key(&jw, "exe_deleted");
+		jw_bool(&jw, r->gp.exe_deleted);
+		jw_key(&jw, "verified");
+		jw_bool(&jw, r->gp.verified);
+		jw_key(&jw, "go_version");
+		if (bi->go_version)
+			jw_string(&jw, bi->go_version);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "path");
+		if (bi->path)
+			jw_string(&jw, bi->path);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "module");
+		if (bi->mod_path)
+			jw_string(&jw, bi->mod_path);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "module_version");
+		if (bi->mod_version)
+			jw_string(&jw, bi->mod_version);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "rss_bytes");
+		if (status_has(pi, PST_VMRSS))
+			jw_uint(&jw, pi->status.v[PST_VMRSS]);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "lazyfree_bytes");
+		if (lazyfree_known(pi))
+			jw_uint(&jw, pi->smaps.v[SM_LAZYFREE]);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "threads");
+		if (status_has(pi, PST_THREADS))
+			jw_uint(&jw, pi->status.v[PST_THREADS]);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "tcp_established");
+		if (r->tcp_known)
+			jw_uint(&jw, r->tcp.established);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "tcp_listening");
+		if (r->tcp_known)
+			jw_uint(&jw, r->tcp.listening);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "uptime_seconds");
+		if (pi->age_known)
+			jw_uint(&jw, pi->age_seconds);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "godebug");
+		if ((pi->have & PI_ENVIRON) && pi->env.val[PENV_GODEBUG])
+			jw_string(&jw, pi->env.val[PENV_GODEBUG]);
+		else
+			jw_null(&jw);
+		jw_key(&jw, "policy");
+		jw_string(&jw, mem_policy_name(r->ev.policy));
+		jw_key(&jw, "policy_reason");
+		jw_string(&jw, r->ev.reason);
+		if (o->probe) {
+			jw_key(&jw, "pprof");
+			if (r->pprof[0])
+				jw_string(&jw, r->pprof);
+			else
+				jw_null(&jw);
+		}
+		jw_key(&jw, "flags");
+		jw_array_begin(&jw);
+		if (lazyfree_high(pi))
+			jw_string(&jw, "lazyfree");
+		if (r->gp.exe_deleted)
+			jw_string(&jw, "deleted");
+		if (!r->gp.verified)
+			jw_string(&jw, "unverified");
+		if (row_partial(r))
+			jw_string(&jw, "partial");
+		jw_array_end(&jw);
+		jw_key(&jw, "partial");
+		jw_bool(&jw, row_partial(r));
+		jw_key(&jw, "notes");
+		jw_array_begin(&jw);
+		if (r->gp.note[0]) {
+			jw_object_begin(&jw);
+			jw_key(&jw, "what");
+			jw_string(&jw, "exe");
+			jw_key(&jw, "why");
+			jw_string(&jw, r->gp.note);
+			jw_object_end(&jw);
+		}
+		for (size_t k = 0; k < pi->notes.nr; k++) {
+			jw_object_begin(&jw);
+			jw_key(&jw, "what");
+			jw_string(&jw, pi->notes.v[k].what);
+			jw_key(&jw, "why");
+			jw_string(&jw, pi->notes.v[k].why);
+			jw_object_end(&jw);
+		}
+		if (!r->tcp_known) {
+			jw_object_begin(&jw);
+			jw_key(&jw, "what");
+			jw_string(&jw, "tcp");
+			jw_key(&jw, "why");
+			jw_string(&jw, r->tcp_why);
+			jw_object_end(&jw);
+		}
+		if (o->probe && !r->pprof[0]) {
+			jw_object_begin(&jw);
+			jw_key(&jw, "what");
+			jw_string(&jw, "pprof");
+			jw_key(&jw, "why");
+			jw_string(&jw, r->probe_why);
+			jw_object_end(&jw);
+		}
+		jw_array_end(&jw);
+		jw_object_end(&jw);
+	}
+	jw_array_end(&jw);
+	jw_end(&jw);
+}
+
+/* Cut s to w columns for the table, marking the cut with '+' (ASCII keeps
+ * the columns aligned).  Paths keep their tail, where the name is. */
+static void cell_cut(char *buf, size_t n, const char *s, size_t w, bool keep_tail)
+{
+	size_t len = strlen(s);
+
+	if (w >= n)
+		w = n - 1;
+	if (len <= w) {
+		snprintf(buf, n, "%s", s);
+		return;
+	}
+	if (keep_tail) {
+		buf[0] = '+';
+		memcpy(buf + 1, s + len - (w - 1), w - 1);
+	} else {
+		memcpy(buf, s, w - 1);
+		buf[w - 1] = '+';
+	}
+	buf[w] = '\0';
+}
+
+static void cell(char *buf, size_t n, const char *s, size_t w)
+{
+	cell_cut(buf, n, s, w, false);
+}
+
+static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct ps_opts *o)
+{
+	fprintf(out, "%-7s %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s%s %s\n", "PID", "USER",
+		"GO", "MODULE", "RSS", "LAZYFREE", "THR", "ESTAB", "LISTEN", "UPTIME", "POLICY",
+		o->probe ? " PPROF" : "", "FLAGS");
+	for (size_t i = 0; i < n; i++) {
+		struct ps_row *r = &rows[i];
+		const struct procinfo *pi = &r->pi;
+		char user[64], ver[16], mod[32], rss[16], lf[16], thr[16], est[16], lis[16], up[16];
+		char flags[64] = "";
+
+		if (status_has(pi, PST_UID)) {
+			char tmp[64];
+			user_name(pi->status.uid, tmp, sizeof(tmp));
+			cell(user, sizeof(user), tmp, 9);
+		} else {
+			snprintf(user, sizeof(user), "?");
+		}
+		cell(ver, sizeof(ver), r->gp.bin->bi.go_version ? r->gp.bin->bi.go_version : "?", 10);
+		cell_cut(mod, sizeof(mod), row_module(r), 28, true);
+		if (status_has(pi, PST_VMRSS))
+			procfs_human_bytes(rss, sizeof(rss), pi->status.v[PST_VMRSS]);
+		else
+			snprintf(rss, sizeof(rss), "?");
+		if (lazyfree_known(pi))
+			procfs_human_bytes(lf, sizeof(lf), pi->smaps.v[SM_LAZYFREE]);
+		else
+			snprintf(lf, sizeof(lf), "?");
+		if (status_has(pi, PST_THREADS))
+			snprintf(thr, sizeof(thr), "%llu", (unsigned long long)pi->status.v[PST_THREADS]);
+		else
+			snprintf(thr, sizeof(thr), "?");
+		if (r->tcp_known) {
+			snprintf(est, sizeof(est), "%zu", r->tcp.established);
+			snprintf(lis, sizeof(lis), "%zu", r->tcp.listening);
+		} else {
+			snprintf(est, sizeof(est), "?");
+			snprintf(lis, sizeof(lis), "?");
+		}
+		if (pi->age_known)
+			procfs_human_age(up, sizeof(up), pi->age_seconds);
+		else
+			snprintf(up, sizeof(up), "?");
+		snprintf(flags, sizeof(flags), "%s%s%s%s", lazyfree_high(pi) ? "lazyfree " : "",
+			 r->gp.exe_deleted ? "deleted " : "", !r->gp.verified ? "unverified " : "",
+			 row_partial(r) ? "partial" : "");
+		fprintf(out, "%-7d %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s", r->gp.pid, user, ver,
+			mod, rss, lf, thr, est, lis, up, mem_policy_name(r->ev.policy));
+		if (o->probe)
+			fprintf(out, " %s", r->pprof[0] ? r->pprof : "-");
+		fprintf(out, " %s\n", flags);
+	}
+	/* Reasons after the table, one line per partial row, so the table
+	 * stays aligned and nothing unknown goes unexplained. */
+	for (size_t i = 0; i < n; i++) {
+		struct ps_row *r = &rows[i];
+		if (r->gp.note[0])
+			fprintf(out, "  pid %d: %s\n", r->gp.pid, r->gp.note);
+		for (size_t k = 0; k < r->pi.notes.nr; k++)
+			fprintf(out, "  pid %d: %s: %s\n", r->gp.pid, r->pi.notes.v[k].what,
+				r->pi.notes.v[k].why);
+		if (!r->tcp_known)
+			fprintf(out, "  pid %d: tcp: %s\n", r->gp.pid, r->tcp_why);
+	}
+}
+
+int cmd_ps(int argc, char **argv)
+{
+	struct ps_opts o = { .proc_root = PROCFS_ROOT_DEFAULT, .sys_root = SYSFS_ROOT_DEFAULT };
+	struct process_scan scan;
+	struct gd_errbuf eb = { "" };
+	struct ps_row *rows;
+	size_t nrows = 0;
+	char kernel[128] = "";
+	const char *val;
+
+	for (int i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+			ps_usage(stdout);
+			return EXIT_OK;
+		} else if (!strcmp(argv[i], "--json")) {
+			o.json = true;
+		} else if (!strcmp(argv[i], "--probe")) {
+			o.probe = true;
+		} else if ((val = opt_value(argc, argv, &i, "--proc-root"))) {
+			if (!*val)
+				goto missing;
+			o.proc_root = val;
+		} else if ((val = opt_value(argc, argv, &i, "--sys-root"))) {
+			if (!*val)
+				goto missing;
+			o.sys_root = val;
+		} else {
+			error("ps: unknown argument '%s'", argv[i]);
+			ps_usage(stderr);
+			return EXIT_USAGE;
+		}
+		continue;
+missing:
+		error("ps: option '%s' needs a value", argv[i]);
+		return EXIT_USAGE;
+	}
+	if (o.probe && fetch_global_init(&eb) != GD_OK) {
+		error("ps: %s", eb.msg);
+		return EXIT_FAIL;
+	}
+
+	process_scan_init(&scan);
+	if (process_scan_run(&scan, o.proc_root, &eb) != GD_OK) {
+		error("ps: %s", eb.msg);
+		process_scan_release(&scan);
+		return EXIT_FAIL;
+	}
+	proc_kernel_release(o.proc_root, kernel, sizeof(kernel), NULL);
+	rows = xcalloc(scan.nr ? scan.nr : 1, sizeof(*rows));
+	for (size_t i = 0; i < scan.nr; i++) {
+		rows[nrows].gp = scan.v[i];
+		if (fill_row(&rows[nrows], &o, kernel))
+			nrows++;
+		else
+			procinfo_release(&rows[nrows].pi);
+	}
+	if (o.json)
+		render_json(stdout, rows, nrows, &o);
+	else
+		render_text(stdout, rows, nrows, &o);
+	if (scan.denied) {
+		warning("ps: %zu process%s could not be inspected (first: %s); run as root to see them",
+			scan.denied, scan.denied == 1 ? "" : "es",
+			scan.notes.nr ? scan.notes.v[0].why : "permission denied");
+	}
+	for (size_t i = 0; i < nrows; i++) {
+		procinfo_release(&rows[i].pi);
+		godebug_eval_release(&rows[i].ev);
+	}
+	free(rows);
+	process_scan_release(&scan);
+	return EXIT_OK;
+}
