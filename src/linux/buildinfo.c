@@ -371,7 +371,9 @@ static enum ptr_res read_go_string(struct image *im, uint64_t slot_off, uint64_t
 		*why = "string data is outside the file";
 		return PTR_BAD;
 	}
-	*out = xmemdup(im->data + data_off, len);
+	/* not xstrndup: modinfo holds NUL bytes (in its end sentinel) */
+	*out = xmalloc(len + 1);
+	memcpy(*out, im->data + data_off, len);
 	(*out)[len] = '\0';
 	*outlen = len;
 	return PTR_OK;
@@ -905,7 +907,7 @@ static enum gd_err read_image(const unsigned char *data, size_t len, const char 
 			      struct go_buildinfo *bi, struct gd_errbuf *eb)
 {
 	struct image *im = xcalloc(1, sizeof(*im));
-	struct why w = { .set = false };
+	struct why w = { .set = false }, ws = { .set = false };
 	enum gd_err rc;
 
 	go_buildinfo_release(bi);
@@ -918,12 +920,20 @@ static enum gd_err read_image(const unsigned char *data, size_t len, const char 
 			bi->how = GO_BI_HOW_SECTION;
 		else if (search_segments(im, bi, &w))
 			bi->how = GO_BI_HOW_SEGMENT;
-		else if (search_range(im, 0, len, 0, false, bi, &w))
+		else if (search_range(im, 0, len, 0, false, bi, &ws))
 			bi->how = GO_BI_HOW_SCAN;
 		else if (w.set)
 			rc = gd_fail(eb, GD_EFORMAT, "%s%sdamaged Go build info at offset %#llx: %s",
 				     name ? name : "", name ? ": " : "",
 				     (unsigned long long)w.off, w.msg);
+		else if (ws.set)
+			/* Outside Go's data areas a magic is most likely a
+			 * string constant (any program that links a build-info
+			 * reader, godiag included, has one). */
+			rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info; "
+				     "the magic at offset %#llx is not a header: %s)",
+				     name ? name : "", name ? ": " : "",
+				     (unsigned long long)ws.off, ws.msg);
 		else
 			rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info)",
 				     name ? name : "", name ? ": " : "");
