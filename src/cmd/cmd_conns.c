@@ -181,7 +181,8 @@ static void view_build(struct conns_view *v, const struct tcp_sock_list *l, uint
 		k[nk].inbound = port_listened(ports, nports, s->local_port);
 		nk++;
 	}
-	qsort(k, nk, sizeof(*k), cmp_keyed);
+	if (nk > 1)
+		qsort(k, nk, sizeof(*k), cmp_keyed);
 	for (size_t i = 0; i < nk; i++) {
 		struct conn_group *g;
 		struct peer_group *pg;
@@ -221,10 +222,13 @@ static void view_build(struct conns_view *v, const struct tcp_sock_list *l, uint
 		ALLOC_GROW(g->listeners, g->nlisteners + 1, g->alisteners);
 		g->listeners[g->nlisteners++] = s;
 	}
+	/* qsort's array must not be NULL, even when empty */
 	for (size_t i = 0; i < v->n; i++)
-		qsort(v->groups[i].peers, v->groups[i].npeers, sizeof(struct peer_group),
-		      cmp_peers_by_size);
-	qsort(v->groups, v->n, sizeof(*v->groups), cmp_groups_by_size);
+		if (v->groups[i].npeers > 1)
+			qsort(v->groups[i].peers, v->groups[i].npeers, sizeof(struct peer_group),
+			      cmp_peers_by_size);
+	if (v->n > 1)
+		qsort(v->groups, v->n, sizeof(*v->groups), cmp_groups_by_size);
 	free(ports);
 	free(k);
 }

@@ -647,8 +647,16 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 	rc = read_file_capped(o->replay_file, &buf, &len, eb);
 	if (rc)
 		return rc;
-	while ((got = frame_next(buf, len, &off, &f, NULL)) > 0)
-		has_inodes |= f.kind == SOCKDIAG_FRAME_INODES;
+	{
+		struct gd_errbuf feb;
+		while ((got = frame_next(buf, len, &off, &f, &feb)) > 0)
+			has_inodes |= f.kind == SOCKDIAG_FRAME_INODES;
+		/* A bad file is the answer, before any look at the live system. */
+		if (got < 0) {
+			rc = gd_fail(eb, GD_EFORMAT, "replay '%s': %s", o->replay_file, feb.msg);
+			goto out;
+		}
+	}
 	/* A bare dump (no inode frame) is filtered by the live process. */
 	if (!has_inodes) {
 		rc = proc_socket_inodes(root_of(o), pid, &live, eb);
