@@ -278,7 +278,7 @@ static void merged_apply(struct merged *m, const char *s, const char *src)
 		const char *end = strchr(s, ',');
 		size_t fl = end ? (size_t)(end - s) : strlen(s);
 		const char *eq = memchr(s, '=', fl);
-		if (eq) {
+		if (eq && eq != s) {
 			size_t kl = (size_t)(eq - s), vl = fl - kl - 1;
 			int n;
 			merged_set(m, s, kl, eq + 1, vl);
