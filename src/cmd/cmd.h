@@ -7,6 +7,7 @@
 int cmd_stacks(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
+int cmd_mem(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -49,7 +49,7 @@ static bool is_go_section_name(const char *s, size_t room)
 	return false;
 }
 
-bool elf_surely_not_go(int fd)
+bool elf_surely_not_go(int fd, const char **why)
 {
 	unsigned char ident[EI_NIDENT];
 	uint64_t shoff, shstr_off = 0, shstr_size = 0;
@@ -58,10 +58,12 @@ bool elf_surely_not_go(int fd)
 	char *names = NULL;
 	bool is64, verdict = false;
 
+	*why = "not an ELF file";
 	if (!pread_full(fd, ident, sizeof(ident), 0))
-		return true; /* shorter than an ELF header: not an executable of ours */
+		return true; /* shorter than an ELF header */
 	if (memcmp(ident, ELFMAG, SELFMAG) != 0)
 		return true;
+	*why = "not a Go executable (no Go sections)";
 	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
 		return false;
 	/* Multi-byte fields are read natively; a foreign-endian file is left
@@ -159,16 +161,17 @@ void bin_cache_release(struct bin_cache *c)
 static void bin_read(struct bin_cache *c, struct go_binary *b, const char *path)
 {
 	struct gd_errbuf eb;
+	const char *why = "";
 	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
 
 	if (fd < 0) {
 		snprintf(b->why, sizeof(b->why), "%s: %s", path, strerror(errno));
 		return;
 	}
-	if (elf_surely_not_go(fd)) {
+	if (elf_surely_not_go(fd, &why)) {
 		close(fd);
 		c->prefiltered++;
-		snprintf(b->why, sizeof(b->why), "%s: not a Go executable (no Go sections)", path);
+		snprintf(b->why, sizeof(b->why), "%s: %s", path, why);
 		return;
 	}
 	close(fd);

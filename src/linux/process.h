@@ -48,11 +48,11 @@ void bin_cache_release(struct bin_cache *c);
  * `why` when it is not Go or could not be read). */
 const struct go_binary *bin_cache_get(struct bin_cache *c, const char *path, const struct stat *st);
 
-/* True when the ELF file's section names show no trace of Go (no
- * .go.buildinfo, .gopclntab, .note.go.buildid, .gosymtab) AND the section
- * table could be read; false ("maybe Go") in every other case, including
- * a file without section headers. */
-bool elf_surely_not_go(int fd);
+/* True when the file is not ELF, or its section names show no trace of Go
+ * (no .go.buildinfo, .gopclntab, .note.go.buildid, .gosymtab) and the
+ * section table could be read; *why then says which.  False ("maybe Go")
+ * in every other case, including a file without section headers. */
+bool elf_surely_not_go(int fd, const char **why);
 
 #define GO_PROC_EXE_MAX 512
 
