@@ -656,8 +656,8 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 	x.ctx = ctx;
 	x.last_dlnow = -1;
 	x.clen = -1;
-	if (!url)
-		return gd_fail(eb, GD_EARG, "no URL");
+	if (!url || !fn)
+		return gd_fail(eb, GD_EARG, "fetch: no URL or no reader");
 	display_url(x.url, sizeof(x.url), url);
 
 	ret = fetch_global_init(eb);

@@ -8,7 +8,10 @@
  * parser can consume a large dump without holding it all in memory.
  *
  * A URL may address a unix socket as `unix:/path/to.sock:http://localhost/x`
- * (the part after the socket path is the URL sent over it). */
+ * (the part after the socket path is the URL sent over it).
+ *
+ * Transfers run with CURLOPT_NOSIGNAL (thread-safe timeouts), so libcurl
+ * does not touch SIGPIPE: a program that fetches should ignore SIGPIPE. */
 #ifndef GODIAG_REMOTE_FETCH_H
 #define GODIAG_REMOTE_FETCH_H
 
