@@ -59,27 +59,36 @@ cat "$dump" "$d1" "$d0" >/dev/null
 # --- 3. the runs ------------------------------------------------------------------
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
-declare -A secs rss status cmdline
+declare -A secs best cpu rss status cmdline
+load_before=$(cut -d' ' -f1-3 /proc/loadavg)
+
+median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}'; }
 
 # measure NAME CMD... : run CMD $reps times, stdout to /dev/null; keep the
-# median wall time, the largest peak RSS and the worst exit status.
+# median and the best wall time, the median CPU time (user+sys: on a shared
+# 2-core machine other jobs inflate wall time, hardly CPU time), the largest
+# peak RSS and the worst exit status.
 measure() {
 	local name=$1; shift
 	case "$skip" in *" $name "*) log "skipping $name"; return ;; esac
-	local i rc worst=0 t list="" kb maxkb=0
+	local i rc worst=0 t c walls="" cpus="" kb maxkb=0
 	cmdline[$name]="$*"
 	for ((i = 1; i <= reps; i++)); do
-		/usr/bin/time -f '%e s %M KB' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err.$name"
+		/usr/bin/time -f '%e s %M KB %U %S' -o "$tmp/time" "$@" >/dev/null 2>"$tmp/err.$name"
 		rc=$?
 		# /usr/bin/time prints "Command exited with non-zero status N" first
-		t=$(awk '/ s .* KB$/{print $1}' "$tmp/time" | tail -1)
-		kb=$(awk '/ s .* KB$/{print $3}' "$tmp/time" | tail -1)
-		log "$name run $i: ${t}s ${kb}KB rc=$rc"
+		t=$(awk '/ s .* KB /{print $1}' "$tmp/time" | tail -1)
+		kb=$(awk '/ s .* KB /{print $3}' "$tmp/time" | tail -1)
+		c=$(awk '/ s .* KB /{printf "%.2f", $5 + $6}' "$tmp/time" | tail -1)
+		log "$name run $i: ${t}s wall ${c}s cpu ${kb}KB rc=$rc"
 		[ "$rc" -gt "$worst" ] && worst=$rc
 		[ "${kb:-0}" -gt "$maxkb" ] && maxkb=$kb
-		list="$list $t"
+		walls="$walls $t"
+		cpus="$cpus $c"
 	done
-	secs[$name]=$(printf '%s\n' $list | sort -g | awk '{a[NR]=$1} END{print a[int((NR+1)/2)]}')
+	secs[$name]=$(median $walls)
+	best[$name]=$(printf '%s\n' $walls | sort -g | head -1)
+	cpu[$name]=$(median $cpus)
 	rss[$name]=$maxkb
 	status[$name]=$worst
 	[ "$worst" -eq 0 ] || log "$name exited $worst: $(head -c 300 "$tmp/err.$name")"
@@ -107,10 +116,10 @@ row() {
 	[ -n "${secs[$name]:-}" ] || return 0
 	local thr
 	thr=$(awk -v b="$bytes" -v s="${secs[$name]}" 'BEGIN{ if (s > 0 && b > 0) printf "%.0f", b/1e6/s; else print "-" }')
-	printf '| %s | `%s` | %s | %s | %s | %s |\n' "$name" "${cmdline[$name]//$root\//}" "${secs[$name]}" \
-		"$(mb "${rss[$name]}")" "$thr" "${status[$name]}"
+	printf '| %s | `%s` | %s | %s | %s | %s | %s | %s |\n' "$name" "${cmdline[$name]//$root\//}" "${secs[$name]}" \
+		"${best[$name]}" "${cpu[$name]}" "$(mb "${rss[$name]}")" "$thr" "${status[$name]}"
 }
-ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (b > 0) printf "%.2f", a/b; else print "n/a" }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN{ if (a > 0 && b > 0) printf "%.2f", a/b; else print "n/a" }'; }
 
 echo "### godiag stacks benchmark, $(date -u '+%Y-%m-%d %H:%M UTC')"
 echo
@@ -119,10 +128,13 @@ dirty=$(git -C "$root" status --porcelain -- src 2>/dev/null | wc -l)
 echo "godiag: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files under src/") ($godiag). Dump: $n goroutines," \
 	"$dump_mb MB, $(jq -r .dump_lines "$exp") lines, $(jq -r '.shapes|length' "$exp") shapes," \
 	"made by $(jq -r .go_version "$exp"); debug=1 $(stat -c %s "$d1") B, debug=0 $(stat -c %s "$d0") B."
-echo "Each command run $reps times after warming the page cache; wall = median, RSS = max (\`/usr/bin/time -f '%e s %M KB'\`)."
+echo "Each command run $reps times after warming the page cache (\`/usr/bin/time -f '%e s %M KB %U %S'\`):" \
+	"wall = median and best of the runs, CPU = median user+sys, RSS = max, MB/s from the median wall." \
+	"Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; wall times" \
+	"grow with the load, CPU times hardly)."
 echo
-echo "| tool | command (stdout to /dev/null) | wall s | peak RSS MB | MB/s (debug=2) | exit |"
-echo "|---|---|---|---|---|---|"
+echo "| tool | command (stdout to /dev/null) | wall s | best wall s | CPU s | peak RSS MB | MB/s (debug=2) | exit |"
+echo "|---|---|---|---|---|---|---|---|"
 row wc "$dump" "$dump_bytes"
 row godiag "$dump" "$dump_bytes"
 row godiag-d1 "$d1" 0
@@ -137,9 +149,10 @@ check() { # check OK TEXT
 }
 if [ -n "${secs[godiag]:-}" ]; then
 	r_wc=$(ratio "${secs[godiag]}" "${secs[wc]:-0}")
-	echo "Ratios: godiag / wc -l = **$r_wc×**;" \
+	echo "Ratios: godiag / wc -l = **$r_wc×** (median wall), $(ratio "${best[godiag]}" "${best[wc]:-0}")× (best wall)," \
+		"$(ratio "${cpu[godiag]}" "${cpu[wc]:-0}")× (CPU);" \
 		"panicparse / godiag = **$(ratio "${secs[panicparse]:-0}" "${secs[godiag]}")×** (wall)," \
-		"**$(ratio "${rss[panicparse]:-0}" "${rss[godiag]}")×** (RSS)."
+		"$(ratio "${cpu[panicparse]:-0}" "${cpu[godiag]}")× (CPU), **$(ratio "${rss[panicparse]:-0}" "${rss[godiag]}")×** (RSS)."
 	echo
 	check "$(awk -v r="$r_wc" 'BEGIN{print (r != "n/a" && r <= 5) ? 1 : 0}')" \
 		"godiag wall ${secs[godiag]} s ≤ 5 × wc -l ${secs[wc]:-?} s (ratio $r_wc)"
