@@ -295,7 +295,7 @@ static void judge_runtime(struct mem_view *v)
 		snprintf(f->text, sizeof(f->text),
 			 "Go heap in use %s of %s the runtime retains; growth there is what a heap "
 			 "profile explains", a, b);
-		snprintf(f->fix, sizeof(f->fix), "compare two heap profiles (godiag diff)");
+		snprintf(f->fix, sizeof(f->fix), "compare two heap profiles with godiag diff");
 	}
 }
 
