@@ -170,6 +170,12 @@ if [ -n "${secs[godiag]:-}" ]; then
 	big_want=$(jq -r '.shapes[0].count' "$exp")
 	check "$([ "$big" = "$big_want" ] && echo 1 || echo 0)" \
 		"largest bucket ${big:-none} = largest shape $big_want ($nb buckets)"
+	# The debug=1 profile of the same state holds one line per distinct stack
+	# with its count; grouping by func+file+line must find the same multiset.
+	jq -r '.buckets[].count' "$tmp/stacks.json" | sort -n >"$tmp/counts.godiag"
+	awk '/ @ /{print $1}' "$d1" | sort -n >"$tmp/counts.d1"
+	check "$(cmp -s "$tmp/counts.godiag" "$tmp/counts.d1" && echo 1 || echo 0)" \
+		"bucket counts equal the debug=1 stack counts ($(wc -l <"$tmp/counts.godiag") buckets, $(wc -l <"$tmp/counts.d1") stacks)"
 	for f in d1 d0; do
 		[ -n "${secs[godiag-$f]:-}" ] || continue
 		got=$("$godiag" stacks --json "$(eval echo \$$f)" 2>/dev/null | jq -r .total)
