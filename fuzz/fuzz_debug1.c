@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "goroutine/debug1.h"
+#include "util/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

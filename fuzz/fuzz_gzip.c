@@ -8,6 +8,7 @@
 
 #include "pprof/gzip.h"
 #include "util/strbuf.h"
+#include "util/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

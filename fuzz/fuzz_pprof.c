@@ -9,6 +9,7 @@
 
 #include "pprof/pprof_write.h"
 #include "pprof/profile.h"
+#include "util/banned.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
