@@ -112,5 +112,17 @@ for k in "godiag conns" "godiag conns --json" "ss -tinp" "ss -tinp (filtered)" "
 		"$(awk -v k="${rss[$k]}" 'BEGIN{printf "%.1f", k/1024}')" "${lines[$k]}" "${status[$k]}"
 done
 echo
-[ "$have_conns" = 1 ] || echo "godiag conns: not available in this build (skipped)."
+if [ "$have_conns" = 1 ]; then
+	# The target holds got accepted sockets and the listener.
+	seen=$("$godiag" conns --json "$pid" 2>/dev/null | jq -r '.totals.sockets // empty' 2>/dev/null)
+	if [ "$seen" = $((got + 1)) ]; then
+		echo "- PASS: godiag conns counts $seen sockets for PID $pid (= $got + listener)"
+	else
+		echo "- FAIL: godiag conns counts ${seen:-none} sockets for PID $pid, want $((got + 1))"
+	fi
+	echo "- godiag conns / \`ss -tinp sport = :$port\` (same sockets, owners resolved): $(awk -v a="${secs[godiag conns]}" \
+		-v b="${secs[ss -tinp (filtered)]}" 'BEGIN{ if (a > 0) printf "%.2f", a/b; else print "n/a" }')× wall"
+else
+	echo "godiag conns: not available in this build (skipped)."
+fi
 exit 0
