@@ -250,7 +250,7 @@ CL=$D/chanleak-go1.19
 base=$CL/stacks-2.json
 run_stacks stdin "$CL/stdin.json" --json - <"$CL/debug2.txt"
 check_rc "stdin: exit 0" "$CL/stdin.json" 0
-jeq "stdin: source is -" "$CL/stdin.json" '.source' '"-"'
+jtrue "stdin: source names stdin" "$CL/stdin.json" '.source == "-" or .source == "<stdin>"'
 jeq "stdin: same buckets as the file" "$CL/stdin.json" '[.total, .states, [.buckets[] | [.count, .frames]]]' \
 	"$(jq -c '[.total, .states, [.buckets[] | [.count, .frames]]]' "$base")"
 
@@ -460,6 +460,10 @@ if bin=$(build_scenario httpidle 1.19); then
 			fi
 			jtrue "URL debug=$dbg: total >= 52" "$HS/url$dbg.json" '.total >= 52'
 		done
+		run_stacks urlmax "$HS/urlmax.json" --json --timeout 10 --max-size 10000 "http://$addr/debug/pprof/goroutine?debug=2"
+		check_rc "URL --max-size below the body: exit 1" "$HS/urlmax.json" 1
+		jtrue "URL --max-size: result marked truncated or partial" "$HS/urlmax.json" \
+			'.truncated == true or .partial != null'
 		run_stacks url404 "$HS/url404.json" --json --timeout 10 "http://$addr/no/such/page"
 		check_rc "URL 404: exit 1" "$HS/url404.json" 1
 		jeq "URL 404: one error line naming the URL" "$HS/url404.json.err" \
