@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* godiag: find and explain leaks in running Go services.  This file is only
  * the subcommand table. */
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -30,6 +31,8 @@ static void usage(FILE *out)
 
 int main(int argc, char **argv)
 {
+	/* A closed pipe (| head) must end the write, not kill us mid-report. */
+	signal(SIGPIPE, SIG_IGN);
 	if (argc < 2) {
 		usage(stderr);
 		return EXIT_USAGE;

@@ -500,12 +500,16 @@ int cmd_stacks(int argc, char **argv)
 			if (st && st->signal[0] && !signal)
 				signal = st->signal;
 		} else {
-			error("%s: %s", strcmp(argv[i], "-") ? argv[i] : "<stdin>", msg);
+			/* fetch's messages already start with the (credential-free) URL. */
+			if (is_url(argv[i]) && !strncmp(msg, "http", 4))
+				error("%s", msg);
+			else
+				error("%s: %s", strcmp(argv[i], "-") ? argv[i] : "<stdin>", msg);
 			if (g.total) {
 				/* Goroutines were read before the failure: show them, labelled. */
 				any_ok = true;
 				truncated = true;
-				strbuf_addf(&partial, "%s%s: %s", partial.len ? "; " : "", argv[i], msg);
+				strbuf_addf(&partial, "%s%s", partial.len ? "; " : "", msg);
 			}
 			rc = EXIT_FAIL;
 		}

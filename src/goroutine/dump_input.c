@@ -67,6 +67,12 @@ static enum gd_err pick_format(struct dump_input *in)
 		in->elf = true;
 		return gd_fail(&in->eb, GD_EFORMAT, "is an ELF binary, not a goroutine dump");
 	} else if (n && looks_binary(s, n)) {
+		/* A profile.proto starts with a field tag (Go writes sample_type,
+		 * field 1, first); anything else is binary junk, rejected now
+		 * rather than buffered up to the cap. */
+		unsigned field = s[0] >> 3, wire = s[0] & 7;
+		if (field < 1 || field > 14 || (wire != 0 && wire != 2))
+			return gd_fail(&in->eb, GD_EFORMAT, "binary data that is neither gzip nor a pprof profile");
 		in->format = DUMP_FMT_PROTO;
 	} else {
 		in->format = DUMP_FMT_DEBUG2;
