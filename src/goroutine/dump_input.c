@@ -72,7 +72,7 @@ static enum gd_err pick_format(struct dump_input *in)
 		 * rather than buffered up to the cap. */
 		unsigned field = s[0] >> 3, wire = s[0] & 7;
 		if (field < 1 || field > 14 || (wire != 0 && wire != 2))
-			return gd_fail(&in->eb, GD_EFORMAT, "binary data that is neither gzip nor a pprof profile");
+			return gd_fail(&in->eb, GD_EFORMAT, "unrecognised format: binary data, neither gzip nor a pprof profile");
 		in->format = DUMP_FMT_PROTO;
 	} else {
 		in->format = DUMP_FMT_DEBUG2;
