@@ -286,6 +286,10 @@ enum gd_err process_identify(struct bin_cache *c, const char *proc_root, int pid
 	if (!S_ISREG(st.st_mode))
 		return gd_fail(eb, GD_EFORMAT, "%s: not a regular file", path);
 	b = bin_cache_get(c, path, &st);
+	if (!b->is_go)
+		return gd_fail(eb, GD_EFORMAT, "%s", b->why);
+	/* Only Go rows show the path: one readlink per non-Go process would
+	 * be a thousand wasted syscalls on a busy host. */
 	n = readlink(path, gp->exe, sizeof(gp->exe) - 1);
 	if (n > 0) {
 		static const char del[] = " (deleted)";
@@ -293,8 +297,6 @@ enum gd_err process_identify(struct bin_cache *c, const char *proc_root, int pid
 		if ((size_t)n > sizeof(del) - 1 && !strcmp(gp->exe + n - (sizeof(del) - 1), del))
 			gp->exe_deleted = true;
 	}
-	if (!b->is_go)
-		return gd_fail(eb, GD_EFORMAT, "%s", b->why);
 	gp->bin = b;
 	gp->verified = true;
 	return GD_OK;
