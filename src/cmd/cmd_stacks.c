@@ -53,7 +53,8 @@ static const char usage_text[] =
 	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
 	"input:\n"
 	"  --timeout SECS      URL total timeout (default 30)\n"
-	"  --max-size BYTES    URL body cap, after decompression (default 1G; k/M/G suffixes)\n"
+	"  --max-size BYTES    read at most BYTES of each source, after decompression\n"
+	"                      (default: 1G for URLs, no cap for files; k/M/G suffixes)\n"
 	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
 	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
 	"  -q, --quiet         no progress output\n"
@@ -182,7 +183,7 @@ static bool is_url(const char *s)
 /* Read one source into in.  Returns GD_OK or an error already described in
  * *msg (without the source name). */
 static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
-			       bool quiet, char *msg, size_t msglen)
+			       uint64_t file_cap, bool quiet, char *msg, size_t msglen)
 {
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
@@ -223,8 +224,16 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 			if (S_ISREG(st.st_mode) && st.st_size > 0) {
 				void *map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
 				if (map != MAP_FAILED) {
+					size_t len = (uint64_t)st.st_size > file_cap ? (size_t)file_cap : (size_t)st.st_size;
 					madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
-					e = dump_input_parse_buffer(in, map, (size_t)st.st_size, progress_at, &prog);
+					e = dump_input_parse_buffer(in, map, len, progress_at, &prog);
+					if (len < (size_t)st.st_size) {
+						/* What lies past the cap is lost: say so. */
+						in->truncated = true;
+						if (!e)
+							warning("%s: only the first %zu of %lld bytes read (--max-size)", src,
+								len, (long long)st.st_size);
+					}
 					progress_end(&prog);
 					munmap(map, (size_t)st.st_size);
 					if (fd)
@@ -236,7 +245,7 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 			}
 		}
 		buf = xmalloc((size_t)4 << 20);
-		for (;;) {
+		for (uint64_t total = 0;;) {
 			ssize_t n = read(fd, buf, (size_t)4 << 20);
 			if (n < 0) {
 				if (errno == EINTR)
@@ -247,6 +256,14 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 			}
 			if (n == 0)
 				break;
+			if (total + (uint64_t)n > file_cap) {
+				n = (ssize_t)(file_cap - total);
+				in->truncated = true;
+				warning("%s: stopped at %" PRIu64 " bytes (--max-size)", src, file_cap);
+				if (n == 0)
+					break;
+			}
+			total += (uint64_t)n;
 			progress_update(&prog, (uint64_t)n);
 			if ((e = dump_input_write(in, buf, (size_t)n))) {
 				snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
@@ -325,7 +342,7 @@ int cmd_stacks(int argc, char **argv)
 	size_t nheaders = 0;
 	regex_t re;
 	bool have_re = false;
-	uint64_t max_line = DUMP_DEFAULT_MAX_LINE, frames = 30;
+	uint64_t max_line = DUMP_DEFAULT_MAX_LINE, frames = 30, file_cap = UINT64_MAX;
 	struct grouping g;
 	struct fetch_opts fo;
 	struct strbuf srcname = STRBUF_INIT_MAX(4096);
@@ -422,6 +439,7 @@ int cmd_stacks(int argc, char **argv)
 				goto usage_err;
 			}
 			fo.max_bytes = v;
+			file_cap = v;
 			break;
 		case OPT_MAX_LINE:
 			if (!parse_size(optarg, &max_line) || max_line < 1024 || max_line > ((uint64_t)1 << 30)) {
@@ -476,7 +494,7 @@ int cmd_stacks(int argc, char **argv)
 		char msg[GD_ERRBUF_SIZE + 64];
 		enum gd_err e;
 		dump_input_init(in, &g, (size_t)max_line);
-		e = read_source(argv[i], in, &fo, quiet, msg, sizeof(msg));
+		e = read_source(argv[i], in, &fo, file_cap, quiet, msg, sizeof(msg));
 		if (srcname.len)
 			strbuf_addstr(&srcname, ", ");
 		strbuf_addstr(&srcname, strcmp(argv[i], "-") ? argv[i] : "<stdin>");
