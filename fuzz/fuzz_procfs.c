@@ -1,13 +1,17 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer harness for the /proc parsers: status, smaps(_rollup), environ,
- * cmdline, stat, uptime, cgroup, memory.stat and the THP selection.  Every
+ * cmdline, stat, uptime, cgroup, memory.stat and the THP selection, and the
+ * ELF section-name pre-check of process discovery (through a memfd).  Every
  * input goes through all of them: each must return without reading past
  * the buffer, whatever the bytes. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
+#include "linux/process.h"
 #include "linux/procfs.h"
 #include "util/banned.h"
 
@@ -47,6 +51,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	proc_cg_stat_parse(buf, size, 2, &cg);
 	proc_cg_stat_parse(buf, size, 1, &cg);
 	sys_thp_selected(buf, size, sel, sizeof(sel));
+	{
+		static int mfd = -1;
+		const char *why = "";
+		if (mfd < 0)
+			mfd = memfd_create("fuzz-elf", MFD_CLOEXEC);
+		if (mfd >= 0 && ftruncate(mfd, 0) == 0 && pwrite(mfd, buf, size, 0) == (ssize_t)size)
+			elf_surely_not_go(mfd, &why);
+	}
 	free(buf);
 	return 0;
 }

@@ -10,10 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "linux/process.h"
 #include "linux/procfs.h"
 
 static char proc_root[4096], sys_root[4096];
@@ -402,6 +404,111 @@ static void test_live_self(void **state)
 	procinfo_release(&pi);
 }
 
+static void test_process_scan_fixture(void **state)
+{
+	struct process_scan ps;
+	struct gd_errbuf eb;
+	(void)state;
+	process_scan_init(&ps);
+	assert_int_equal(process_scan_run(&ps, proc_root, &eb), GD_OK);
+	/* 123, 124, 125, 126, 127, 130 listed; 125/126 have no exe; 130 runs
+	 * a shell script. */
+	assert_int_equal(ps.seen, 6);
+	assert_int_equal(ps.nr, 3);
+	assert_int_equal(ps.v[0].pid, 123);
+	assert_string_equal(ps.v[0].bin->bi.go_version, "go1.14.15");
+	assert_string_equal(ps.v[0].bin->bi.mod_path, "example.com/billing");
+	assert_string_equal(ps.v[0].exe, "../../bin/billing");
+	assert_true(ps.v[0].verified);
+	assert_int_equal(ps.v[1].pid, 124);
+	assert_int_equal(ps.v[2].pid, 127);
+	assert_string_equal(ps.v[2].bin->bi.go_version, "go1.21.6");
+	assert_int_equal(ps.not_go, 1);
+	assert_int_equal(ps.no_exe, 2);
+	assert_int_equal(ps.denied, 0);
+	/* the script was turned away without the full reader */
+	assert_int_equal(ps.cache.reads, 3);
+	assert_int_equal(ps.cache.prefiltered, 1);
+	process_scan_release(&ps);
+}
+
+static void test_process_identify_and_policy(void **state)
+{
+	struct bin_cache c;
+	struct go_process gp;
+	struct godebug_eval ev;
+	struct gd_errbuf eb;
+	(void)state;
+	bin_cache_init(&c);
+	assert_int_equal(process_identify(&c, proc_root, 123, &gp, &eb), GD_OK);
+	process_mem_policy(&gp, "6.1.0-18-amd64", NULL, &ev);
+	assert_int_equal(ev.policy, MEM_POLICY_MADV_FREE);
+	godebug_eval_release(&ev);
+	/* same process again: served from the cache */
+	assert_int_equal(process_identify(&c, proc_root, 123, &gp, &eb), GD_OK);
+	assert_true(c.hits == 1);
+	assert_true(c.reads == 1);
+	/* 127: madvdontneed=0 baked in with -X runtime.godebugDefault on 1.21 */
+	assert_int_equal(process_identify(&c, proc_root, 127, &gp, &eb), GD_OK);
+	process_mem_policy(&gp, "6.1.0-18-amd64", NULL, &ev);
+	assert_int_equal(ev.policy, MEM_POLICY_MADV_FREE);
+	godebug_eval_release(&ev);
+	/* ... which the environment can override */
+	process_mem_policy(&gp, "6.1.0-18-amd64", "madvdontneed=1", &ev);
+	assert_int_equal(ev.policy, MEM_POLICY_MADV_DONTNEED);
+	godebug_eval_release(&ev);
+	assert_int_equal(process_identify(&c, proc_root, 130, &gp, &eb), GD_EFORMAT);
+	assert_non_null(strstr(eb.msg, "not an ELF file"));
+	assert_int_equal(process_identify(&c, proc_root, 125, &gp, &eb), GD_ENOENT);
+	assert_non_null(strstr(eb.msg, "no executable"));
+	assert_int_equal(process_identify(&c, proc_root, 200, &gp, &eb), GD_ENOENT);
+	assert_non_null(strstr(eb.msg, "no such process"));
+	bin_cache_release(&c);
+}
+
+static void test_elf_precheck(void **state)
+{
+	const char *why = "";
+	char path[4200];
+	int fd;
+	(void)state;
+	/* A real non-Go ELF with section headers: turned away cheaply. */
+	fd = open("/bin/sh", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(elf_surely_not_go(fd, &why));
+	assert_non_null(strstr(why, "no Go sections"));
+	close(fd);
+	/* The fake Go binary has .go.buildinfo: maybe Go, read it fully. */
+	snprintf(path, sizeof(path), "%s/../bin/api", proc_root);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_false(elf_surely_not_go(fd, &why));
+	close(fd);
+	/* Our own test binary, live: the C toolchain left no Go sections. */
+	fd = open("/proc/self/exe", O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(elf_surely_not_go(fd, &why));
+	close(fd);
+}
+
+static void test_human(void **state)
+{
+	char b[32];
+	(void)state;
+	procfs_human_bytes(b, sizeof(b), 1181116416);
+	assert_string_equal(b, "1.1 GiB");
+	procfs_human_bytes(b, sizeof(b), 629145600);
+	assert_string_equal(b, "600 MiB");
+	procfs_human_bytes(b, sizeof(b), 900);
+	assert_string_equal(b, "900 B");
+	procfs_human_age(b, sizeof(b), 10000);
+	assert_string_equal(b, "2h46m");
+	procfs_human_age(b, sizeof(b), 3 * 86400 + 7 * 3600);
+	assert_string_equal(b, "3d07h");
+	procfs_human_age(b, sizeof(b), 59);
+	assert_string_equal(b, "59s");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -422,6 +529,10 @@ int main(void)
 		cmocka_unit_test(test_procinfo_full_and_partial),
 		cmocka_unit_test(test_read_file_guards),
 		cmocka_unit_test(test_live_self),
+		cmocka_unit_test(test_process_scan_fixture),
+		cmocka_unit_test(test_process_identify_and_policy),
+		cmocka_unit_test(test_elf_precheck),
+		cmocka_unit_test(test_human),
 	};
 	return cmocka_run_group_tests(tests, setup_roots, NULL);
 }
