@@ -59,6 +59,11 @@ run() { # run NAME BIN: start it, set pid_NAME and url_NAME
 }
 run a "$binA"
 run b "$binB"
+# C: a copy of A deleted while it runs (an upgrade in place): still found
+# through /proc/PID/exe, flagged "deleted".
+cp "$binA" "$work/psreal-c"
+run c "$work/psreal-c"
+rm -f "$work/psreal-c"
 sleep 300 &
 pids+=($!)
 pid_sleep=$!
@@ -88,6 +93,9 @@ check "A: RSS, threads, uptime, policy" \
 check "A: its pprof port is listening" \
 	'map(select(.pid == $p))[0] | .tcp_listening >= 1 and .tcp_established >= 0 and .partial == false' \
 	"$work/ps.json" --argjson p "$pid_a"
+check "C: deleted binary still identified" \
+	'map(select(.pid == $p))[0] | .exe_deleted and (.flags | index("deleted") != null) and .go_version == $v and (.exe | endswith(" (deleted)"))' \
+	"$work/ps.json" --argjson p "$pid_c" --arg v "$verA"
 check "sleep is not a Go process" 'map(select(.pid == $p)) | length == 0' "$work/ps.json" --argjson p "$pid_sleep"
 
 "$GODIAG" ps >"$work/ps.txt" 2>&1 && ok || fail "ps text exit $?"
