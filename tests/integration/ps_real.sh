@@ -2,8 +2,9 @@
 # SPDX-License-Identifier: MIT
 # ps_real.sh: `godiag ps` against real processes.  Two Go programs (the
 # madvfree scenario built in GOPATH mode with Go 1.19, and the same source
-# built as module example.com/psreal with the newest installed Go) and a
-# non-Go `sleep` are started; ps --json must list both Go programs with the
+# built as module example.com/psreal with the newest installed Go), a copy
+# of the first whose file is deleted while it runs, and a non-Go `sleep` are
+# started; ps --json must list both Go programs with the
 # Go version and main package/module that `go version -m` reports, their
 # listening port, and not the sleep; --probe must find their /debug/pprof/.
 # Then ps runs as user nobody: the root-owned Go processes must still show,
