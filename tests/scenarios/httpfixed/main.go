@@ -1,0 +1,119 @@
+// SPDX-License-Identifier: MIT
+
+// httpfixed is the twin of ../httpleak with the fix applied: the same server
+// and the same idle keep-alive clients, but the server is an explicit
+// http.Server with ReadTimeout, ReadHeaderTimeout, WriteTimeout and
+// IdleTimeout (-timeout, 2s by default), so it closes every idle connection
+// after the timeout and no net/http.(*conn).serve goroutine or socket is
+// left behind.  `godiag doctor` must find no http-server-idle-conn here.
+//
+//	httpfixed [-ttl 2m] [-timeout 2s]        server: PID=, ADDR=, PPROF=, READY
+//	httpfixed -clients N -addr HOST:PORT     clients: PID=, READY once all N
+//	          [-ttl 2m]                      requests are answered, then idle
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/pprof"
+	"os"
+	"sync"
+	"time"
+)
+
+func die(what string, err error) {
+	fmt.Fprintf(os.Stderr, "httpfixed: %s: %v\n", what, err)
+	os.Exit(3)
+}
+
+// servePprof serves net/http/pprof on 127.0.0.1:0 and returns its address.
+func servePprof() string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		die("listen pprof", err)
+	}
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	go http.Serve(ln, mux)
+	return ln.Addr().String()
+}
+
+func main() {
+	clients := flag.Int("clients", 0, "run N idle keep-alive clients instead of the server")
+	addr := flag.String("addr", "", "server address for -clients")
+	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	timeout := flag.Duration("timeout", 2*time.Second, "the server's read/write/idle timeouts")
+	flag.Parse()
+	time.AfterFunc(*ttl, func() { os.Exit(0) })
+	fmt.Printf("PID=%d\n", os.Getpid())
+
+	if *clients > 0 {
+		runClients(*clients, *addr)
+		time.Sleep(*ttl)
+		return
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		die("listen", err)
+	}
+	fmt.Printf("ADDR=%s\n", ln.Addr())
+	fmt.Printf("PPROF=%s\n", servePprof())
+	fmt.Println("READY")
+	// The fix: every timeout set, so idle keep-alive connections are closed.
+	srv := &http.Server{
+		ReadTimeout:       *timeout,
+		ReadHeaderTimeout: *timeout,
+		WriteTimeout:      *timeout,
+		IdleTimeout:       *timeout,
+		Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			io.WriteString(w, "ok\n")
+		}),
+	}
+	err = srv.Serve(ln)
+	die("serve", err)
+}
+
+// runClients opens n connections, one request each, and keeps them idle.
+func runClients(n int, addr string) {
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	failed := 0
+	transports := make([]*http.Transport, n)
+	for i := 0; i < n; i++ {
+		// One Transport per client, so each request has its own
+		// connection, which then stays in that Transport's idle pool
+		// (IdleConnTimeout 0: forever).
+		transports[i] = &http.Transport{MaxIdleConnsPerHost: 1}
+		wg.Add(1)
+		go func(t *http.Transport) {
+			defer wg.Done()
+			resp, err := (&http.Client{Transport: t}).Get("http://" + addr + "/")
+			if err == nil {
+				_, err = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+			}
+			if err != nil {
+				mu.Lock()
+				failed++
+				mu.Unlock()
+				fmt.Fprintln(os.Stderr, "httpfixed client:", err)
+			}
+		}(transports[i])
+	}
+	wg.Wait()
+	if failed > 0 {
+		os.Exit(3)
+	}
+	fmt.Println("READY")
+	clientTransports = transports
+}
+
+// clientTransports keeps the idle pools reachable.
+var clientTransports []*http.Transport
