@@ -177,7 +177,8 @@ static const struct style ansi = { "\033[1m", "\033[2m", "\033[0m", "\033[1;41;3
 
 #define TEXT_WIDTH 78
 #define WHAT_COLS 44
-#define VALUE_COLS 28
+#define VALUE_COLS 24
+#define FACT_COLS 60
 #define SOURCE_COLS 60
 #define FRAME_COLS 160
 #define LINE_COLS 400
@@ -280,8 +281,9 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 	for (size_t i = 0; i < f->nevidence; i++) {
 		const struct evidence *e = &f->evidence[i];
 		size_t w = termsafe_cols(e->what, strlen(e->what)), v;
+		/* facts may be long sentences: they do not widen the number column */
 		if (e->text) {
-			v = termsafe_cols(e->text, strlen(e->text));
+			v = 0;
 		} else {
 			doctor_format_value(val, sizeof(val), e->value, e->unit);
 			v = termsafe_cols(val, strlen(val));
@@ -300,7 +302,7 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 		pad(out, wcol - w + 2);
 		fputs(st->bold, out);
 		if (e->text) {
-			w = termsafe_write_cols(out, e->text, vcol);
+			w = termsafe_write_cols(out, e->text, FACT_COLS);
 		} else {
 			doctor_format_value(val, sizeof(val), e->value, e->unit);
 			/* numbers right-aligned so magnitudes line up */
