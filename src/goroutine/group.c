@@ -406,7 +406,7 @@ void bucket_wait_histogram(const struct bucket *b, uint64_t bins[WAIT_BINS])
 	}
 }
 
-bool parse_duration_minutes(const char *s, uint32_t *minutes)
+bool parse_duration_seconds(const char *s, uint64_t *seconds)
 {
 	uint64_t total_s = 0;
 	bool any = false;
@@ -433,8 +433,17 @@ bool parse_duration_minutes(const char *s, uint32_t *minutes)
 		total_s += v * mult;
 		any = true;
 	}
-	if (!any || total_s / 60 > UINT32_MAX)
+	if (!any)
 		return false;
-	*minutes = (uint32_t)(total_s / 60);
+	*seconds = total_s;
+	return true;
+}
+
+bool parse_duration_minutes(const char *s, uint32_t *minutes)
+{
+	uint64_t secs;
+	if (!parse_duration_seconds(s, &secs) || secs / 60 > UINT32_MAX)
+		return false;
+	*minutes = (uint32_t)(secs / 60);
 	return true;
 }
