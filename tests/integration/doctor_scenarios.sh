@@ -38,7 +38,7 @@ doctor() {
 		fail "$name: godiag doctor $* exited $DRC: $(head -c 600 "$W/$name.err")"
 		return 1
 	fi
-	if ! jq -e '.findings | type == "array"' "$W/$name.json" >/dev/null 2>&1; then
+	if ! jqt '.findings | type == "array"' "$W/$name.json"; then
 		fail "$name: godiag doctor $* gave no JSON report: $(head -c 300 "$W/$name.json") $(head -c 300 "$W/$name.err")"
 		return 1
 	fi
@@ -73,7 +73,7 @@ expect_finding() {
 expect_no_finding() {
 	local name=$1 rule=$2 f="$W/$1.json"
 	check "$name: no $rule finding" "$(sel "$rule") | length == 0" "$f"
-	if jq -e '.findings | length == 0' "$f" >/dev/null 2>&1; then
+	if jqt '.findings | length == 0' "$f"; then
 		expect_rc "$name: no findings at all, exit 0" "$DRC" 0
 	else
 		expect_rc "$name: other findings, exit 1" "$DRC" 1

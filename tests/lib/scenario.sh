@@ -1,4 +1,5 @@
 # SPDX-License-Identifier: MIT
+# shellcheck shell=bash
 # scenario.sh: shell helpers (bash, sourced) to build, start and stop the Go
 # programs under tests/scenarios and to check godiag's JSON with jq.  They
 # exist so every integration script starts its patients the same way, waits
@@ -17,7 +18,7 @@
 #                                    VAR_OUT to its output file
 #   scen_stop PID...                 kill and reap
 #   scen_wait_gone PID               wait until the process has exited
-#   ok/fail/check/expect_rc          one line per check; scen_summary prints
+#   ok/fail/check/expect_rc/jqt      one line per check; scen_summary prints
 #                                    the totals and returns non-zero on failure
 #
 # Every started process also gets a -ttl from its caller, so a test killed
@@ -63,11 +64,11 @@ scen_build() { # scen_build SCEN [GOVER]
 scen_start() { # scen_start VAR CMD [ARGS...]
 	local var=$1
 	shift
-	local out="$SCEN_WORK/$var.out" i pid
+	local out="$SCEN_WORK/$var.out" pid
 	"$@" >"$out" 2>&1 &
 	pid=$!
 	SCEN_PIDS+=("$pid")
-	for i in $(seq 1 300); do
+	for _ in $(seq 1 300); do
 		grep -q '^READY' "$out" 2>/dev/null && break
 		if ! kill -0 "$pid" 2>/dev/null; then
 			echo "scenario $var ($*) died before READY:" >&2
@@ -98,8 +99,7 @@ scen_stop() {
 }
 
 scen_wait_gone() {
-	local i
-	for i in $(seq 1 100); do
+	for _ in $(seq 1 100); do
 		kill -0 "$1" 2>/dev/null || return 0
 		sleep 0.1
 	done
@@ -116,11 +116,17 @@ fail() {
 	echo "FAIL: $*"
 }
 
+# jqt JQ_EXPR FILE: true when FILE is non-empty JSON and the expression holds
+# (jq 1.6 -e exits 0 on an empty file).
+jqt() {
+	[ -s "$2" ] && jq -e "$1" "$2" >/dev/null 2>&1
+}
+
 # check DESCRIPTION JQ_EXPR FILE [SHOW_JQ]: the jq expression must be true.
 # On failure prints the expression and SHOW_JQ of the file (the findings'
 # rule ids and counts by default).
 check() {
-	if jq -e "$2" "$3" >/dev/null 2>&1; then
+	if jqt "$2" "$3"; then
 		ok "$1"
 	else
 		fail "$1: want $2"
