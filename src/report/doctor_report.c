@@ -609,7 +609,8 @@ void doctor_render_json(FILE *out, const struct report *r)
 
 /* --- HTML ---------------------------------------------------------------- */
 
-#define HTML_MAX 8192   /* bytes of one string shown; a page stays usable */
+#define HTML_MAX 2048   /* bytes of one string shown; the JSON has them whole */
+#define HTML_CELL 512   /* bytes of a table cell */
 #define SVG_LABEL 48    /* characters of a label inside a chart */
 #define HTML_FRAMES 200
 
@@ -658,7 +659,10 @@ static const char html_head[] =
 	"h3{font-size:1em;margin:1em 0 .3em}\n"
 	"table{border-collapse:collapse}td,th{padding:2px 10px 2px 0;text-align:left;vertical-align:top;"
 	"overflow-wrap:anywhere}\n"
-	"td.v{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap;font-weight:600}\n"
+	"td.v{text-align:right;font-variant-numeric:tabular-nums;font-weight:600}\n"
+	"table.ev,table.rd{width:100%;table-layout:fixed}.ev th:nth-child(1){width:46%}"
+	".ev th:nth-child(2){width:22%;text-align:right}.rd th:nth-child(1){width:4em}.rd th:nth-child(2){width:22%}"
+	".rd th:nth-child(3){width:34%}\n"
 	".f{border:1px solid #ddd;border-left:6px solid #888;border-radius:6px;margin:1.2em 0;padding:.6em 1.2em}\n"
 	".f.critical{border-left-color:#c00}.f.warning{border-left-color:#d90}.f.info{border-left-color:#39c}\n"
 	".badge{display:inline-block;padding:1px 7px;border-radius:4px;color:#fff;font-size:.8em;font-weight:700;"
@@ -666,7 +670,7 @@ static const char html_head[] =
 	".badge.critical{background:#c00}.badge.warning{background:#d90}.badge.info{background:#39c}\n"
 	".d{color:#777}.ok{color:#080}.bad{color:#b00;font-weight:600}.verdict{font-size:1.15em}\n"
 	".sum{font-size:1.05em;overflow-wrap:anywhere}.fix{white-space:pre-wrap;overflow-wrap:anywhere}\n"
-	"pre{background:#f6f8fa;padding:.6em;border-radius:4px;font:12px/1.4 ui-monospace,monospace;"
+	"pre{background:#f6f8fa;padding:.6em;border-radius:4px;font:12px/1.4 ui-monospace,monospace;tab-size:4;"
 	"white-space:pre-wrap;overflow-wrap:anywhere}\n"
 	"svg text{font:12px system-ui,sans-serif;fill:#222}svg .bar{fill:#e94}svg .bar2{fill:#69c}\n"
 	"</style>\n";
@@ -850,20 +854,20 @@ static void html_finding(FILE *out, const struct finding *f, size_t idx)
 		fputs("</p>\n", out);
 	}
 	if (f->nevidence) {
-		fputs("<h3>Evidence</h3>\n<table><tr><th>what</th><th>value</th><th>source</th></tr>\n", out);
+		fputs("<h3>Evidence</h3>\n<table class=\"ev\"><tr><th>what</th><th>value</th><th>source</th></tr>\n", out);
 		for (size_t i = 0; i < f->nevidence; i++) {
 			const struct evidence *e = &f->evidence[i];
 			fputs("<tr><td>", out);
-			html_text(out, e->what, HTML_MAX);
+			html_text(out, e->what, HTML_CELL);
 			fputs("</td><td class=\"v\">", out);
 			if (e->text) {
-				html_text(out, e->text, HTML_MAX);
+				html_text(out, e->text, HTML_CELL);
 			} else {
 				doctor_format_value(num, sizeof(num), e->value, e->unit);
 				html_escape_str(out, num);
 			}
 			fputs("</td><td class=\"d\">", out);
-			html_text(out, e->source, HTML_MAX);
+			html_text(out, e->source, HTML_CELL);
 			fputs("</td></tr>\n", out);
 		}
 		fputs("</table>\n", out);
@@ -936,7 +940,7 @@ static void html_snapshot(FILE *out, const struct report_snapshot *s, size_t idx
 		}
 		fputs("</p>\n", out);
 	}
-	fputs("<table><tr><th></th><th>what</th><th>source</th><th>note</th></tr>\n", out);
+	fputs("<table class=\"rd\"><tr><th></th><th>what</th><th>source</th><th>note</th></tr>\n", out);
 	for (size_t j = 0; j < s->npieces; j++) {
 		const struct snapshot_piece *p = &s->pieces[j];
 		fprintf(out, "<tr><td class=\"%s\">%s</td><td>", p->ok ? "ok" : "bad", p->ok ? "read" : "FAILED");
