@@ -78,6 +78,11 @@ static void add_site(struct heap_profile *hp, const struct heap_frame *frames, u
 	uint32_t start = 0;
 	struct heap_site *s;
 
+	/* Buckets created since the last GC print as all zeros: nothing to
+	 * say about them, and keeping them would make text and proto of one
+	 * state differ by the profile writer's own allocations. */
+	if (!io && !ib && !ao && !ab)
+		return;
 	if (hp->nsites >= HEAP_MAX_SITES) {
 		hp->dropped_sites++;
 		return;

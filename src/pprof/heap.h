@@ -15,7 +15,8 @@
  * proto sites match: leading runtime.* frames are dropped (unless the stack
  * has nothing else) and a trailing runtime.goexit is dropped.  Frames are
  * innermost first; "+0xOFF" is stripped; a frame without symbol has func
- * "0x..." and file "".  All strings are interned in the profile and live
+ * "0x..." and file "".  Sites whose four values are all 0 (buckets made
+ * since the last GC) are not kept.  All strings are interned in the profile and live
  * until heap_profile_release().
  *
  * Bounded: input over HEAP_MAX_INPUT is refused, at most HEAP_MAX_SITES sites
