@@ -40,6 +40,7 @@ struct dump_parser {
 	/* the goroutine block being read */
 	bool in_block;
 	bool expect_file;    /* a function line was read; its file line is next */
+	bool speculative;    /* ...but it had no "(args)": a frame only if a file line follows */
 	enum target target;
 	struct gd_goroutine g;
 	struct strbuf scratch;
@@ -327,6 +328,7 @@ static void block_reset(struct dump_parser *p)
 {
 	p->in_block = false;
 	p->expect_file = false;
+	p->speculative = false;
 	p->target = T_STACK;
 	p->nframes = 0;
 	strbuf_reset(&p->scratch);
@@ -358,6 +360,22 @@ static void fill_frame(const struct dump_parser *p, const struct raw_frame *r, s
 	f->flags = r->flags;
 }
 
+static void add_frame(struct dump_parser *p, const struct raw_frame *r)
+{
+	if (p->target == T_CREATOR) {
+		p->creator = *r;
+		return;
+	}
+	if (p->target != T_STACK)
+		return;
+	if (p->nframes >= DUMP_MAX_FRAMES) {
+		p->g.flags |= GD_G_FRAMES_CAPPED;
+		return;
+	}
+	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
+	p->frames[p->nframes++] = *r;
+}
+
 /* Hand the finished block to the callback. */
 static void block_emit(struct dump_parser *p)
 {
@@ -365,13 +383,14 @@ static void block_emit(struct dump_parser *p)
 	if (!p->in_block)
 		return;
 	if (p->expect_file) {
-		/* A function line with no file line: keep the frame, without file. */
-		p->pending.flags |= GD_FRAME_NOFILE;
+		/* A function line with no file line: keep the frame, without
+		 * file, unless it was only a guess at a C frame. */
 		p->expect_file = false;
-		if (p->target == T_STACK && p->nframes < DUMP_MAX_FRAMES)
-			p->frames[p->nframes++] = p->pending;
-		else if (p->target == T_CREATOR)
-			p->creator = p->pending;
+		if (!p->speculative) {
+			p->pending.flags |= GD_FRAME_NOFILE;
+			add_frame(p, &p->pending);
+		}
+		p->speculative = false;
 	}
 	if (p->nframes == 0 && !(g->flags & GD_G_UNAVAILABLE)) {
 		/* A header with no stack is not a goroutine we can group. */
@@ -397,21 +416,6 @@ static void block_emit(struct dump_parser *p)
 	block_reset(p);
 }
 
-static void add_frame(struct dump_parser *p, const struct raw_frame *r)
-{
-	if (p->target == T_CREATOR) {
-		p->creator = *r;
-		return;
-	}
-	if (p->target != T_STACK)
-		return;
-	if (p->nframes >= DUMP_MAX_FRAMES) {
-		p->g.flags |= GD_G_FRAMES_CAPPED;
-		return;
-	}
-	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
-	p->frames[p->nframes++] = *r;
-}
 
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
@@ -436,6 +440,10 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 			end = sp;
 		else
 			break;
+	}
+	if (HAS_PREFIX(s, (size_t)(end - s), "pc=") || HAS_PREFIX(s, (size_t)(end - s), "fp=")) {
+		/* "\tpc=0x…": a C frame with no file at all. */
+		end = s;
 	}
 	colon = memrchr(s, ':', (size_t)(end - s));
 	if (colon) {
@@ -473,6 +481,14 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 		p->pending.func_len = 15;
 		p->pending.args_off = p->pending.func_off;
 		p->pending.flags |= GD_FRAME_CGO;
+	} else if (!memchr(s, ' ', n) && !memchr(s, ':', n)) {
+		/* A C frame named by a cgo symbolizer ("c_sleep_loop"), known
+		 * for one only if its "\tfile:line pc=0x…" line follows. */
+		p->pending.func_off = scratch_add(p, s, n, &ok);
+		p->pending.func_len = (uint32_t)n;
+		p->pending.args_off = p->pending.func_off;
+		p->pending.flags |= GD_FRAME_CGO;
+		p->speculative = true;
 	} else {
 		return false;
 	}
@@ -588,13 +604,22 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 
 	if (p->in_block && p->expect_file) {
 		if (n && (s[0] == '\t' || s[0] == ' ')) {
+			p->speculative = false;
 			parse_file_line(p, s, n);
 			return;
 		}
-		/* No file line: keep the frame without one. */
-		p->pending.flags |= GD_FRAME_NOFILE;
-		add_frame(p, &p->pending);
 		p->expect_file = false;
+		if (p->speculative) {
+			/* Not a frame after all ("exit status 2", a log line): the
+			 * block ended at the line before. */
+			p->speculative = false;
+			block_emit(p);
+			p->stats.noise_lines++;
+		} else {
+			/* No file line: keep the frame without one. */
+			p->pending.flags |= GD_FRAME_NOFILE;
+			add_frame(p, &p->pending);
+		}
 	}
 
 	if (n == 0) {
@@ -719,7 +744,7 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 		strbuf_reset(&p->carry);
 		return GD_OK;
 	}
-	if (p->in_block && p->expect_file && p->target == T_STACK) {
+	if (p->in_block && p->expect_file && p->target == T_STACK && !p->speculative) {
 		/* The dump stops between a function line and its file line. */
 		p->stats.truncated = true;
 		p->stats.dropped++;

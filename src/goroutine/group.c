@@ -58,8 +58,6 @@ struct key {
 	const struct gd_frame *frames;
 	uint32_t nframes;
 	const struct gd_frame *creator; /* GROUP_CREATOR only; NULL: no creator */
-	const char *labels;
-	uint32_t labels_len;
 	bool args;
 };
 
@@ -70,8 +68,6 @@ static uint64_t key_hash(const struct key *k)
 		h = frame_hash(h, &k->frames[i], k->args);
 	if (k->creator)
 		h = frame_hash(h ^ 0xc4ea7e, k->creator, false);
-	if (k->labels_len)
-		h = gd_hash_bytes(k->labels, k->labels_len, h);
 	return h;
 }
 
@@ -83,9 +79,6 @@ static bool key_matches(const struct grouping *g, const struct bucket *b, const 
 		return b->has_creator && same_frame(&b->creator, k->creator, false);
 	}
 	if (b->nframes != k->nframes)
-		return false;
-	if (k->labels_len != (b->labels ? strlen(b->labels) : 0) ||
-	    (k->labels_len && memcmp(b->labels, k->labels, k->labels_len)))
 		return false;
 	for (uint32_t i = 0; i < k->nframes; i++)
 		if (!same_frame(&b->frames[i], &k->frames[i], k->args))
@@ -153,11 +146,24 @@ static struct bucket *bucket_find(struct grouping *g, const struct key *k, const
 		intern_frame(g, &b->creator, creator, false);
 		b->has_creator = true;
 	}
-	if (k->labels_len)
-		b->labels = intern_str(&g->strings, k->labels, k->labels_len);
 	g->index[j] = (uint32_t)g->nbuckets + 1;
 	g->nbuckets++;
 	return b;
+}
+
+/* Labels do not split buckets (the stack is the leak's identity); a bucket
+ * shows its goroutines' labels when they all agree. */
+static void note_labels(struct grouping *g, struct bucket *b, const char *labels, uint32_t len)
+{
+	if (b->count == 0) {
+		if (len)
+			b->labels = intern_str(&g->strings, labels, len);
+		return;
+	}
+	if (b->labels_mixed)
+		return;
+	if ((b->labels ? strlen(b->labels) : 0) != len || (len && memcmp(b->labels, labels, len)))
+		b->labels_mixed = true;
 }
 
 static void count_state(struct state_count **v, size_t *n, size_t *alloc, const char *state, uint64_t c)
@@ -231,16 +237,14 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 	k.frames = gr->frames;
 	k.nframes = gr->nframes;
 	k.args = g->mode == GROUP_EXACT_ARGS;
-	k.labels = gr->labels;
-	k.labels_len = gr->labels_len;
 	if (g->mode == GROUP_TOP_N && k.nframes > g->top_n)
 		k.nframes = g->top_n;
 	if (g->mode == GROUP_CREATOR) {
 		k.nframes = 0;
-		k.labels_len = 0;
 		k.creator = (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL;
 	}
 	b = bucket_find(g, &k, gr->frames, gr->nframes, (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL);
+	note_labels(g, b, gr->labels, gr->labels_len);
 
 	b->count++;
 	count_state(&b->states, &b->nstates, &b->states_alloc, state, 1);
@@ -274,16 +278,12 @@ int grouping_add_record(const struct gd_record *r, void *ctx)
 	memset(&k, 0, sizeof(k));
 	k.frames = r->frames;
 	k.nframes = r->nframes;
-	k.labels = r->labels;
-	k.labels_len = r->labels_len;
 	if (g->mode == GROUP_TOP_N && k.nframes > g->top_n)
 		k.nframes = g->top_n;
-	if (g->mode == GROUP_CREATOR) {
-		/* Profiles carry no creator: everything shares one bucket. */
-		k.nframes = 0;
-		k.labels_len = 0;
-	}
+	if (g->mode == GROUP_CREATOR)
+		k.nframes = 0; /* profiles carry no creator: everything shares one bucket */
 	b = bucket_find(g, &k, r->frames, r->nframes, NULL);
+	note_labels(g, b, r->labels, r->labels_len);
 	b->count += r->count;
 	return 0;
 }
@@ -307,14 +307,13 @@ void grouping_merge(struct grouping *dst, const struct grouping *src)
 		k.frames = sb->frames;
 		k.nframes = sb->nframes;
 		k.args = dst->mode == GROUP_EXACT_ARGS;
-		k.labels = sb->labels;
-		k.labels_len = sb->labels ? (uint32_t)strlen(sb->labels) : 0;
 		if (dst->mode == GROUP_CREATOR) {
 			k.nframes = 0;
-			k.labels_len = 0;
 			k.creator = sb->has_creator ? &sb->creator : NULL;
 		}
 		b = bucket_find(dst, &k, sb->frames, sb->nframes, sb->has_creator ? &sb->creator : NULL);
+		note_labels(dst, b, sb->labels ? sb->labels : "", sb->labels ? (uint32_t)strlen(sb->labels) : 0);
+		b->labels_mixed |= sb->labels_mixed;
 		b->count += sb->count;
 		for (size_t j = 0; j < sb->nstates; j++)
 			count_state(&b->states, &b->nstates, &b->states_alloc,

@@ -51,7 +51,8 @@ struct bucket {
 	bool elided_unknown;
 	bool has_creator;
 	struct gd_frame creator;
-	const char *labels; /* interned; records (debug=1/0) and Go 1.27 dumps */
+	const char *labels; /* interned, of the first goroutine (debug=1/0, Go 1.27 dumps) */
+	bool labels_mixed;  /* its goroutines carry different labels */
 	struct state_count *states;
 	size_t nstates, states_alloc;
 	struct wait_count *waits; /* sorted by minutes; 0 stands for "under a minute" */

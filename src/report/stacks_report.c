@@ -176,7 +176,7 @@ void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 		if (b->labels) {
 			fputs("  labels: ", out);
 			put_safe_str(out, b->labels);
-			fputc('\n', out);
+			fputs(b->labels_mixed ? " (and others)\n" : "\n", out);
 		}
 		if (b->nids) {
 			fprintf(out, "  %sids:", st->dim);
@@ -299,6 +299,10 @@ void stacks_render_json(FILE *out, const struct stacks_report *r)
 		if (b->labels) {
 			jw_key(&jw, "labels");
 			jw_string(&jw, b->labels);
+		}
+		if (b->labels_mixed) {
+			jw_key(&jw, "labels_mixed");
+			jw_bool(&jw, true);
 		}
 		jw_key(&jw, "frames");
 		jw_array_begin(&jw);
