@@ -6,7 +6,7 @@
 #include "report/stacks_report.h"
 #include "util/html.h"
 #include "util/json_writer.h"
-#include "util/utf8.h"
+#include "util/termsafe.h"
 #include "util/banned.h"
 
 /* --- text ---------------------------------------------------------------- */
@@ -18,33 +18,12 @@ struct style {
 static const struct style plain = { "", "", "", "", "", "" };
 static const struct style ansi = { "\033[1m", "\033[2m", "\033[33m", "\033[36m", "\033[1;31m", "\033[0m" };
 
-/* Text from the target goes to a terminal: drop control bytes so a
- * crafted function name cannot move the cursor or retitle the window. */
-static void put_safe(FILE *out, const char *s, size_t n)
-{
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t l = utf8_valid_len(s + i, n - i);
-			if (l) {
-				fwrite(s + i, 1, l, out);
-				i += l;
-				continue;
-			}
-			fputc('?', out);
-		} else if (c < 0x20 || c == 0x7f) {
-			fputc('?', out);
-		} else {
-			fputc(c, out);
-		}
-		i++;
-	}
-}
-
+/* Text from the target goes to a terminal: util/termsafe turns controls
+ * into '?' so a crafted function name cannot move the cursor or retitle the
+ * window. */
 static void put_safe_str(FILE *out, const char *s)
 {
-	put_safe(out, s, strlen(s));
+	termsafe_puts(out, s);
 }
 
 static const char *base_name(const char *path)
