@@ -126,11 +126,13 @@ jqt() {
 # On failure prints the expression and SHOW_JQ of the file (the findings'
 # rule ids and counts by default).
 check() {
+	local show='[.findings[]? | {rule, severity, goroutines, sockets}]'
+	[ -n "${4:-}" ] && show=$4
 	if jqt "$2" "$3"; then
 		ok "$1"
 	else
 		fail "$1: want $2"
-		echo "    got: $(jq -c "${4:-[.findings[]? | {rule, severity, goroutines, sockets}]}" "$3" 2>&1 | head -c 1500)"
+		echo "    got: $(jq -c "$show" "$3" 2>&1 | head -c 1500)"
 	fi
 }
 
