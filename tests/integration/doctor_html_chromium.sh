@@ -88,23 +88,33 @@ fi
 if [ -x "$GODIAG" ] && "$GODIAG" doctor --help 2>&1 | grep -q -- '--html'; then
 	ev=$work/evidence
 	mkdir -p "$ev"
-	cat >"$ev/goroutines.txt" <<'EOF'
-goroutine 1 [IO wait, 1390 minutes]:
+	{
+		for g in 1 2 3; do
+			cat <<EOF
+goroutine 10$g [IO wait, 139$g minutes]:
 internal/poll.runtime_pollWait(0x7f0000000000, 0x72)
 	/usr/lib/go/src/runtime/netpoll.go:306 +0x89
-main.<script>alert(1)</script>(0xc000010000)
-	/src/"><img src=x onerror=alert(2)>.go:12 +0x1d
+internal/poll.(*FD).Read(0xc000100000, {0xc000200000, 0x1000, 0x1000})
+	/usr/lib/go/src/internal/poll/fd_unix.go:167 +0x299
+net.(*conn).Read(0xc000010000, {0xc000200000, 0x1000, 0x1000})
+	/usr/lib/go/src/net/net.go:183 +0x45
+main.<script>alert(1)</script>(...)
+	/src/"><img src=x onerror=alert(2)>.go:12
+net/http.(*conn).serve(0xc000300000, {0x9a0000, 0xc000400000})
+	/usr/lib/go/src/net/http/server.go:1995 +0x612
 created by net/http.(*Server).Serve
 	/usr/lib/go/src/net/http/server.go:3089 +0x5ed
 
 EOF
-	"$GODIAG" doctor "$ev" --html "$work/doctor.html" >/dev/null 2>"$work/doctor.err"
+		done
+	} >"$ev/goroutine-debug2.txt"
+	"$GODIAG" doctor "$ev" --idle-threshold 2s --html "$work/doctor.html" >"$work/doctor.txt" 2>"$work/doctor.err"
 	rc=$?
 	if [ "$rc" -le 1 ] && [ -s "$work/doctor.html" ]; then
-		if node "$CHECK" "$work/doctor.html" "$work/doctor.png" --expect 'What was read' \
-			>"$work/doctor.out" 2>&1 || grep -q 'no SVG bar chart' "$work/doctor.out" &&
-			! grep -qE 'dialog|parsed scripts|script> elements|event-handler|not shown' "$work/doctor.out"; then
+		if node "$CHECK" "$work/doctor.html" "$work/doctor.png" --expect 'What was read' --allow-no-chart \
+			>"$work/doctor.out" 2>&1; then
 			ok
+			cat "$work/doctor.out"
 		else
 			bad "chromium check of godiag doctor --html"
 			cat "$work/doctor.out"

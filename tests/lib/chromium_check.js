@@ -6,10 +6,11 @@
 // are text in the DOM (never elements or attributes), the page does not
 // overflow sideways, and a screenshot can be taken.
 //
-//   node chromium_check.js REPORT.html SHOT.png [--expect TEXT]... [--hostile TEXT]...
+//   node chromium_check.js REPORT.html SHOT.png [--expect TEXT]... [--hostile TEXT]... [--allow-no-chart]
 //
 // --expect TEXT: TEXT must occur in the rendered text (rule ids, summaries).
 // --hostile TEXT: TEXT (an injection attempt) must occur literally as text.
+// --allow-no-chart: a page without an SVG chart passes (a report with no findings).
 // Exit 0 when every check passes; 1 with a list of failures; 2 on usage or
 // when the browser cannot be driven.
 'use strict';
@@ -19,7 +20,7 @@ const os = require('os');
 const path = require('path');
 
 function usage() {
-	console.error('usage: node chromium_check.js REPORT.html SHOT.png [--expect TEXT]... [--hostile TEXT]...');
+	console.error('usage: node chromium_check.js REPORT.html SHOT.png [--expect TEXT]... [--hostile TEXT]... [--allow-no-chart]');
 	process.exit(2);
 }
 
@@ -27,7 +28,13 @@ const argv = process.argv.slice(2);
 if (argv.length < 2) usage();
 const [htmlPath, shotPath] = argv;
 const expect = [], hostile = [];
+let allowNoChart = false;
 for (let i = 2; i < argv.length; i += 2) {
+	if (argv[i] === '--allow-no-chart') {
+		allowNoChart = true;
+		i--;
+		continue;
+	}
 	if (i + 1 >= argv.length) usage();
 	if (argv[i] === '--expect') expect.push(argv[i + 1]);
 	else if (argv[i] === '--hostile') hostile.push(argv[i + 1]);
@@ -207,7 +214,7 @@ async function main() {
 	check(info.srcAttrs.length === 0, 'resource attributes: ' + JSON.stringify(info.srcAttrs));
 	check(info.jsLinks === 0, info.jsLinks + ' links that are not http(s) or in-page');
 	check(info.csp && /default-src 'none'/.test(info.csp), 'no strict CSP meta: ' + info.csp);
-	check(info.svgs >= 1 && info.rects >= 2, 'no SVG bar chart (svg ' + info.svgs + ', rect ' + info.rects + ')');
+	check(allowNoChart || (info.svgs >= 1 && info.rects >= 2), 'no SVG bar chart (svg ' + info.svgs + ', rect ' + info.rects + ')');
 	check(info.missingExpect.length === 0, 'expected text missing: ' + JSON.stringify(info.missingExpect));
 	check(info.missingHostile.length === 0, 'hostile strings not shown as text: ' + JSON.stringify(info.missingHostile));
 	check(info.scrollWidth <= info.innerWidth + 2,
