@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Renderers for `godiag doctor`: text for a terminal (verdict, evidence, fix,
  * one screen per finding), JSON (a contract, see docs and the field list in
- * doctor_report.c), and one self-contained HTML page.  They only read the
+ * below), and one self-contained HTML page.  They only read the
  * report model (diagnose/finding.h) and compute nothing but layout.  Every
  * string in the model may come from the target: the text renderer strips
  * terminal controls, the JSON writer escapes, the HTML page escapes
@@ -18,17 +18,34 @@
 /* Frames shown per finding in the text output; the rest are counted. */
 #define DOCTOR_TEXT_MAX_FRAMES 12
 
-/* Human report.  color adds ANSI attributes (the caller decides, e.g. from
- * isatty and NO_COLOR).  Findings are printed in model order: call
- * report_sort() first. */
+/* Human report: verdict, then per finding the badge, rule, confidence,
+ * summary, evidence table, fix, snippet, references and up to
+ * DOCTOR_TEXT_MAX_FRAMES frames; then what was read per snapshot.  Target
+ * strings go through util/termsafe and are cut to fit a line.  color adds
+ * ANSI attributes (the caller decides, e.g. from isatty and NO_COLOR).
+ * Findings are printed in model order: call report_sort() first. */
 void doctor_render_text(FILE *out, const struct report *r, bool color);
 
-/* {"target", "snapshots": [...], "findings": [...]}; -1/NULL in the model
- * become null, numbers stay numbers (integral values are printed exactly). */
+/* The contract (docs and tests/unit/test_doctor_report.c pin it):
+ *   {"target": s,
+ *    "snapshots": [{"label": s, "time": n, "pid": n|null, "go_version": s|null,
+ *                   "module": s|null, "kernel": s|null, "mem_policy": s|null,
+ *                   "pieces": [{"what": s, "source": s|null, "ok": b, "note": s|null}]}],
+ *    "findings": [{"rule": s, "severity": "info|warning|critical", "confidence": 0..1,
+ *                  "summary": s, "goroutines": n|null, "max_wait_minutes": n|null,
+ *                  "sockets": n|null,
+ *                  "evidence": [{"what": s, "value": n, "unit": s, "text": s|null, "source": s|null}],
+ *                  "fix": s, "snippet": s|null, "references": [s], "frames": [s]}]}
+ * -1/NULL in the model become null; integral values are printed exactly
+ * (not as 1.61061e+09), confidence with two decimals.  Strings are whole
+ * (no length cap) and valid UTF-8 (invalid bytes become U+FFFD). */
 void doctor_render_json(FILE *out, const struct report *r);
 
-/* A complete HTML document with inline CSS and SVG, no script, no external
- * resource. */
+/* A complete HTML document with inline CSS and SVG bar charts (goroutines
+ * and sockets per finding, evidence numbers per unit), no script, no external
+ * resource, CSP default-src 'none'.  Links only for http(s) references.  Long
+ * strings are cut (2 KiB, 512 bytes in table cells) and say how much was cut:
+ * the JSON has them whole. */
 void doctor_render_html(FILE *out, const struct report *r);
 
 /* Format an evidence value with its unit for people: "1.5 GiB",

@@ -456,6 +456,92 @@ static void test_text_no_findings(void **state)
 	report_release(&r);
 }
 
+/* Random bytes in every string field: the invariants hold for any input. */
+static uint32_t rnd_state = 12345;
+static uint32_t rnd(void)
+{
+	rnd_state ^= rnd_state << 13;
+	rnd_state ^= rnd_state >> 17;
+	rnd_state ^= rnd_state << 5;
+	return rnd_state;
+}
+
+static char *rnd_str(char *buf, size_t cap)
+{
+	static const char pieces[][12] = { "<", ">", "&", "\"", "'", "\x1b[", "\xc2\x9b", "\xe2\x80\xae", "\xff",
+					   "\xc3", "\n", "\t", "on", "script", "%s", "\xf0\x9f\x98\x80", "\r", "\0" };
+	size_t n = rnd() % 40, o = 0;
+	for (size_t i = 0; i < n; i++) {
+		const char *p = pieces[rnd() % (sizeof(pieces) / sizeof(pieces[0]))];
+		size_t l = strlen(p);
+		if (!l || rnd() % 3 == 0) {
+			char c = (char)(rnd() % 255 + 1);
+			if (o + 1 < cap)
+				buf[o++] = c;
+			continue;
+		}
+		if (o + l < cap) {
+			memcpy(buf + o, p, l);
+			o += l;
+		}
+	}
+	buf[o] = '\0';
+	return buf;
+}
+
+static void test_random_strings(void **state)
+{
+	char a[512], b[512], c[512], d[512];
+	(void)state;
+	for (int it = 0; it < 150; it++) {
+		struct report r;
+		struct report_snapshot *s;
+		struct finding *f;
+		size_t len;
+		char *out;
+		json_t *root;
+
+		report_init(&r, rnd_str(a, sizeof(a)));
+		s = report_add_snapshot(&r, rnd_str(a, sizeof(a)), (int64_t)(rnd() % 2000000000));
+		if (rnd() % 2)
+			s->go_version = xstrdup(rnd_str(a, sizeof(a)));
+		report_snapshot_piece(s, rnd_str(a, sizeof(a)), rnd() % 2 ? rnd_str(b, sizeof(b)) : NULL, 0, rnd() % 2,
+				      rnd() % 2 ? rnd_str(c, sizeof(c)) : NULL);
+		for (int k = 0; k < 3; k++) {
+			f = report_add_finding(&r, rnd_str(a, sizeof(a)), (enum severity)(rnd() % 3),
+					       (double)(rnd() % 1000) / 999);
+			finding_set_summary(f, "%s", rnd_str(a, sizeof(a)));
+			f->goroutines = (int64_t)(rnd() % 5) - 1;
+			f->sockets = (int64_t)(rnd() % 100000) - 1;
+			finding_add_evidence(f, rnd_str(a, sizeof(a)), (double)rnd() * (rnd() % 2 ? 1 : 0.001),
+					     (const char *[]){ "bytes", "minutes", "seconds", "", "%" }[rnd() % 5],
+					     rnd_str(b, sizeof(b)));
+			finding_add_fact(f, rnd_str(a, sizeof(a)), rnd_str(b, sizeof(b)), NULL);
+			finding_set_fix(f, rnd_str(a, sizeof(a)), rnd() % 2 ? rnd_str(d, sizeof(d)) : NULL);
+			finding_add_ref(f, rnd_str(a, sizeof(a)));
+			finding_add_frame(f, rnd_str(a, sizeof(a)), rnd_str(b, sizeof(b)), rnd());
+		}
+
+		out = render(json_fn, &r, false, &len);
+		root = json_loadb(out, len, 0, NULL);
+		if (!root)
+			fail_msg("iteration %d: JSON does not parse", it);
+		assert_int_equal(json_array_size(json_object_get(root, "findings")), 3);
+		json_decref(root);
+		free(out);
+
+		out = render(html_fn, &r, false, &len);
+		assert_valid_utf8(out, len);
+		assert_html_inert(out, len);
+		free(out);
+
+		out = render(doctor_render_text, &r, false, &len);
+		assert_text_safe(out, len);
+		free(out);
+		report_release(&r);
+	}
+}
+
 static void test_termsafe(void **state)
 {
 	char *buf = NULL;
@@ -520,6 +606,7 @@ int main(void)
 		cmocka_unit_test(test_html_empty),
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_text_no_findings),
+		cmocka_unit_test(test_random_strings),
 		cmocka_unit_test(test_termsafe),
 		cmocka_unit_test(test_format_value),
 	};
