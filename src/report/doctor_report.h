@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* Renderers for `godiag doctor`: text for a terminal (verdict, evidence, fix,
- * one screen per finding), JSON (a contract, see docs and the field list in
- * below), and one self-contained HTML page.  They only read the
+ * one screen per finding), JSON (a contract, the field list is at
+ * doctor_render_json), and one self-contained HTML page.  They only read the
  * report model (diagnose/finding.h) and compute nothing but layout.  Every
  * string in the model may come from the target: the text renderer strips
  * terminal controls, the JSON writer escapes, the HTML page escapes
