@@ -182,6 +182,7 @@ static const struct style ansi = { "\033[1m", "\033[2m", "\033[0m", "\033[1;41;3
 #define SOURCE_COLS 60
 #define FRAME_COLS 160
 #define LINE_COLS 400
+#define SUMMARY_COLS 110 /* the verdict list: one line per finding */
 
 static const char *sev_style(const struct style *st, enum severity s)
 {
@@ -458,7 +459,7 @@ void doctor_render_text(FILE *out, const struct report *r, bool color)
 			w = termsafe_write_cols(out, f->rule, 28);
 			pad(out, w < 28 ? 28 - w : 0);
 			fprintf(out, " %3.0f%%  ", f->confidence * 100);
-			termsafe_write_cols(out, f->summary ? f->summary : "", TEXT_WIDTH - 44 > 20 ? 120 : 60);
+			termsafe_write_cols(out, f->summary ? f->summary : "", SUMMARY_COLS);
 			fputc('\n', out);
 		}
 		if (failed)

@@ -453,6 +453,17 @@ static void test_text_no_findings(void **state)
 	assert_non_null(strstr(out, "1 piece could not be read"));
 	assert_non_null(strstr(out, "connection refused"));
 	free(out);
+	/* two snapshots: both listed, in order */
+	report_snapshot_piece(report_add_snapshot(&r, "4242 later", 1700000600), "sock_diag", NULL, 0, true, NULL);
+	out = render(doctor_render_text, &r, false, &len);
+	assert_non_null(strstr(out, "earlier: 4242  2023-11-14 22:13:20 UTC"));
+	assert_non_null(strstr(out, "later: 4242 later  2023-11-14 22:23:20 UTC"));
+	assert_true(strstr(out, "earlier: ") < strstr(out, "later: 4242"));
+	free(out);
+	out = render(html_fn, &r, false, &len);
+	assert_non_null(strstr(out, "Earlier: 4242"));
+	assert_non_null(strstr(out, "Later: 4242 later"));
+	free(out);
 	report_release(&r);
 }
 
