@@ -265,6 +265,7 @@ static enum evidence_kind sniff_text(const unsigned char *ubuf, size_t len, stru
 	unsigned votes[V_MAX] = { 0 }, lines = 0, nonblank = 0;
 	enum vote first = V_NONE;
 	bool first_seen = false, has_name = false, first_sockstat = false;
+	unsigned metrics_strong = 0;
 	unsigned kinds[EV_KIND_MAX] = { 0 };
 	enum evidence_kind best = EV_UNKNOWN, second = EV_UNKNOWN;
 
@@ -290,6 +291,8 @@ static enum evidence_kind sniff_text(const unsigned char *ubuf, size_t len, stru
 		}
 		if (starts(s, le, "Name:\t") || starts(s, le, "Pid:\t"))
 			has_name = true;
+		if (v == V_METRICS && (*s == '#' || starts(s, le, "go_") || starts(s, le, "process_")))
+			metrics_strong++;
 		votes[v]++;
 	}
 	if (info) {
@@ -311,9 +314,9 @@ static enum evidence_kind sniff_text(const unsigned char *ubuf, size_t len, stru
 		kinds[EV_GOROUTINE_DEBUG1] = votes[V_D1];
 	kinds[EV_HEAP_TEXT] = votes[V_HEAP];
 	kinds[EV_PROC_STATUS] = votes[V_STATUS];
-	if (votes[V_ROLLUP_HDR])
+	if (votes[V_ROLLUP_HDR] && votes[V_KB])
 		kinds[EV_SMAPS_ROLLUP] = votes[V_ROLLUP_HDR] + votes[V_KB];
-	else if (votes[V_SMAPS_HDR])
+	else if (votes[V_SMAPS_HDR] && votes[V_KB])
 		kinds[EV_SMAPS] = votes[V_SMAPS_HDR] + votes[V_KB];
 	kinds[EV_SOCKSTAT] = votes[V_SOCKSTAT];
 	kinds[EV_SS_TEXT] = votes[V_SS];
@@ -353,8 +356,9 @@ static enum evidence_kind sniff_text(const unsigned char *ubuf, size_t len, stru
 			return EV_UNKNOWN;
 		break;
 	case EV_METRICS:
-		/* Bare "name value" lines are too common to trust alone. */
-		if (!votes[V_METRICS])
+		/* Bare "name value" lines are too common to trust alone: a
+		 * HELP/TYPE line or a Go/process collector name must be there. */
+		if (!metrics_strong)
 			return EV_UNKNOWN;
 		break;
 	default:
@@ -399,8 +403,10 @@ static enum evidence_kind sniff_proto(const unsigned char *buf, size_t len)
 	struct gd_errbuf eb;
 	enum evidence_kind k = EV_UNKNOWN;
 
-	/* Go's profiles begin with field 1 (sample_type), length-delimited. */
-	if (!len || buf[0] != 0x0a || len > SNIFF_MAX_PROTO)
+	/* The first byte is a Profile field tag: field 1..14 (Go starts with
+	 * 11 period_type, others with 1 sample_type), varint or bytes. */
+	if (!len || len > SNIFF_MAX_PROTO || (buf[0] >> 3) < 1 || (buf[0] >> 3) > 14 ||
+	    ((buf[0] & 7) != 0 && (buf[0] & 7) != 2))
 		return EV_UNKNOWN;
 	profile_init(&prof);
 	if (profile_decode(&prof, buf, len, NULL, &eb) == GD_OK) {
