@@ -515,8 +515,11 @@ func main() {
 	out := flag.String("out", "bench/out", "output directory")
 	total := flag.Int("n", 1000000, "goroutines in the dump, including main")
 	age := flag.Duration("age", 0, "wait this long after a GC before dumping, so headers carry ', N minutes'")
-	conns := flag.Int("conns", 2000, "idle keep-alive HTTP connections (3 goroutines each)")
+	conns := flag.Int("conns", -1, "idle keep-alive HTTP connections, 3 goroutines each (default 2000 per million)")
 	flag.Parse()
+	if *conns < 0 {
+		*conns = 2000 * *total / 1000000
+	}
 	if err := run(*out, *total, *age, *conns); err != nil {
 		fmt.Fprintln(os.Stderr, "gendump:", err)
 		os.Exit(1)
