@@ -1,0 +1,213 @@
+/* SPDX-License-Identifier: MIT */
+/* pprof index page parsing and endpoint discovery from a PID's listening
+ * sockets.  The page layout is net/http/pprof's indexTmpl (it changed in Go
+ * 1.13), so rows are found by their link, not by a fixed layout. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include "linux/sockdiag.h"
+#include "linux/sockets.h"
+#include "remote/discover.h"
+#include "util/banned.h"
+
+static bool name_ok(char c)
+{
+	return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+	       c == '_' || c == '-' || c == '.';
+}
+
+/* The last run of digits between '>' and '<' in [s, e): the count cell. */
+static bool row_count(const char *s, const char *e, uint64_t *out)
+{
+	bool found = false;
+	for (const char *p = s; p < e; p++) {
+		const char *q;
+		uint64_t v = 0;
+		bool ok = true;
+		if (*p != '>')
+			continue;
+		q = p + 1;
+		while (q < e && (*q == ' ' || *q == '\n'))
+			q++;
+		if (q >= e || *q < '0' || *q > '9')
+			continue;
+		while (q < e && *q >= '0' && *q <= '9') {
+			unsigned d = (unsigned)(*q - '0');
+			if (v > (UINT64_MAX - d) / 10)
+				ok = false;
+			else
+				v = v * 10 + d;
+			q++;
+		}
+		while (q < e && (*q == ' ' || *q == '\n'))
+			q++;
+		if (ok && (q >= e || *q == '<')) {
+			*out = v;
+			found = true;
+		}
+	}
+	return found;
+}
+
+enum gd_err pprof_index_parse(const char *html, size_t len, struct pprof_index *out,
+			      struct gd_errbuf *eb)
+{
+	const char *p = html, *end = html + len;
+
+	memset(out, 0, sizeof(*out));
+	out->has_full_dump_link = memmem(html, len, "goroutine?debug=2", 17) != NULL;
+	/* Each profile link "NAME?debug=1" inside href='...' or href="...". */
+	while (p < end && out->n < PPROF_INDEX_MAX_PROFILES) {
+		const char *h = memmem(p, (size_t)(end - p), "href=", 5), *name, *q, *row;
+		char quote;
+		uint64_t count;
+		size_t nn;
+
+		if (!h)
+			break;
+		p = h + 5;
+		if (p >= end || (*p != '\'' && *p != '"'))
+			continue;
+		quote = *p++;
+		name = p;
+		while (p < end && name_ok(*p))
+			p++;
+		nn = (size_t)(p - name);
+		if (!nn || end - p < 9 || memcmp(p, "?debug=1", 8) || p[8] != quote)
+			continue;
+		/* The count is in the same row, before the link. */
+		row = name;
+		for (q = name; q > html; q--)
+			if (q - html >= 3 && !memcmp(q - 3, "<tr", 3)) {
+				row = q - 3;
+				break;
+			}
+		if (row == name || !row_count(row, h, &count))
+			continue;
+		if (nn >= sizeof(out->v[0].name))
+			nn = sizeof(out->v[0].name) - 1;
+		memcpy(out->v[out->n].name, name, nn);
+		out->v[out->n].name[nn] = '\0';
+		out->v[out->n].count = count;
+		out->n++;
+	}
+	if (!out->n)
+		return gd_fail(eb, GD_EFORMAT, "no profile rows: not a Go /debug/pprof/ index page");
+	return GD_OK;
+}
+
+const struct pprof_index_entry *pprof_index_get(const struct pprof_index *idx, const char *name)
+{
+	for (size_t i = 0; i < idx->n; i++)
+		if (!strcmp(idx->v[i].name, name))
+			return &idx->v[i];
+	return NULL;
+}
+
+enum gd_err pprof_index_fetch(const char *base_url, const struct fetch_opts *opts,
+			      struct pprof_index *out, struct gd_errbuf *eb)
+{
+	struct fetch_opts o;
+	char url[2048];
+	size_t bl = strlen(base_url);
+	char *body = NULL;
+	size_t len = 0;
+	enum gd_err rc;
+
+	if (opts)
+		o = *opts;
+	else
+		fetch_opts_init(&o);
+	if (!o.max_bytes || o.max_bytes > PPROF_INDEX_MAX_BYTES)
+		o.max_bytes = PPROF_INDEX_MAX_BYTES;
+	while (bl && base_url[bl - 1] == '/')
+		bl--;
+	if (bl + 16 >= sizeof(url))
+		return gd_fail(eb, GD_EARG, "%.64s...: URL too long", base_url);
+	snprintf(url, sizeof(url), "%.*s/debug/pprof/", (int)bl, base_url);
+	memset(out, 0, sizeof(*out));
+	rc = fetch_buffer(url, &o, &body, &len, NULL, eb);
+	if (rc == GD_OK) {
+		rc = pprof_index_parse(body, len, out, eb);
+		if (rc != GD_OK)
+			gd_fail(eb, rc, "%s: no profile rows: not a Go /debug/pprof/ index page", url);
+	}
+	free(body);
+	return rc;
+}
+
+static bool loopback_or_any(const struct tcp_sock *s)
+{
+	static const uint8_t zero[16], lo6[16] = { [15] = 1 };
+	if (s->family == AF_INET)
+		return s->local_addr[0] == 127 || !memcmp(s->local_addr, zero, 4);
+	return !memcmp(s->local_addr, zero, 16) || !memcmp(s->local_addr, lo6, 16) ||
+	       /* ::ffff:127.x.x.x */
+	       (!memcmp(s->local_addr, zero, 10) && s->local_addr[10] == 0xff &&
+		s->local_addr[11] == 0xff && s->local_addr[12] == 127);
+}
+
+enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
+				   char *out_base_url, size_t outlen, struct gd_errbuf *eb)
+{
+	struct sock_opts so = { .proc_root = proc_root };
+	struct tcp_sock_list l;
+	struct fetch_opts o;
+	uint16_t tried[DISCOVER_MAX_PROBES];
+	size_t ntried = 0;
+	enum gd_err rc;
+
+	if (outlen)
+		out_base_url[0] = '\0';
+	tcp_sock_list_init(&l);
+	rc = tcp_socks_for_pid(&so, pid, &l, eb);
+	if (rc != GD_OK) {
+		tcp_sock_list_release(&l);
+		return rc;
+	}
+	if (opts) {
+		o = *opts;
+	} else {
+		fetch_opts_init(&o);
+		o.connect_timeout_ms = 1000;
+		o.total_timeout_ms = 1000;
+		o.stall_timeout_ms = 1000;
+		o.max_redirects = 0;
+	}
+	/* IPv4 loopback first: most Go services bind 127.0.0.1 or :PORT. */
+	for (int pass = 0; pass < 2 && ntried < DISCOVER_MAX_PROBES; pass++) {
+		for (size_t i = 0; i < l.n && ntried < DISCOVER_MAX_PROBES; i++) {
+			const struct tcp_sock *s = &l.v[i];
+			struct pprof_index idx;
+			struct gd_errbuf peb;
+			char base[64];
+			bool dup = false;
+			bool v6only = s->family == AF_INET6 && s->local_addr[15] == 1 &&
+				      !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15);
+
+			if (s->state != TCPS_LISTEN || !loopback_or_any(s))
+				continue;
+			if ((pass == 0) == v6only)
+				continue;
+			for (size_t j = 0; j < ntried; j++)
+				dup |= tried[j] == s->local_port;
+			if (dup)
+				continue;
+			tried[ntried++] = s->local_port;
+			snprintf(base, sizeof(base), v6only ? "http://[::1]:%u" : "http://127.0.0.1:%u",
+				 s->local_port);
+			if (pprof_index_fetch(base, &o, &idx, &peb) == GD_OK) {
+				snprintf(out_base_url, outlen, "%s", base);
+				tcp_sock_list_release(&l);
+				return GD_OK;
+			}
+		}
+	}
+	tcp_sock_list_release(&l);
+	if (!ntried)
+		return gd_fail(eb, GD_ENOENT, "pid %d: no listening port on loopback or any address", pid);
+	return gd_fail(eb, GD_ENOENT, "pid %d: no /debug/pprof/ on %zu listening port%s", pid, ntried,
+		       ntried == 1 ? "" : "s");
+}

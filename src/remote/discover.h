@@ -1,0 +1,61 @@
+/* SPDX-License-Identifier: MIT */
+/* Finding a Go service's pprof endpoint and reading its index page.
+ *
+ * pprof_index_parse() reads the HTML of BASE/debug/pprof/ as net/http/pprof
+ * writes it: a table row per profile with its count and a link
+ * `NAME?debug=1` (Go >= 1.13: <tr><td>N</td><td><a href='NAME?debug=1'>;
+ * older: <tr><td align=right>N<td><a href="NAME?debug=1">).  The goroutine
+ * count tells how long a debug=2 dump would stop the world.
+ *
+ * pprof_endpoint_for_pid() looks at the process's own LISTEN sockets bound
+ * to loopback or the any address and GETs http://127.0.0.1:PORT/debug/pprof/
+ * (or [::1]) with a 1 s timeout each, at most DISCOVER_MAX_PROBES ports;
+ * the first that answers with Go's index wins.  (`godiag ps --probe` in
+ * cmd_ps.c has its own copy of this loop.) */
+#ifndef GODIAG_REMOTE_DISCOVER_H
+#define GODIAG_REMOTE_DISCOVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "remote/fetch.h"
+#include "util/error.h"
+
+#define PPROF_INDEX_MAX_BYTES ((size_t)256 << 10)
+#define PPROF_INDEX_MAX_PROFILES 64
+#define DISCOVER_MAX_PROBES 16
+
+struct pprof_index_entry {
+	char name[32];   /* "goroutine", "heap", "goroutineleak", ... */
+	uint64_t count;
+};
+
+struct pprof_index {
+	struct pprof_index_entry v[PPROF_INDEX_MAX_PROFILES];
+	size_t n;
+	bool has_full_dump_link; /* the "goroutine?debug=2" link */
+};
+
+/* Parse the index HTML.  GD_EFORMAT when no profile row is found. */
+enum gd_err pprof_index_parse(const char *html, size_t len, struct pprof_index *out,
+			      struct gd_errbuf *eb);
+/* The entry called name, or NULL. */
+const struct pprof_index_entry *pprof_index_get(const struct pprof_index *idx, const char *name);
+
+/* GET BASE/debug/pprof/ (base_url like "http://host:6060", a trailing
+ * slash is fine) and parse it.  opts may be NULL (fetch defaults, with the
+ * body capped at PPROF_INDEX_MAX_BYTES).  Fetch errors pass through; a page
+ * that is not Go's index is GD_EFORMAT naming the URL. */
+enum gd_err pprof_index_fetch(const char *base_url, const struct fetch_opts *opts,
+			      struct pprof_index *out, struct gd_errbuf *eb);
+
+/* Probe pid's loopback/any LISTEN ports for /debug/pprof/.  On GD_OK
+ * out_base_url is "http://127.0.0.1:PORT" (or "http://[::1]:PORT").
+ * GD_ENOENT (message says how many ports were tried) when none answered;
+ * socket listing errors pass through.  proc_root NULL means "/proc";
+ * opts NULL means 1 s timeouts. */
+enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
+				   char *out_base_url, size_t outlen, struct gd_errbuf *eb);
+
+#endif
