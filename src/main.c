@@ -15,6 +15,8 @@ struct command {
 };
 
 static const struct command commands[] = {
+	{ "doctor", cmd_doctor, "diagnose a Go service (PID, URL or evidence dir): cause, numbers, fix" },
+	{ "bundle", cmd_bundle, "save all the evidence about a target into a directory for a ticket" },
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
 	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },
 	{ "ps", cmd_ps, "every Go process on the host: version, RSS, LazyFree, TCP, policy" },

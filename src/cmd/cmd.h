@@ -8,6 +8,8 @@ int cmd_stacks(int argc, char **argv);
 int cmd_conns(int argc, char **argv);
 int cmd_ps(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
+int cmd_doctor(int argc, char **argv);
+int cmd_bundle(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -226,7 +226,7 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 				if (map != MAP_FAILED) {
 					size_t len = (uint64_t)st.st_size > file_cap ? (size_t)file_cap : (size_t)st.st_size;
 					madvise(map, (size_t)st.st_size, MADV_SEQUENTIAL | MADV_WILLNEED);
-					e = dump_input_parse_buffer(in, map, len, progress_at, &prog);
+					e = dump_input_parse_buffer(in, map, len, true, progress_at, &prog);
 					if (len < (size_t)st.st_size) {
 						/* What lies past the cap is lost: say so. */
 						in->truncated = true;

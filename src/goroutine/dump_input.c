@@ -2,6 +2,8 @@
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <string.h>
 
 #include "goroutine/dump_input.h"
@@ -208,12 +210,24 @@ enum gd_err dump_input_finish(struct dump_input *in)
 #define PARALLEL_MIN ((size_t)64 << 20)
 #define FEED_CHUNK ((size_t)16 << 20)
 
+/* The parsers copy what they keep, so a chunk already fed can leave our
+ * resident set: a mapped 1 GB dump must not cost 1 GB of RSS.  Only whole
+ * pages inside [p, p+n) are dropped; the page cache keeps the file. */
+static void drop_pages(const char *p, size_t n)
+{
+	uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+	uintptr_t a = ((uintptr_t)p + page - 1) & ~(page - 1), b = ((uintptr_t)p + n) & ~(page - 1);
+	if (b > a)
+		madvise((void *)a, b - a, MADV_DONTNEED);
+}
+
 struct half {
 	const char *buf;
 	size_t len;
 	struct grouping g;
 	struct dump_parser *p;
 	atomic_uint_fast64_t *done;
+	bool drop;
 };
 
 static void half_run(struct half *h, dump_progress_fn progress, void *ctx)
@@ -221,6 +235,8 @@ static void half_run(struct half *h, dump_progress_fn progress, void *ctx)
 	for (size_t off = 0; off < h->len; off += FEED_CHUNK) {
 		size_t n = h->len - off < FEED_CHUNK ? h->len - off : FEED_CHUNK;
 		dump_parser_feed(h->p, h->buf + off, n);
+		if (h->drop)
+			drop_pages(h->buf + off, n);
 		atomic_fetch_add(h->done, n);
 		if (progress)
 			progress(atomic_load(h->done), ctx);
@@ -263,7 +279,7 @@ static size_t find_split(const char *buf, size_t len)
 	return hit ? (size_t)(hit - buf) + 2 : 0;
 }
 
-enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len,
+enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len, bool mapped,
 				    dump_progress_fn progress, void *progress_ctx)
 {
 	size_t split;
@@ -283,6 +299,7 @@ enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size
 			const struct dump_stats *sa, *sb;
 			half_init(&a, in->g, in->max_line, buf, split, &done);
 			half_init(&b, in->g, in->max_line, buf + split, len - split, &done);
+			a.drop = b.drop = mapped;
 			if (pthread_create(&t, NULL, half_thread, &a)) {
 				half_run(&a, progress, progress_ctx);
 			} else {
@@ -324,6 +341,8 @@ enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size
 		size_t n = len - off < FEED_CHUNK ? len - off : FEED_CHUNK;
 		if ((e = dump_input_write(in, buf + off, n)))
 			return e;
+		if (mapped && in->format != DUMP_FMT_PROTO)
+			drop_pages(buf + off, n);
 		if (progress)
 			progress(off + n, progress_ctx);
 	}

@@ -71,8 +71,9 @@ typedef void (*dump_progress_fn)(uint64_t done, void *ctx);
  * debug=2 dump is cut in two at a goroutine boundary and the halves parsed
  * on two threads (2 cores is the machine we plan for); the result is the
  * same as write() + finish().  progress (may be NULL) is called from this
- * thread with the bytes done so far. */
-enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len,
+ * thread with the bytes done so far.  `mapped`: buf is a private read-only
+ * file mapping whose pages may be dropped once parsed (keeps RSS small). */
+enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len, bool mapped,
 				    dump_progress_fn progress, void *progress_ctx);
 
 /* The debug=2 parser's statistics (preamble, prefix...), or NULL. */

@@ -388,7 +388,7 @@ static void test_parallel_equals_streaming(void **state)
 	grouping_init(&g2, GROUP_ANY_ARGS, 0);
 	dump_input_init(&in1, &g1, 0);
 	dump_input_init(&in2, &g2, 0);
-	assert_int_equal(dump_input_parse_buffer(&in1, buf, len, NULL, NULL), GD_OK);
+	assert_int_equal(dump_input_parse_buffer(&in1, buf, len, false, NULL, NULL), GD_OK);
 	assert_true(in1.parallel);
 	for (size_t off = 0; off < len; off += 65536)
 		assert_int_equal(dump_input_write(&in2, buf + off, len - off < 65536 ? len - off : 65536), GD_OK);

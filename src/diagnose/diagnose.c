@@ -1,0 +1,738 @@
+/* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "diagnose/diagnose.h"
+#include "linux/procfs.h"
+#include "util/strbuf.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+/* --- formatting helpers ---------------------------------------------------- */
+
+static void fmt_bytes(char *buf, size_t n, double b)
+{
+	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+	while (b >= 1024 && u < 4) {
+		b /= 1024;
+		u++;
+	}
+	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", b, units[u]);
+}
+
+static void fmt_duration(char *buf, size_t n, double s)
+{
+	if (s < 120)
+		snprintf(buf, n, "%.0f s", s);
+	else if (s < 7200)
+		snprintf(buf, n, "%.0f min", s / 60);
+	else if (s < 172800)
+		snprintf(buf, n, "%.1f h", s / 3600);
+	else
+		snprintf(buf, n, "%.1f days", s / 86400);
+}
+
+/* Expand {name} placeholders from a small table. */
+struct var {
+	const char *name;
+	char value[512];
+};
+
+static char *expand(const char *tmpl, const struct var *vars, size_t nvars)
+{
+	struct strbuf sb = STRBUF_INIT_MAX(16384);
+	const char *p = tmpl;
+	while (*p) {
+		const char *open = strchr(p, '{'), *close;
+		if (!open) {
+			strbuf_addstr(&sb, p);
+			break;
+		}
+		strbuf_add(&sb, p, (size_t)(open - p));
+		close = strchr(open, '}');
+		if (!close) {
+			strbuf_addstr(&sb, open);
+			break;
+		}
+		{
+			bool found = false;
+			for (size_t i = 0; i < nvars; i++) {
+				if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
+				    !memcmp(vars[i].name, open + 1, (size_t)(close - open - 1))) {
+					strbuf_addstr(&sb, vars[i].value);
+					found = true;
+					break;
+				}
+			}
+			if (!found)
+				strbuf_add(&sb, open, (size_t)(close - open + 1));
+		}
+		p = close + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+static struct var *setvar(struct var *v, size_t *n, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+static struct var *setvar(struct var *v, size_t *n, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	v[*n].name = name;
+	va_start(ap, fmt);
+	vsnprintf(v[*n].value, sizeof(v[*n].value), fmt, ap);
+	va_end(ap);
+	return &v[(*n)++];
+}
+
+static struct finding *new_finding(struct report *r, const struct rule *rule, double confidence,
+				   const struct var *vars, size_t nvars)
+{
+	struct finding *f = report_add_finding(r, rule->id, rule->severity, confidence);
+	char *summary = expand(rule->summary, vars, nvars);
+	f->summary = summary;
+	if (rule->fix || rule->snippet) {
+		char *fix = rule->fix ? expand(rule->fix, vars, nvars) : NULL;
+		finding_set_fix(f, fix, rule->snippet);
+		free(fix);
+	}
+	for (size_t i = 0; i < rule->nrefs; i++)
+		finding_add_ref(f, rule->refs[i]);
+	return f;
+}
+
+/* --- goroutine rules ------------------------------------------------------- */
+
+static bool frame_matches(const regex_t *re, const struct bucket *b)
+{
+	for (uint32_t i = 0; i < b->nframes; i++)
+		if (!regexec(re, b->frames[i].func, 0, NULL, 0))
+			return true;
+	return false;
+}
+
+/* Where the goroutine is blocked, in its own code: the innermost frame
+ * that is not the runtime's (debug=1/0 show runtime.gopark & co.). */
+static const struct gd_frame *blocked_frame(const struct bucket *b)
+{
+	for (uint32_t i = 0; i < b->nframes; i++)
+		if (strncmp(b->frames[i].func, "runtime.", 8) && strncmp(b->frames[i].func, "internal/runtime/", 17))
+			return &b->frames[i];
+	return b->nframes ? &b->frames[0] : NULL;
+}
+
+static bool bucket_matches_rule(const struct rule *rule, const struct bucket *b)
+{
+	const struct gd_frame *bf;
+	if (!rule->has_frame || !frame_matches(&rule->frame, b))
+		return false;
+	if (rule->has_frame_also && !frame_matches(&rule->frame_also, b))
+		return false;
+	if (rule->has_exclude && (bf = blocked_frame(b)) && !regexec(&rule->exclude, bf->func, 0, NULL, 0))
+		return false;
+	return true;
+}
+
+static bool in_list(char *const *list, size_t n, const char *s)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strcmp(list[i], s))
+			return true;
+	return false;
+}
+
+/* Goroutines of b in the rule's states; for profiles without states
+ * (debug=1/0) every goroutine counts. */
+static uint64_t count_in_states(const struct bucket *b, char *const *states, size_t nstates, const char **state)
+{
+	uint64_t c = 0, best = 0;
+	if (!b->nstates) {
+		*state = NULL;
+		return nstates ? b->count : b->count;
+	}
+	for (size_t i = 0; i < b->nstates; i++) {
+		if (nstates && !in_list(states, nstates, b->states[i].state))
+			continue;
+		c += b->states[i].count;
+		if (b->states[i].count > best) {
+			best = b->states[i].count;
+			*state = b->states[i].state;
+		}
+	}
+	return c;
+}
+
+/* Goroutines of b that waited at least `minutes` (debug=2 only). */
+static uint64_t count_waited(const struct bucket *b, uint32_t minutes)
+{
+	uint64_t c = 0;
+	if (!b->with_wait)
+		return 0;
+	for (size_t i = 0; i < b->nwaits; i++)
+		if (b->waits[i].minutes >= minutes)
+			c += b->waits[i].count;
+	return c;
+}
+
+static uint32_t max_wait(const struct bucket *b)
+{
+	return b->with_wait && b->nwaits ? b->waits[b->nwaits - 1].minutes : 0;
+}
+
+struct sock_join {
+	bool known, idle_known;
+	uint16_t port;          /* inbound: the listener; outbound: the peer port */
+	char peer[64];          /* outbound: the peer; inbound: the top client */
+	uint64_t established;
+	uint64_t idle;          /* of those, idle at least the threshold */
+	uint64_t top_peer_count;
+	uint32_t oldest_idle_ms;
+	char source[160];
+};
+
+static bool is_listen_port(const struct snapshot *s, uint16_t port)
+{
+	for (size_t i = 0; i < s->nlisten; i++)
+		if (s->listen_ports[i] == port)
+			return true;
+	return false;
+}
+
+/* Pick the listener (inbound) or remote endpoint (outbound) holding the
+ * most idle ESTABLISHED sockets, and describe its sockets. */
+static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint32_t threshold_s, struct sock_join *j)
+{
+	size_t best_idle = 0, best_total = 0;
+	memset(j, 0, sizeof(*j));
+	if (!s->has_sockets || kind == SOCKETS_NONE)
+		return;
+	j->known = true;
+	j->idle_known = s->socks.idle_known;
+	snprintf(j->source, sizeof(j->source), "%s", s->socks.source);
+	for (size_t i = 0; i < s->socks.n; i++) {
+		const struct tcp_sock *c = &s->socks.v[i];
+		size_t total = 0, idle = 0;
+		bool inbound;
+		uint16_t key;
+		char addr[64];
+		if (c->state != TCPS_ESTABLISHED)
+			continue;
+		inbound = is_listen_port(s, c->local_port);
+		if ((kind == SOCKETS_INBOUND) != inbound)
+			continue;
+		key = inbound ? c->local_port : c->peer_port;
+		tcp_addr_format(c->family, c->peer_addr, addr, sizeof(addr));
+		/* Count this group once, at its first socket. */
+		{
+			bool seen = false;
+			for (size_t k = 0; k < i && !seen; k++) {
+				const struct tcp_sock *d = &s->socks.v[k];
+				char a2[64];
+				if (d->state != TCPS_ESTABLISHED || is_listen_port(s, d->local_port) != inbound)
+					continue;
+				if (inbound) {
+					seen = d->local_port == key;
+				} else {
+					tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
+					seen = d->peer_port == key && !strcmp(a2, addr);
+				}
+			}
+			if (seen)
+				continue;
+		}
+		for (size_t k = i; k < s->socks.n; k++) {
+			const struct tcp_sock *d = &s->socks.v[k];
+			char a2[64];
+			if (d->state != TCPS_ESTABLISHED || is_listen_port(s, d->local_port) != inbound)
+				continue;
+			if (inbound ? d->local_port != key : d->peer_port != key)
+				continue;
+			if (!inbound) {
+				tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
+				if (strcmp(a2, addr))
+					continue;
+			}
+			total++;
+			if (d->has_idle && d->last_data_recv_ms >= (uint64_t)threshold_s * 1000)
+				idle++;
+		}
+		if (idle > best_idle || (idle == best_idle && total > best_total)) {
+			best_idle = idle;
+			best_total = total;
+			j->port = key;
+			snprintf(j->peer, sizeof(j->peer), "%s", addr);
+		}
+	}
+	j->established = best_total;
+	j->idle = best_idle;
+	if (!best_total)
+		return;
+	/* Oldest idle, and the client holding the most connections. */
+	for (size_t i = 0; i < s->socks.n; i++) {
+		const struct tcp_sock *c = &s->socks.v[i];
+		char addr[64];
+		uint64_t n = 0;
+		bool inbound = is_listen_port(s, c->local_port);
+		if (c->state != TCPS_ESTABLISHED || (kind == SOCKETS_INBOUND) != inbound ||
+		    (inbound ? c->local_port : c->peer_port) != j->port)
+			continue;
+		if (c->has_idle && c->last_data_recv_ms > j->oldest_idle_ms)
+			j->oldest_idle_ms = c->last_data_recv_ms;
+		if (!inbound)
+			continue;
+		tcp_addr_format(c->family, c->peer_addr, addr, sizeof(addr));
+		for (size_t k = 0; k < s->socks.n; k++) {
+			const struct tcp_sock *d = &s->socks.v[k];
+			char a2[64];
+			if (d->state != TCPS_ESTABLISHED || d->local_port != j->port)
+				continue;
+			tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
+			n += !strcmp(a2, addr);
+		}
+		if (n > j->top_peer_count) {
+			j->top_peer_count = n;
+			snprintf(j->peer, sizeof(j->peer), "%s", addr);
+		}
+		if (n * 2 > j->established)
+			break; /* a majority: nobody can beat it */
+	}
+}
+
+/* The goroutines of one rule in one snapshot (all matching buckets, or a
+ * single bucket in bucket scope). */
+struct gtally {
+	uint64_t goroutines;
+	uint64_t unaged;       /* in the rule's unaged states */
+	uint64_t waited;       /* waited at least the threshold */
+	uint32_t max_wait;
+	const struct bucket *top;
+	const char *state;
+	bool have_waits;
+};
+
+static void tally_bucket(const struct rule *rule, const struct bucket *b, uint32_t threshold_min, struct gtally *t)
+{
+	const char *state = NULL, *ustate = NULL;
+	uint64_t c = count_in_states(b, rule->states, rule->nstates, &state);
+	if (!c)
+		return;
+	t->goroutines += c;
+	if (rule->nunaged_states && b->nstates)
+		t->unaged += count_in_states(b, rule->unaged_states, rule->nunaged_states, &ustate);
+	if (b->with_wait) {
+		t->have_waits = true;
+		if (threshold_min)
+			t->waited += count_waited(b, threshold_min) < c ? count_waited(b, threshold_min) : c;
+		if (max_wait(b) > t->max_wait)
+			t->max_wait = max_wait(b);
+	}
+	if (!t->top || b->count > t->top->count) {
+		t->top = b;
+		t->state = state;
+	}
+}
+
+static uint64_t tally_previous(const struct rule *rule, const struct snapshot *prev, const struct bucket *like)
+{
+	struct gtally t;
+	memset(&t, 0, sizeof(t));
+	if (!prev || !prev->has_goroutines)
+		return 0;
+	for (size_t i = 0; i < prev->g.nbuckets; i++) {
+		const struct bucket *b = &prev->g.buckets[i];
+		if (!bucket_matches_rule(rule, b))
+			continue;
+		if (like) {
+			const struct gd_frame *x = blocked_frame(b), *y = blocked_frame(like);
+			if (!x || !y || strcmp(x->func, y->func) || x->line != y->line)
+				continue;
+		}
+		tally_bucket(rule, b, 0, &t);
+	}
+	return t.goroutines;
+}
+
+static void emit_goroutine_finding(const struct rule *rule, const struct snapshot *s, const struct snapshot *prev,
+				   const struct gtally *t, const struct diagnose_opts *o, struct report *r)
+{
+	struct sock_join j;
+	uint64_t aged = 0, prev_count = 0, conns;
+	double confidence = rule->confidence;
+	bool weak = false, by_unaged = false;
+	uint32_t per = rule->per_connection ? rule->per_connection : 1;
+	struct var vars[24];
+	size_t nv = 0;
+	char b1[64], b2[64];
+	const struct gd_frame *bf;
+	struct finding *f;
+
+	join_sockets(s, rule->sockets, o->idle_threshold_s, &j);
+	if (o->idle_threshold_s >= 60)
+		aged = t->waited;
+	if (j.known && j.idle_known && j.idle * per > aged)
+		aged = j.idle * per < t->goroutines ? j.idle * per : t->goroutines;
+	if (prev) {
+		prev_count = tally_previous(rule, prev, rule->scope == SCOPE_BUCKET ? t->top : NULL);
+		if (t->goroutines > prev_count && t->goroutines - prev_count > aged)
+			aged = t->goroutines - prev_count;
+	}
+	/* A threshold under a minute cannot be read from wait minutes; with no
+	 * sockets to ask either (a URL target), the count is all we have. */
+	if (!aged && o->idle_threshold_s < 60 && !(j.known && j.idle_known) && !prev) {
+		aged = t->goroutines;
+		weak = true;
+	}
+	if (aged < rule->min_goroutines) {
+		if (!(rule->unaged_min && t->unaged >= rule->unaged_min))
+			return;
+		by_unaged = true;
+	}
+
+	if (t->have_waits && t->max_wait >= 1)
+		confidence += 0.1;
+	if (j.known && j.idle_known && j.idle)
+		confidence += 0.15;
+	if (prev && t->goroutines > prev_count)
+		confidence += 0.1;
+	if (weak)
+		confidence -= 0.25;
+	if (by_unaged && aged < rule->min_goroutines)
+		confidence -= 0.1;
+
+	conns = t->goroutines / per;
+	bf = t->top ? blocked_frame(t->top) : NULL;
+	setvar(vars, &nv, "goroutines", "%" PRIu64, t->goroutines);
+	setvar(vars, &nv, "conns", "%" PRIu64, conns);
+	setvar(vars, &nv, "max_wait", "%" PRIu32, t->max_wait);
+	setvar(vars, &nv, "state", "%s", t->state ? t->state : "the same place");
+	setvar(vars, &nv, "func", "%s", bf ? bf->func : "?");
+	setvar(vars, &nv, "creator", "%s", t->top && t->top->has_creator ? t->top->creator.func : "an unknown creator");
+	if (t->have_waits && t->max_wait >= 1)
+		setvar(vars, &nv, "wait_clause", " for up to %" PRIu32 " minutes (%.1f h)", t->max_wait, t->max_wait / 60.0);
+	else if (prev && t->goroutines > prev_count)
+		setvar(vars, &nv, "wait_clause", ", up from %" PRIu64 " in the earlier snapshot", prev_count);
+	else
+		setvar(vars, &nv, "wait_clause", "%s", "");
+	if (j.known && j.established) {
+		fmt_duration(b1, sizeof(b1), j.oldest_idle_ms / 1000.0);
+		fmt_duration(b2, sizeof(b2), o->idle_threshold_s);
+		if (rule->sockets == SOCKETS_INBOUND)
+			setvar(vars, &nv, "socket_clause",
+			       " %" PRIu64 " ESTABLISHED connections on :%u%s%" PRIu64 " idle >= %s (oldest %s), %" PRIu64
+			       " of them from %s.",
+			       j.established, j.port, j.idle_known ? ", " : " (idle times unknown), ", j.idle, b2, b1,
+			       j.top_peer_count, j.peer);
+		else
+			setvar(vars, &nv, "socket_clause", " %" PRIu64 " ESTABLISHED connections to %s:%u, %" PRIu64
+			       " idle >= %s (oldest %s).", j.established, j.peer, j.port, j.idle, b2, b1);
+	} else {
+		setvar(vars, &nv, "socket_clause", "%s", "");
+	}
+
+	f = new_finding(r, rule, confidence, vars, nv);
+	f->goroutines = (int64_t)t->goroutines;
+	f->max_wait_minutes = t->have_waits ? (int64_t)t->max_wait : -1;
+	f->sockets = j.known ? (int64_t)j.established : -1;
+	finding_add_evidence(f, "goroutines matching the rule", (double)t->goroutines, "goroutines",
+			     s->goroutines_have_waits ? "goroutine?debug=2" : "goroutine profile");
+	if (per > 1)
+		finding_add_evidence(f, "connections (goroutines / per-connection)", (double)conns, "connections",
+				     "goroutine profile");
+	if (t->have_waits)
+		finding_add_evidence(f, "longest wait", t->max_wait, "minutes", "goroutine?debug=2");
+	if (t->have_waits && o->idle_threshold_s >= 60)
+		finding_add_evidence(f, "goroutines waiting at least the idle threshold", (double)t->waited,
+				     "goroutines", "goroutine?debug=2");
+	if (prev)
+		finding_add_evidence(f, "goroutines in the earlier snapshot", (double)prev_count, "goroutines",
+				     prev->label);
+	if (j.known && j.established) {
+		char what[160];
+		snprintf(what, sizeof(what), "ESTABLISHED sockets %s :%u", rule->sockets == SOCKETS_INBOUND ? "on" : "to",
+			 j.port);
+		finding_add_evidence(f, what, (double)j.established, "sockets", j.source);
+		if (j.idle_known) {
+			snprintf(what, sizeof(what), "of them idle at least %u s", o->idle_threshold_s);
+			finding_add_evidence(f, what, (double)j.idle, "sockets", j.source);
+			finding_add_evidence(f, "oldest idle socket", j.oldest_idle_ms / 1000.0, "seconds", j.source);
+		}
+		if (rule->sockets == SOCKETS_INBOUND && j.top_peer_count) {
+			snprintf(what, sizeof(what), "connections from the top client %s", j.peer);
+			finding_add_evidence(f, what, (double)j.top_peer_count, "sockets", j.source);
+		}
+	}
+	if (weak)
+		finding_add_fact(f, "caveat", "no socket idle times or wait minutes: judged on the goroutine count alone",
+				 NULL);
+	if (t->top) {
+		for (uint32_t i = 0; i < t->top->nframes && i < 16; i++)
+			finding_add_frame(f, t->top->frames[i].func, t->top->frames[i].file, t->top->frames[i].line);
+		if (t->top->has_creator) {
+			char c[1024];
+			snprintf(c, sizeof(c), "created by %s", t->top->creator.func);
+			finding_add_frame(f, c, t->top->creator.file, t->top->creator.line);
+		}
+	}
+}
+
+static int cmp_bucket_count(const void *a, const void *b)
+{
+	const struct bucket *x = *(const struct bucket *const *)a, *y = *(const struct bucket *const *)b;
+	return x->count > y->count ? -1 : x->count < y->count;
+}
+
+static void run_goroutine_rule(const struct rule *rule, const struct snapshot *prev, const struct snapshot *s,
+			       const struct diagnose_opts *o, struct report *r)
+{
+	uint32_t threshold_min = o->idle_threshold_s >= 60 ? o->idle_threshold_s / 60 : 0;
+	if (!s->has_goroutines)
+		return;
+	if (rule->scope == SCOPE_ALL) {
+		struct gtally t;
+		memset(&t, 0, sizeof(t));
+		for (size_t i = 0; i < s->g.nbuckets; i++)
+			if (bucket_matches_rule(rule, &s->g.buckets[i]))
+				tally_bucket(rule, &s->g.buckets[i], threshold_min, &t);
+		if (t.goroutines)
+			emit_goroutine_finding(rule, s, prev, &t, o, r);
+		return;
+	}
+	/* One finding per site, biggest first, at most five. */
+	{
+		const struct bucket **v = xcalloc(s->g.nbuckets + 1, sizeof(*v));
+		size_t n = 0, emitted = 0;
+		for (size_t i = 0; i < s->g.nbuckets; i++)
+			if (bucket_matches_rule(rule, &s->g.buckets[i]))
+				v[n++] = &s->g.buckets[i];
+		qsort(v, n, sizeof(*v), cmp_bucket_count);
+		for (size_t i = 0; i < n && emitted < 5; i++) {
+			struct gtally t;
+			size_t before = r->nfindings;
+			memset(&t, 0, sizeof(t));
+			tally_bucket(rule, v[i], threshold_min, &t);
+			if (!t.goroutines)
+				continue;
+			emit_goroutine_finding(rule, s, prev, &t, o, r);
+			emitted += r->nfindings > before;
+		}
+		free(v);
+	}
+}
+
+static void run_leak_profile_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
+{
+	struct var vars[4];
+	size_t nv = 0;
+	const struct bucket *top = NULL;
+	struct finding *f;
+	if (!s->has_leak_profile || s->leak.total < (rule->min_goroutines ? rule->min_goroutines : 1))
+		return;
+	for (size_t i = 0; i < s->leak.nbuckets; i++)
+		if (!top || s->leak.buckets[i].count > top->count)
+			top = &s->leak.buckets[i];
+	setvar(vars, &nv, "goroutines", "%" PRIu64, s->leak.total);
+	setvar(vars, &nv, "func", "%s", top && blocked_frame(top) ? blocked_frame(top)->func : "?");
+	f = new_finding(r, rule, rule->confidence, vars, nv);
+	f->goroutines = (int64_t)s->leak.total;
+	finding_add_evidence(f, "goroutines reported leaked", (double)s->leak.total, "goroutines",
+			     "goroutineleak profile");
+	if (top)
+		for (uint32_t i = 0; i < top->nframes && i < 16; i++)
+			finding_add_frame(f, top->frames[i].func, top->frames[i].file, top->frames[i].line);
+}
+
+/* --- memory rules ---------------------------------------------------------- */
+
+static bool status_has(const struct snapshot *s, enum proc_status_field fld)
+{
+	return s->has_proc && (s->pi.status.known & (1u << fld));
+}
+
+static bool smaps_has(const struct snapshot *s, enum proc_smaps_field fld)
+{
+	return s->has_proc && (s->pi.smaps.known & (1u << fld));
+}
+
+static bool ms_has(const struct snapshot *s, enum go_memstats_field fld)
+{
+	return s->has_memstats && (s->ms.known & (1ull << fld));
+}
+
+static void run_madv_free_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
+{
+	uint64_t rss, lazy;
+	struct var vars[8];
+	size_t nv = 0;
+	char b1[64], b2[64];
+	struct finding *f;
+	const char *smaps_src = s->pi.smaps.source == SMAPS_SUMMED ? "/proc/PID/smaps (summed)" : "/proc/PID/smaps_rollup";
+	if (!status_has(s, PST_VMRSS) || !smaps_has(s, SM_LAZYFREE))
+		return;
+	rss = s->pi.status.v[PST_VMRSS];
+	lazy = s->pi.smaps.v[SM_LAZYFREE];
+	if (lazy < rule->min_bytes || (double)lazy < rule->min_ratio * (double)rss)
+		return;
+	fmt_bytes(b1, sizeof(b1), (double)rss);
+	fmt_bytes(b2, sizeof(b2), (double)lazy);
+	setvar(vars, &nv, "rss", "%s", b1);
+	setvar(vars, &nv, "lazyfree", "%s", b2);
+	if (s->has_policy && s->policy.reason[0])
+		setvar(vars, &nv, "policy_reason", "%s", s->policy.reason);
+	else
+		setvar(vars, &nv, "policy_reason", "%s", "the runtime's memory policy");
+	f = new_finding(r, rule, rule->confidence, vars, nv);
+	finding_add_evidence(f, "VmRSS", (double)rss, "bytes", "/proc/PID/status");
+	finding_add_evidence(f, "LazyFree", (double)lazy, "bytes", smaps_src);
+	if (status_has(s, PST_RSSANON))
+		finding_add_evidence(f, "RssAnon", (double)s->pi.status.v[PST_RSSANON], "bytes", "/proc/PID/status");
+	if (ms_has(s, MS_HEAP_INUSE))
+		finding_add_evidence(f, "Go heap in use (HeapInuse)", (double)s->ms.v[MS_HEAP_INUSE], "bytes",
+				     s->memstats_source);
+	if (ms_has(s, MS_HEAP_RELEASED))
+		finding_add_evidence(f, "HeapReleased (counted released, still resident)",
+				     (double)s->ms.v[MS_HEAP_RELEASED], "bytes", s->memstats_source);
+	if (s->has_policy)
+		finding_add_fact(f, "memory policy in force", mem_policy_name(s->policy.policy), s->policy.reason);
+	if (s->has_buildinfo && s->bi.go_version)
+		finding_add_fact(f, "Go version", s->bi.go_version, "ELF build info");
+	if (s->has_proc && s->pi.kernel_release[0])
+		finding_add_fact(f, "kernel", s->pi.kernel_release, "/proc/sys/kernel/osrelease");
+}
+
+static void run_heap_idle_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
+{
+	uint64_t idle, sys;
+	struct var vars[4];
+	size_t nv = 0;
+	char b1[64], b2[64];
+	struct finding *f;
+	if (!ms_has(s, MS_HEAP_IDLE) || !ms_has(s, MS_HEAP_RELEASED) || !ms_has(s, MS_HEAP_SYS))
+		return;
+	if (s->ms.v[MS_HEAP_IDLE] < s->ms.v[MS_HEAP_RELEASED])
+		return;
+	idle = s->ms.v[MS_HEAP_IDLE] - s->ms.v[MS_HEAP_RELEASED];
+	sys = s->ms.v[MS_HEAP_SYS];
+	if (idle < rule->min_bytes || (double)idle < rule->min_ratio * (double)sys)
+		return;
+	fmt_bytes(b1, sizeof(b1), (double)idle);
+	fmt_bytes(b2, sizeof(b2), (double)sys);
+	setvar(vars, &nv, "idle", "%s", b1);
+	setvar(vars, &nv, "rss_clause", "HeapSys %s", b2);
+	f = new_finding(r, rule, rule->confidence, vars, nv);
+	finding_add_evidence(f, "HeapIdle - HeapReleased", (double)idle, "bytes", s->memstats_source);
+	finding_add_evidence(f, "HeapSys", (double)sys, "bytes", s->memstats_source);
+	finding_add_evidence(f, "HeapReleased", (double)s->ms.v[MS_HEAP_RELEASED], "bytes", s->memstats_source);
+}
+
+static void run_rss_outside_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
+{
+	struct go_mem_split split;
+	uint64_t anon, lazy = 0;
+	struct var vars[6];
+	size_t nv = 0;
+	char b1[64], b2[64], b3[64];
+	struct finding *f;
+	if (!status_has(s, PST_RSSANON) || !s->has_memstats)
+		return;
+	anon = s->pi.status.v[PST_RSSANON];
+	if (smaps_has(s, SM_LAZYFREE))
+		lazy = s->pi.smaps.v[SM_LAZYFREE];
+	if (!go_mem_split_compute(&s->ms, anon, true, lazy, &split) || !split.non_go_known)
+		return;
+	if (split.non_go < rule->min_bytes || (double)split.non_go < rule->min_ratio * (double)anon)
+		return;
+	fmt_bytes(b1, sizeof(b1), (double)(status_has(s, PST_VMRSS) ? s->pi.status.v[PST_VMRSS] : anon));
+	fmt_bytes(b2, sizeof(b2), ms_has(s, MS_SYS) ? (double)s->ms.v[MS_SYS] : 0);
+	fmt_bytes(b3, sizeof(b3), (double)split.non_go);
+	setvar(vars, &nv, "rss", "%s", b1);
+	setvar(vars, &nv, "sys", "%s", b2);
+	setvar(vars, &nv, "outside", "%s", b3);
+	f = new_finding(r, rule, rule->confidence, vars, nv);
+	finding_add_evidence(f, "RssAnon", (double)anon, "bytes", "/proc/PID/status");
+	finding_add_evidence(f, "Go retained (Sys - HeapReleased)", (double)split.go_retained, "bytes",
+			     s->memstats_source);
+	finding_add_evidence(f, "resident outside the Go runtime", (double)split.non_go, "bytes", "computed");
+	if (lazy)
+		finding_add_evidence(f, "LazyFree", (double)lazy, "bytes", "/proc/PID/smaps_rollup");
+	if (s->has_proc && (s->pi.status.known & (1u << PST_THREADS)))
+		finding_add_evidence(f, "OS threads", (double)s->pi.status.v[PST_THREADS], "threads", "/proc/PID/status");
+}
+
+static bool heap_inuse(const struct snapshot *s, uint64_t *out, const char **src)
+{
+	if (ms_has(s, MS_HEAP_INUSE)) {
+		*out = s->ms.v[MS_HEAP_INUSE];
+		*src = "MemStats HeapInuse";
+		return true;
+	}
+	if (s->has_heap) {
+		*out = s->heap.totals.inuse_bytes;
+		*src = "heap profile in-use bytes";
+		return true;
+	}
+	return false;
+}
+
+static void run_heap_growth_rule(const struct rule *rule, const struct snapshot *a, const struct snapshot *b,
+				 struct report *r)
+{
+	uint64_t before, after, delta;
+	const char *src_a, *src_b;
+	struct var vars[8];
+	size_t nv = 0;
+	char b1[64], b2[64], b3[64], b4[64];
+	struct heap_growth top[5];
+	size_t ntop = 0;
+	struct finding *f;
+	if (!a || !heap_inuse(a, &before, &src_a) || !heap_inuse(b, &after, &src_b) || after <= before)
+		return;
+	delta = after - before;
+	if (delta < rule->min_bytes || (double)delta < rule->min_ratio * (double)before)
+		return;
+	if (a->has_heap && b->has_heap)
+		ntop = heap_profile_growth(&a->heap, &b->heap, top, 5);
+	fmt_bytes(b1, sizeof(b1), (double)before);
+	fmt_bytes(b2, sizeof(b2), (double)after);
+	fmt_bytes(b3, sizeof(b3), (double)delta);
+	fmt_duration(b4, sizeof(b4), (double)(b->time - a->time));
+	setvar(vars, &nv, "before", "%s", b1);
+	setvar(vars, &nv, "after", "%s", b2);
+	setvar(vars, &nv, "delta", "%s", b3);
+	setvar(vars, &nv, "interval", "%s", b4);
+	setvar(vars, &nv, "func", "%s", ntop && top[0].site->nframes ? top[0].site->frames[0].func : "unknown (no heap profiles)");
+	f = new_finding(r, rule, rule->confidence + (ntop ? 0.15 : 0), vars, nv);
+	finding_add_evidence(f, "heap in use, earlier", (double)before, "bytes", src_a);
+	finding_add_evidence(f, "heap in use, later", (double)after, "bytes", src_b);
+	finding_add_evidence(f, "growth", (double)delta, "bytes", "computed");
+	for (size_t i = 0; i < ntop; i++) {
+		char what[512];
+		const struct heap_site *site = top[i].site;
+		snprintf(what, sizeof(what), "growth at %s (%s:%u)", site->nframes ? site->frames[0].func : "?",
+			 site->nframes ? site->frames[0].file : "", site->nframes ? site->frames[0].line : 0);
+		finding_add_evidence(f, what, (double)top[i].delta_bytes, "bytes", "heap profiles");
+	}
+	if (ntop)
+		for (uint32_t i = 0; i < top[0].site->nframes && i < 16; i++)
+			finding_add_frame(f, top[0].site->frames[i].func, top[0].site->frames[i].file,
+					  top[0].site->frames[i].line);
+}
+
+void diagnose_run(const struct ruleset *rs, const struct snapshot *before, const struct snapshot *now,
+		  const struct diagnose_opts *o, struct report *r)
+{
+	for (size_t i = 0; i < rs->n; i++) {
+		const struct rule *rule = &rs->rules[i];
+		switch (rule->kind) {
+		case RULE_GOROUTINES: run_goroutine_rule(rule, before, now, o, r); break;
+		case RULE_LEAK_PROFILE: run_leak_profile_rule(rule, now, r); break;
+		case RULE_HEAP_GROWTH: run_heap_growth_rule(rule, before, now, r); break;
+		case RULE_MADV_FREE: run_madv_free_rule(rule, now, r); break;
+		case RULE_HEAP_IDLE: run_heap_idle_rule(rule, now, r); break;
+		case RULE_RSS_OUTSIDE: run_rss_outside_rule(rule, now, r); break;
+		}
+	}
+	report_sort(r);
+}

@@ -1,0 +1,87 @@
+/* SPDX-License-Identifier: MIT */
+/* One snapshot of the patient: everything godiag could learn about a Go
+ * service at one time, from one TARGET, with where each fact came from and
+ * what could not be read (recorded as pieces in the report snapshot).
+ *
+ * TARGET is a PID (live /proc, sock_diag, ELF build info, and the pprof
+ * endpoint found on the process's own loopback listeners), an http(s) base
+ * URL (the pprof endpoints under /debug/pprof/), or a directory of evidence
+ * files recognised by content (what engineers attach to tickets; also what
+ * `godiag bundle` writes).
+ *
+ * Do no harm: collection is read-only, sends no signal, and asks for the
+ * stop-the-world debug=2 dump only when the pause estimated from debug=1
+ * (goroutines x mean depth) fits the budget. */
+#ifndef GODIAG_SNAPSHOT_H
+#define GODIAG_SNAPSHOT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "diagnose/finding.h"
+#include "goroutine/group.h"
+#include "linux/buildinfo.h"
+#include "linux/procfs.h"
+#include "linux/sockets.h"
+#include "pprof/heap.h"
+#include "runtime/godebug.h"
+#include "runtime/memstats.h"
+#include "remote/fetch.h"
+
+struct collect_opts {
+	const char *proc_root;        /* NULL: /proc */
+	const char *sys_root;         /* NULL: /sys */
+	double max_stw_ms;            /* pause budget for debug=2 */
+	struct fetch_opts fetch;
+	const char *bundle_dir;       /* when set, every raw piece is saved here */
+	bool quiet;
+};
+
+void collect_opts_init(struct collect_opts *o);
+
+struct snapshot {
+	char *label;
+	int64_t time;
+	int pid;                     /* 0 when not a live process */
+	char *base_url;              /* pprof base URL used, or NULL */
+
+	bool has_goroutines;         /* debug=2 (with states and waits) or debug=1/0 */
+	bool goroutines_have_waits;  /* from debug=2: wait minutes known */
+	bool goroutines_truncated;
+	struct grouping g;
+	bool has_leak_profile;
+	struct grouping leak;
+
+	bool has_proc;
+	struct procinfo pi;
+	bool has_buildinfo;
+	struct go_buildinfo bi;
+	bool has_policy;
+	struct godebug_eval policy;
+
+	bool has_memstats;
+	struct go_memstats ms;
+	char memstats_source[256];
+	bool has_heap;
+	struct heap_profile heap;
+
+	bool has_sockets;
+	struct tcp_sock_list socks;
+	uint16_t listen_ports[64];
+	size_t nlisten;
+};
+
+void snapshot_init(struct snapshot *s);
+void snapshot_release(struct snapshot *s);
+
+/* Collect everything TARGET offers into s, recording each piece (read or
+ * not, and why) in rs.  Returns GD_OK if anything at all was read;
+ * otherwise an error with eb naming the target and the problem. */
+enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struct collect_opts *o,
+			     struct report_snapshot *rs, struct gd_errbuf *eb);
+
+/* Estimated stop-the-world pause of a debug=2 dump, in ms, from the
+ * goroutine count and mean stack depth (DESIGN: ~2-22 us per goroutine). */
+double snapshot_estimate_stw_ms(uint64_t goroutines, double mean_depth);
+
+#endif
