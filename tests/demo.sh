@@ -2,7 +2,8 @@
 # demo.sh GODIAG : the README's main command.  Builds a Go service that leaks
 # the classic way (http.ListenAndServe with no timeouts, plus clients holding
 # idle keep-alive connections), starts it on loopback, diagnoses it with
-# godiag, and stops everything.
+# `godiag doctor` (socket idle times prove the idleness; a short idle
+# threshold keeps the demo short), and stops everything.
 set -euo pipefail
 godiag=${1:-build/godiag}
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -20,11 +21,14 @@ pid=$!
 for _ in $(seq 100); do grep -q '^ADDR=' "$work/out" && break; sleep 0.1; done
 addr=$(sed -n 's/^ADDR=//p' "$work/out" | head -1)
 [ -n "$addr" ] || { echo "service did not start"; cat "$work/out"; exit 1; }
-url="http://$addr/debug/pprof/goroutine?debug=2"
-
-echo "== godiag stacks $url"
+echo "== waiting 3 s so the clients' connections sit idle"
+sleep 3
+echo "== godiag doctor $pid --idle-threshold 2s"
 echo
-"$godiag" stacks --frames 12 "$url"
+rc=0
+"$godiag" doctor --idle-threshold 2s "$pid" || rc=$?
 echo
-echo "== the same as JSON, summarised with jq"
-"$godiag" stacks --json "$url" | jq -c '{total, states, top: (.buckets[0] | {count, states, func: .frames[-1].func})}' 2>/dev/null || true
+echo "== godiag stacks on its goroutine dump, the biggest bucket first"
+"$godiag" stacks --frames 8 --min-count 10 "http://$addr/debug/pprof/goroutine?debug=2"
+# doctor exits 1 when it has findings: for the demo that is success.
+[ "$rc" -le 1 ]

@@ -275,6 +275,35 @@ static enum gd_err finish_rule(struct parse_state *ps, struct ruleset *rs, struc
 	return GD_OK;
 }
 
+/* Fix text is prose: lines of a paragraph are joined (renderers wrap it to
+ * their width); a blank line keeps a paragraph break. */
+static char *reflow(const char *text)
+{
+	struct strbuf sb = STRBUF_INIT_MAX(RULES_MAX_BYTES);
+	const char *p = text;
+	bool pending_space = false, pending_para = false;
+	while (*p) {
+		const char *nl = strchr(p, '\n');
+		size_t n = nl ? (size_t)(nl - p) : strlen(p);
+		while (n && (p[n - 1] == ' ' || p[n - 1] == '\t'))
+			n--;
+		if (!n) {
+			pending_para = sb.len > 0;
+			pending_space = false;
+		} else {
+			if (pending_para)
+				strbuf_addstr(&sb, "\n\n");
+			else if (pending_space)
+				strbuf_addch(&sb, ' ');
+			strbuf_add(&sb, p, n);
+			pending_space = true;
+			pending_para = false;
+		}
+		p = nl ? nl + 1 : p + strlen(p);
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
 static void rule_defaults(struct rule *r, const char *id, const char *origin)
 {
 	memset(r, 0, sizeof(*r));
@@ -390,7 +419,8 @@ enum gd_err ruleset_parse(struct ruleset *rs, const char *text, size_t len, cons
 					cur.snippet = strbuf_detach(&body, NULL);
 				} else if (!strcmp(key, "fix")) {
 					free(cur.fix);
-					cur.fix = strbuf_detach(&body, NULL);
+					cur.fix = reflow(body.buf);
+					strbuf_release(&body);
 				} else {
 					strbuf_release(&body);
 					e = FAIL(&ps, "%s:%zu: only snippet and fix take a here-document", origin, ps.lineno);
