@@ -193,6 +193,9 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 			return e;
 		}
 		s->has_sockets = true;
+		/* The recording carries tcp_info: idle times are as good as live. */
+		for (size_t i = 0; i < s->socks.n; i++)
+			s->socks.idle_known |= s->socks.v[i].has_idle;
 		snprintf(s->socks.source, sizeof(s->socks.source), "sock_diag (recorded in %s)", name);
 		listen_ports_from_socks(s);
 		return GD_OK;
