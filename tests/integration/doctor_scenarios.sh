@@ -148,12 +148,20 @@ if want chan; then
 		scen_start CL "$b" -n "$N" -ttl "$TTL" &&
 			scen_start CF "$b" -n "$N" -fixed -ttl "$TTL" || fail "chanhandler did not start"
 		sleep "$PAST"
+		# The URL first: it touches only the pprof port.
+		doctor chan-url "http://$CL_PPROF" --idle-threshold "$IDLE" &&
+			expect_finding chan-url goroutine-blocked-chan "$N" "" main.slowLookup
 		doctor chan-pid "$CL_PID" --idle-threshold "$IDLE" &&
 			expect_finding chan-pid goroutine-blocked-chan "$N" null main.slowLookup
 		doctor chanfixed-pid "$CF_PID" --idle-threshold "$IDLE" &&
 			expect_no_finding chanfixed-pid goroutine-blocked-chan
-		doctor chan-url "http://$CL_PPROF" --idle-threshold "$IDLE" &&
-			expect_finding chan-url goroutine-blocked-chan "$N" "" main.slowLookup
+		# Do no harm: finding the pprof port of a PID must not run the
+		# application's handlers (this one answers every path, and each
+		# call leaks one more worker).
+		sleep 0.5
+		doctor chan-url2 "http://$CL_PPROF" --idle-threshold "$IDLE" &&
+			check "chan: doctor PID ran no application handler (still $N blocked)" \
+				"$(sel goroutine-blocked-chan)[0].goroutines == $N" "$W/chan-url2.json"
 		if bundle chan-bundle "$CL_PID"; then
 			doctor chan-dir "$W/chan-bundle" --idle-threshold "$IDLE" &&
 				expect_finding chan-dir goroutine-blocked-chan "$N" null main.slowLookup

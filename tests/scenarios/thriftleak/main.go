@@ -132,7 +132,11 @@ func runClients(n int, addr string) []*thrift.TSocket {
 		wg.Add(1)
 		go func(i int) {
 			defer wg.Done()
-			s := thrift.NewTSocketConf(addr, &thrift.TConfiguration{ConnectTimeout: 5 * time.Second})
+			// The timeouts bound the one call (a stuck call is an error,
+			// not a hang); once idle the client reads nothing, so they
+			// never close the connection.
+			s := thrift.NewTSocketConf(addr, &thrift.TConfiguration{
+				ConnectTimeout: 5 * time.Second, SocketTimeout: 10 * time.Second})
 			if err := s.Open(); err != nil {
 				errs[i] = err
 				return
