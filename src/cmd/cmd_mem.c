@@ -24,6 +24,7 @@
 #include "util/json_writer.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 #define MIB ((uint64_t)1 << 20)
@@ -126,7 +127,7 @@ static struct finding *add_finding(struct mem_view *v, const char *id, bool prob
 
 static void hb(char *buf, size_t n, uint64_t v)
 {
-	procfs_human_bytes(buf, n, v);
+	human_bytes(buf, n, v);
 }
 
 /* ---- --pprof --------------------------------------------------------- */

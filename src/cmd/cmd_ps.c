@@ -30,6 +30,7 @@
 #include "util/json_writer.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 #define PROBE_PORTS_MAX 16
@@ -599,11 +600,11 @@ static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct p
 		cell(ver, sizeof(ver), r->gp.bin->bi.go_version ? r->gp.bin->bi.go_version : "?", 10);
 		cell_cut(mod, sizeof(mod), row_module(r), 28, true);
 		if (status_has(pi, PST_VMRSS))
-			procfs_human_bytes(rss, sizeof(rss), pi->status.v[PST_VMRSS]);
+			human_bytes(rss, sizeof(rss), pi->status.v[PST_VMRSS]);
 		else
 			snprintf(rss, sizeof(rss), "?");
 		if (lazyfree_known(pi))
-			procfs_human_bytes(lf, sizeof(lf), pi->smaps.v[SM_LAZYFREE]);
+			human_bytes(lf, sizeof(lf), pi->smaps.v[SM_LAZYFREE]);
 		else
 			snprintf(lf, sizeof(lf), "?");
 		if (status_has(pi, PST_THREADS))

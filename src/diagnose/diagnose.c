@@ -7,22 +7,12 @@
 
 #include "diagnose/diagnose.h"
 #include "linux/procfs.h"
+#include "util/human.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
 /* --- formatting helpers ---------------------------------------------------- */
-
-static void fmt_bytes(char *buf, size_t n, double b)
-{
-	static const char *const units[] = { "B", "KiB", "MiB", "GiB", "TiB" };
-	int u = 0;
-	while (b >= 1024 && u < 4) {
-		b /= 1024;
-		u++;
-	}
-	snprintf(buf, n, u ? "%.1f %s" : "%.0f %s", b, units[u]);
-}
 
 static void fmt_duration(char *buf, size_t n, double s)
 {
@@ -575,8 +565,8 @@ static void run_madv_free_rule(const struct rule *rule, const struct snapshot *s
 	lazy = s->pi.smaps.v[SM_LAZYFREE];
 	if (lazy < rule->min_bytes || (double)lazy < rule->min_ratio * (double)rss)
 		return;
-	fmt_bytes(b1, sizeof(b1), (double)rss);
-	fmt_bytes(b2, sizeof(b2), (double)lazy);
+	human_bytes(b1, sizeof(b1), (uint64_t)rss);
+	human_bytes(b2, sizeof(b2), (uint64_t)lazy);
 	setvar(vars, &nv, "rss", "%s", b1);
 	setvar(vars, &nv, "lazyfree", "%s", b2);
 	if (s->has_policy && s->policy.reason[0])
@@ -617,8 +607,8 @@ static void run_heap_idle_rule(const struct rule *rule, const struct snapshot *s
 	sys = s->ms.v[MS_HEAP_SYS];
 	if (idle < rule->min_bytes || (double)idle < rule->min_ratio * (double)sys)
 		return;
-	fmt_bytes(b1, sizeof(b1), (double)idle);
-	fmt_bytes(b2, sizeof(b2), (double)sys);
+	human_bytes(b1, sizeof(b1), (uint64_t)idle);
+	human_bytes(b2, sizeof(b2), (uint64_t)sys);
 	setvar(vars, &nv, "idle", "%s", b1);
 	setvar(vars, &nv, "rss_clause", "HeapSys %s", b2);
 	f = new_finding(r, rule, rule->confidence, vars, nv);
@@ -644,9 +634,9 @@ static void run_rss_outside_rule(const struct rule *rule, const struct snapshot 
 		return;
 	if (split.non_go < rule->min_bytes || (double)split.non_go < rule->min_ratio * (double)anon)
 		return;
-	fmt_bytes(b1, sizeof(b1), (double)(status_has(s, PST_VMRSS) ? s->pi.status.v[PST_VMRSS] : anon));
-	fmt_bytes(b2, sizeof(b2), ms_has(s, MS_SYS) ? (double)s->ms.v[MS_SYS] : 0);
-	fmt_bytes(b3, sizeof(b3), (double)split.non_go);
+	human_bytes(b1, sizeof(b1), (uint64_t)(status_has(s, PST_VMRSS) ? s->pi.status.v[PST_VMRSS] : anon));
+	human_bytes(b2, sizeof(b2), ms_has(s, MS_SYS) ? s->ms.v[MS_SYS] : 0);
+	human_bytes(b3, sizeof(b3), (uint64_t)split.non_go);
 	setvar(vars, &nv, "rss", "%s", b1);
 	setvar(vars, &nv, "sys", "%s", b2);
 	setvar(vars, &nv, "outside", "%s", b3);
@@ -694,9 +684,9 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 		return;
 	if (a->has_heap && b->has_heap)
 		ntop = heap_profile_growth(&a->heap, &b->heap, top, 5);
-	fmt_bytes(b1, sizeof(b1), (double)before);
-	fmt_bytes(b2, sizeof(b2), (double)after);
-	fmt_bytes(b3, sizeof(b3), (double)delta);
+	human_bytes(b1, sizeof(b1), (uint64_t)before);
+	human_bytes(b2, sizeof(b2), (uint64_t)after);
+	human_bytes(b3, sizeof(b3), (uint64_t)delta);
 	fmt_duration(b4, sizeof(b4), (double)(b->time - a->time));
 	setvar(vars, &nv, "before", "%s", b1);
 	setvar(vars, &nv, "after", "%s", b2);

@@ -14,6 +14,7 @@
 
 #include "linux/procfs.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 /* ---- reading --------------------------------------------------------- */
@@ -229,27 +230,6 @@ static void copy_field(char *out, size_t outsz, const char *s, const char *e)
 }
 
 /* ---- display --------------------------------------------------------- */
-
-void procfs_human_bytes(char *buf, size_t n, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB", "PiB", "EiB" };
-	double v = (double)bytes;
-	int u = -1;
-
-	if (bytes < 1024) {
-		snprintf(buf, n, "%llu B", (unsigned long long)bytes);
-		return;
-	}
-	while (v >= 1024 && u < 5) {
-		v /= 1024;
-		u++;
-	}
-	/* One decimal below 10 units keeps "1.1 GiB" readable and "640 MiB" short. */
-	if (v < 9.95)
-		snprintf(buf, n, "%.1f %s", v, units[u]);
-	else
-		snprintf(buf, n, "%.0f %s", v, units[u]);
-}
 
 void procfs_human_age(char *buf, size_t n, uint64_t s)
 {

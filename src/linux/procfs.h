@@ -45,10 +45,7 @@ enum gd_err procfs_read_file(const char *path, size_t cap, struct strbuf *sb,
  * Fails (false) on no digits or overflow. */
 bool procfs_scan_u64(const char **p, const char *end, uint64_t *out);
 
-/* Display helpers for the commands that show these numbers: "1.1 GiB",
- * "512 MiB", "900 KiB", "12 B"; and an age as "45s", "12m", "3h05m",
- * "4d07h". */
-void procfs_human_bytes(char *buf, size_t n, uint64_t bytes);
+/* An age as "45s", "12m", "3h05m", "4d07h" (sizes: util/human.h). */
 void procfs_human_age(char *buf, size_t n, uint64_t seconds);
 
 /* ---- what could not be read, and why -------------------------------- */

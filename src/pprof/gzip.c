@@ -9,6 +9,7 @@
 #include "pprof/gzip.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 #define GZ_CHUNK (64 * 1024)
@@ -17,18 +18,6 @@ bool gz_is_gzip(const void *buf, size_t n)
 {
 	const unsigned char *p = buf;
 	return n >= 2 && p[0] == 0x1f && p[1] == 0x8b;
-}
-
-void gz_format_size(char *buf, size_t bufsz, uint64_t n)
-{
-	if (n >= ((uint64_t)1 << 30) && n % ((uint64_t)1 << 30) == 0)
-		snprintf(buf, bufsz, "%" PRIu64 " GiB", n >> 30);
-	else if (n >= ((uint64_t)1 << 20) && n % ((uint64_t)1 << 20) == 0)
-		snprintf(buf, bufsz, "%" PRIu64 " MiB", n >> 20);
-	else if (n >= 1024 && n % 1024 == 0)
-		snprintf(buf, bufsz, "%" PRIu64 " KiB", n >> 10);
-	else
-		snprintf(buf, bufsz, "%" PRIu64 " bytes", n);
 }
 
 void gz_reader_init(struct gz_reader *z, size_t max_out)
@@ -66,7 +55,7 @@ static enum gd_err emit(struct gz_reader *z, size_t have, gz_out_fn out, void *c
 		return GD_OK;
 	if (have > z->max_out - z->total_out) {
 		char sz[32];
-		gz_format_size(sz, sizeof(sz), z->max_out);
+		human_size_exact(sz, sizeof(sz), z->max_out);
 		z->err = gd_fail(eb, GD_ETOOBIG, "decompressed size exceeds %s", sz);
 		return z->err;
 	}

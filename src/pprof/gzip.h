@@ -60,7 +60,4 @@ enum gd_err gunzip_buffer(const void *in, size_t n, size_t max_out,
 enum gd_err gzip_buffer(const void *in, size_t n,
 			unsigned char **out, size_t *outlen, struct gd_errbuf *eb);
 
-/* "256 MiB", "64 KiB", "1000 bytes": for size-cap messages. */
-void gz_format_size(char *buf, size_t bufsz, uint64_t n);
-
 #endif

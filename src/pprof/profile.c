@@ -11,6 +11,7 @@
 #include "util/strbuf.h"
 #include "util/utf8.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 typedef Perftools__Profiles__Profile PbProfile;
@@ -109,7 +110,7 @@ struct decoder {
 static enum gd_err too_much_memory(struct decoder *d)
 {
 	char sz[32];
-	gz_format_size(sz, sizeof(sz), d->pv->budget.max);
+	human_size_exact(sz, sizeof(sz), d->pv->budget.max);
 	return gd_fail(d->eb, GD_ETOOBIG, "profile needs more than %s of memory to decode", sz);
 }
 
@@ -478,7 +479,7 @@ enum gd_err profile_decode(struct profile *p, const void *buf, size_t len,
 		data = plain;
 	} else if (len > max_dec) {
 		char sz[32];
-		gz_format_size(sz, sizeof(sz), max_dec);
+		human_size_exact(sz, sizeof(sz), max_dec);
 		return gd_fail(eb, GD_ETOOBIG, "profile size exceeds %s", sz);
 	}
 
@@ -496,7 +497,7 @@ enum gd_err profile_decode(struct profile *p, const void *buf, size_t len,
 	if (!pv->pb) {
 		if (pv->budget.over) {
 			char sz[32];
-			gz_format_size(sz, sizeof(sz), max_mem);
+			human_size_exact(sz, sizeof(sz), max_mem);
 			e = gd_fail(eb, GD_ETOOBIG, "profile needs more than %s of memory to decode", sz);
 		} else {
 			e = gd_fail(eb, GD_EFORMAT, "not a valid profile.proto message (%zu bytes%s)",

@@ -16,6 +16,7 @@
 #include "remote/fetch.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -51,22 +52,6 @@ enum gd_err fetch_global_init(struct gd_errbuf *eb)
 		return gd_fail(eb, GD_EIO, "libcurl initialisation failed: %s",
 			       curl_easy_strerror(global_rc));
 	return GD_OK;
-}
-
-void fetch_format_size(char *buf, size_t n, uint64_t bytes)
-{
-	static const char *const units[] = { "KiB", "MiB", "GiB", "TiB" };
-	int u = -1;
-	uint64_t v = bytes;
-
-	while (u < 3 && v >= 1024 && v % 1024 == 0) {
-		v /= 1024;
-		u++;
-	}
-	if (u < 0)
-		snprintf(buf, n, "%llu bytes", (unsigned long long)bytes);
-	else
-		snprintf(buf, n, "%llu %s", (unsigned long long)v, units[u]);
 }
 
 static void format_secs(char *buf, size_t n, long ms)
@@ -451,7 +436,7 @@ static enum gd_err classify(struct xfer *x, CURL *h, CURLcode rc, struct gd_errb
 	long long clen = x->clen;
 
 	curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &wire);
-	fetch_format_size(cap, sizeof(cap), o->max_bytes);
+	human_size_exact(cap, sizeof(cap), o->max_bytes);
 
 	switch (x->why) {
 	case AB_CONSUMER:

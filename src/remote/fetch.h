@@ -90,7 +90,4 @@ enum gd_err fetch_buffer(const char *url, const struct fetch_opts *o,
 			 char **buf, size_t *len,
 			 struct fetch_result *res, struct gd_errbuf *eb);
 
-/* Write "1 GiB", "64 MiB", "1500 bytes" for a size cap into buf. */
-void fetch_format_size(char *buf, size_t n, uint64_t bytes);
-
 #endif

@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "remote/fetch.h"
+#include "util/human.h"
 #include "util/banned.h"
 
 static char tmpdir[] = "/tmp/godiag-fetch-XXXXXX";
@@ -172,13 +173,13 @@ static void test_format_size(void **state)
 	char b[32];
 
 	(void)state;
-	fetch_format_size(b, sizeof(b), (uint64_t)1 << 30);
+	human_size_exact(b, sizeof(b), (uint64_t)1 << 30);
 	assert_string_equal(b, "1 GiB");
-	fetch_format_size(b, sizeof(b), 64u << 20);
+	human_size_exact(b, sizeof(b), 64u << 20);
 	assert_string_equal(b, "64 MiB");
-	fetch_format_size(b, sizeof(b), 1500);
+	human_size_exact(b, sizeof(b), 1500);
 	assert_string_equal(b, "1500 bytes");
-	fetch_format_size(b, sizeof(b), 3072);
+	human_size_exact(b, sizeof(b), 3072);
 	assert_string_equal(b, "3 KiB");
 }
 

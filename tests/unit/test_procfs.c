@@ -17,6 +17,7 @@
 
 #include "linux/process.h"
 #include "linux/procfs.h"
+#include "util/human.h"
 
 static char proc_root[4096], sys_root[4096];
 
@@ -495,11 +496,11 @@ static void test_human(void **state)
 {
 	char b[32];
 	(void)state;
-	procfs_human_bytes(b, sizeof(b), 1181116416);
+	human_bytes(b, sizeof(b), 1181116416);
 	assert_string_equal(b, "1.1 GiB");
-	procfs_human_bytes(b, sizeof(b), 629145600);
+	human_bytes(b, sizeof(b), 629145600);
 	assert_string_equal(b, "600 MiB");
-	procfs_human_bytes(b, sizeof(b), 900);
+	human_bytes(b, sizeof(b), 900);
 	assert_string_equal(b, "900 B");
 	procfs_human_age(b, sizeof(b), 10000);
 	assert_string_equal(b, "2h46m");
