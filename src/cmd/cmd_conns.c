@@ -15,6 +15,8 @@
 #include <sys/socket.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
+#include "util/duration.h"
 #include "linux/sockdiag.h"
 #include "linux/sockets.h"
 #include "util/error.h"
@@ -273,49 +275,6 @@ static void fmt_duration_ms(uint64_t ms, char *buf, size_t size)
 }
 
 /* "30s", "5m", "1h30m", "2d", "500ms", a bare number is seconds. */
-static bool parse_duration_ms(const char *s, uint64_t *out)
-{
-	uint64_t total = 0;
-	const char *p = s;
-	if (!*p)
-		return false;
-	while (*p) {
-		char *end;
-		uint64_t mult;
-		unsigned long long v;
-		if (*p < '0' || *p > '9')
-			return false;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno || end == p)
-			return false;
-		p = end;
-		if (!strncmp(p, "ms", 2)) {
-			mult = 1;
-			p += 2;
-		} else if (*p == 's' || !*p) {
-			mult = 1000;
-			p += *p == 's';
-		} else if (*p == 'm') {
-			mult = 60000;
-			p++;
-		} else if (*p == 'h') {
-			mult = 3600000;
-			p++;
-		} else if (*p == 'd') {
-			mult = 86400000;
-			p++;
-		} else {
-			return false;
-		}
-		if (v > UINT64_MAX / mult || total > UINT64_MAX - v * mult)
-			return false;
-		total += v * mult;
-	}
-	*out = total;
-	return true;
-}
-
 static void text_states(FILE *out, const struct conn_stats *st)
 {
 	bool first = true;
@@ -647,18 +606,6 @@ static void conns_usage(FILE *out)
 		"  --replay-netlink FILE   read a recording instead of asking the kernel\n");
 }
 
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-	if (!strncmp(argv[*i], name, n) && argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (strcmp(argv[*i], name))
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
-}
-
 int cmd_conns(int argc, char **argv)
 {
 	struct sock_opts o = { 0 };
@@ -678,22 +625,22 @@ int cmd_conns(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if ((val = opt_value(argc, argv, &i, "--proc-root"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
 			if (!*val)
 				goto missing;
 			o.proc_root = val;
-		} else if ((val = opt_value(argc, argv, &i, "--record-netlink"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--record-netlink"))) {
 			if (!*val)
 				goto missing;
 			o.record_file = val;
-		} else if ((val = opt_value(argc, argv, &i, "--replay-netlink"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--replay-netlink"))) {
 			if (!*val)
 				goto missing;
 			o.replay_file = val;
-		} else if ((val = opt_value(argc, argv, &i, "--min-idle"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--min-idle"))) {
 			if (!*val)
 				goto missing;
-			if (!parse_duration_ms(val, &min_idle_ms)) {
+			if (!parse_duration_ms(val, 1000, &min_idle_ms)) {
 				error("conns: bad duration '%s' (want e.g. 30s, 5m, 2h, 1d)", val);
 				return EXIT_USAGE;
 			}

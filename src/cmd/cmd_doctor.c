@@ -17,6 +17,7 @@
 #include "diagnose/rules.h"
 #include "diagnose/snapshot.h"
 #include "report/doctor_report.h"
+#include "util/duration.h"
 #include "util/error.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -98,7 +99,7 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 	optind = 1;
 	while ((c = getopt_long(argc, argv, bundle ? "hH:o:" : "hH:", long_opts, NULL)) != -1) {
 		char *end;
-		uint64_t secs;
+		uint64_t ms;
 		switch (c) {
 		case 'h':
 			fputs(usage, stdout);
@@ -112,11 +113,11 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 			a->rules[a->nrules++] = optarg;
 			break;
 		case OPT_IDLE:
-			if (!parse_duration_seconds(optarg, &secs) || secs > 86400 * 365) {
+			if (!parse_duration_ms(optarg, 60000, &ms) || ms > 86400000ULL * 365) {
 				error("--idle-threshold: bad duration '%s' (examples: 30s, 10m, 2h)", optarg);
 				return -1;
 			}
-			a->idle_s = (uint32_t)secs;
+			a->idle_s = (uint32_t)(ms / 1000);
 			break;
 		case OPT_MAX_STW:
 			errno = 0;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "remote/fetch.h"
@@ -80,21 +81,6 @@ static void mem_usage(FILE *out)
 		"\n"
 		"Exit 0 when no problem shows, 1 when the verdict names one or the read was\n"
 		"partial, 2 on bad usage.\n");
-}
-
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
 }
 
 static bool st_has(const struct procinfo *pi, enum proc_status_field f)
@@ -711,15 +697,15 @@ int cmd_mem(int argc, char **argv)
 			return EXIT_OK;
 		} else if (!strcmp(argv[i], "--json")) {
 			json = true;
-		} else if ((val = opt_value(argc, argv, &i, "--proc-root"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
 			if (!*val)
 				goto missing;
 			roots.proc = val;
-		} else if ((val = opt_value(argc, argv, &i, "--sys-root"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
 			if (!*val)
 				goto missing;
 			roots.sys = val;
-		} else if ((val = opt_value(argc, argv, &i, "--pprof"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--pprof"))) {
 			if (!*val)
 				goto missing;
 			v->pprof_base = val;

@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "linux/sockdiag.h"
@@ -69,21 +70,6 @@ static void ps_usage(FILE *out)
 		"Other users' processes need root (or CAP_SYS_PTRACE) for LazyFree, TCP and\n"
 		"GODEBUG; without it their rows are partial and say why.  Exit 0, or 1 when\n"
 		"the proc root cannot be listed, 2 on bad usage.\n");
-}
-
-static const char *opt_value(int argc, char **argv, int *i, const char *name)
-{
-	size_t n = strlen(name);
-
-	if (strncmp(argv[*i], name, n) != 0)
-		return NULL;
-	if (argv[*i][n] == '=')
-		return argv[*i] + n + 1;
-	if (argv[*i][n] != '\0')
-		return NULL;
-	if (*i + 1 >= argc)
-		return "";
-	return argv[++*i];
 }
 
 static void user_name(uint32_t uid, char *buf, size_t n)
@@ -663,11 +649,11 @@ int cmd_ps(int argc, char **argv)
 			o.json = true;
 		} else if (!strcmp(argv[i], "--probe")) {
 			o.probe = true;
-		} else if ((val = opt_value(argc, argv, &i, "--proc-root"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
 			if (!*val)
 				goto missing;
 			o.proc_root = val;
-		} else if ((val = opt_value(argc, argv, &i, "--sys-root"))) {
+		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
 			if (!*val)
 				goto missing;
 			o.sys_root = val;

@@ -22,6 +22,7 @@
 #include "pprof/pprof_write.h"
 #include "remote/fetch.h"
 #include "report/stacks_report.h"
+#include "util/duration.h"
 #include "util/error.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -396,10 +397,11 @@ int cmd_stacks(int argc, char **argv)
 			states[nstates++] = optarg;
 			break;
 		case OPT_MIN_WAIT:
-			if (!parse_duration_minutes(optarg, &g.filter.min_wait)) {
+			if (!parse_duration_ms(optarg, 60000, &v) || v / 60000 > UINT32_MAX) {
 				error("--min-wait: bad duration '%s' (examples: 90s, 10m, 2h, 1d)", optarg);
 				goto usage_err;
 			}
+			g.filter.min_wait = (uint32_t)(v / 60000);
 			g.filter.has_min_wait = true;
 			break;
 		case OPT_MATCH: {

@@ -113,8 +113,5 @@ struct bucket **grouping_sorted(struct grouping *g, size_t *n);
 bool bucket_wait_stats(const struct bucket *b, uint32_t *min, uint32_t *median, uint32_t *max);
 void bucket_wait_histogram(const struct bucket *b, uint64_t bins[WAIT_BINS]);
 
-/* Parse "90s", "10m", "2h", "1d", "1h30m" or a bare number of minutes. */
-bool parse_duration_minutes(const char *s, uint32_t *minutes);
-bool parse_duration_seconds(const char *s, uint64_t *seconds);
 
 #endif

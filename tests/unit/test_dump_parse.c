@@ -14,6 +14,7 @@
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
+#include "util/duration.h"
 
 struct seen {
 	struct gd_goroutine g[16];
@@ -329,7 +330,7 @@ static void test_filters(void **state)
 	grouping_init(&g, GROUP_ANY_ARGS, 0);
 	g.filter.states = states;
 	g.filter.nstates = 1;
-	assert_true(parse_duration_minutes("10m", &g.filter.min_wait));
+	g.filter.min_wait = 10;
 	g.filter.has_min_wait = true;
 	p = dump_parser_new(grouping_add_goroutine, &g, 0);
 	dump_parser_feed(p, dump, strlen(dump));
@@ -346,19 +347,24 @@ static void test_filters(void **state)
 
 static void test_durations(void **state)
 {
-	uint32_t m;
+	uint64_t ms;
 	(void)state;
-	assert_true(parse_duration_minutes("90s", &m));
-	assert_int_equal(m, 1);
-	assert_true(parse_duration_minutes("2h", &m));
-	assert_int_equal(m, 120);
-	assert_true(parse_duration_minutes("1h30m", &m));
-	assert_int_equal(m, 90);
-	assert_true(parse_duration_minutes("15", &m));
-	assert_int_equal(m, 15);
-	assert_false(parse_duration_minutes("", &m));
-	assert_false(parse_duration_minutes("5x", &m));
-	assert_false(parse_duration_minutes("-5m", &m));
+	assert_true(parse_duration_ms("90s", 60000, &ms));
+	assert_int_equal(ms, 90000);
+	assert_true(parse_duration_ms("2h", 60000, &ms));
+	assert_int_equal(ms, 7200000);
+	assert_true(parse_duration_ms("1h30m", 60000, &ms));
+	assert_int_equal(ms, 5400000);
+	assert_true(parse_duration_ms("15", 60000, &ms));
+	assert_int_equal(ms, 900000);
+	assert_true(parse_duration_ms("15", 1000, &ms));
+	assert_int_equal(ms, 15000);
+	assert_true(parse_duration_ms("250ms", 1000, &ms));
+	assert_int_equal(ms, 250);
+	assert_false(parse_duration_ms("", 1000, &ms));
+	assert_false(parse_duration_ms("5x", 1000, &ms));
+	assert_false(parse_duration_ms("-5m", 1000, &ms));
+	assert_false(parse_duration_ms("99999999999999999999d", 1000, &ms));
 }
 
 /* A dump big enough for the two-thread path must give exactly what the
