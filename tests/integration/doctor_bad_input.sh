@@ -87,7 +87,7 @@ piece_ok() {
 bs=$(scen_build badserver) || { fail "build badserver"; scen_summary; exit 1; }
 "$bs" -timeout 600 >"$W/badserver.out" 2>&1 &
 SCEN_PIDS+=($!)
-for _ in $(seq 1 100); do [ "$(wc -l <"$W/badserver.out")" -ge 3 ] && break; sleep 0.1; done
+for _ in $(seq 1 100); do [ "$(cat "$W/badserver.out" 2>/dev/null | wc -l)" -ge 3 ] && break; sleep 0.1; done
 BPORT=$(sed -n 1p "$W/badserver.out")
 [ -n "$BPORT" ] || { fail "badserver did not start: $(cat "$W/badserver.out")"; scen_summary; exit 1; }
 
@@ -195,13 +195,13 @@ url_case url-500-d2 500 d2 '500'
 url_case url-404-heap notfound hp '404|not found|unknown'
 url_case url-loop-d2 redirect-loop d2 'redirect'
 url_case url-redirect-file-heap redirect-file hp 'redirect|file|protocol|scheme'
-url_case url-garbage-d2 garbage d2 'garbage|not a|unrecogn|binary|format|parse|invalid'
-url_case url-garbage-heap garbage hp 'garbage|not a|unrecogn|binary|format|parse|invalid'
+url_case url-garbage-d2 garbage d2 'garbage|not a|unrecogn|binary|format|parse|invalid|does not start'
+url_case url-garbage-heap garbage hp 'garbage|not a|unrecogn|binary|format|parse|invalid|does not start'
 url_case url-rawgarbage-d1 rawgarbage d1 'http|garbage|protocol|response|status|header|invalid|weird'
 url_case url-reset-d2 reset d2 'empty|reset|closed|nothing|recv|connection'
 url_case url-cut-heap cut hp 'cut|short|partial|transfer|closed|trunc|incomplete'
-url_case url-10gb-heap huge hp 'cap|limit|large|size|trunc|exceed|max'
-url_case url-10gb-d2 hugedump d2 'cap|limit|large|size|trunc|exceed|max'
+url_case url-10gb-heap huge hp 'cap|limit|large|size|trunc|exceed|max|timed out'
+url_case url-10gb-d2 hugedump d2 'cap|limit|large|size|trunc|exceed|max|timed out'
 url_case url-gzipbomb-d2 gzipbomb d2 'cap|limit|large|size|trunc|exceed|max|bomb|gzip'
 
 # Everything behind the base fails: no report to give, but a clean error.
@@ -227,17 +227,29 @@ if scen_start HS "$hb" -ttl 5m && scen_start HC "$hb" -clients 10 -addr "$HS_ADD
 	cp "/proc/$HS_PID/status" "$g/status"
 	cp "/proc/$HS_PID/smaps_rollup" "$g/smaps_rollup"
 	cp /proc/net/sockstat "$g/sockstat"
-	ss -tinp >"$g/ss.txt"
+	# With -a: the LISTEN lines tell inbound sockets from outbound.
+	ss -tinpa >"$g/ss.txt"
+	# What engineers usually paste (the contract's `ss -tinp`): no LISTEN
+	# lines; the service port is still the local port of every socket
+	# the process holds that matches the dump's conn.serve goroutines.
+	mkdir -p "$W/ss-tinp"
+	cp "$g/goroutines.txt" "$g/status" "$W/ss-tinp/"
+	ss -tinp >"$W/ss-tinp/ss.txt"
 	scen_stop "$HC_PID" "$HS_PID"
 
 	doctor dir-good $BOUND "$g" --idle-threshold 2s && {
-		check "dir-good: http-server-idle-conn with 10 goroutines" \
-			'[.findings[] | select(.rule == "http-server-idle-conn")] | length == 1 and .[0].goroutines == 10' \
+		check "dir-good: http-server-idle-conn with 10 goroutines and 10 sockets" \
+			'[.findings[] | select(.rule == "http-server-idle-conn")] | length == 1 and .[0].goroutines == 10 and .[0].sockets == 10' \
 			"$W/dir-good.json"
 		for f in goroutines.txt goroutine-debug1.txt heap.txt goroutine.pb.gz status smaps_rollup sockstat ss.txt; do
 			piece_ok dir-good "$f"
 		done
 	}
+
+	doctor dir-ss-tinp $BOUND "$W/ss-tinp" --idle-threshold 2s &&
+		check "dir-ss-tinp: debug=2 + ss -tinp (no LISTEN lines) + status: http-server-idle-conn, 10 goroutines, 10 sockets" \
+			'[.findings[] | select(.rule == "http-server-idle-conn")] | length == 1 and .[0].goroutines == 10 and .[0].sockets == 10' \
+			"$W/dir-ss-tinp.json" '{findings: [.findings[] | {rule, goroutines, sockets}], pieces: .snapshots[0].pieces}'
 
 	# Unrelated files beside the evidence: each is listed with a note.
 	u=$W/unrelated
@@ -253,7 +265,7 @@ if scen_start HS "$hb" -ttl 5m && scen_start HC "$hb" -clients 10 -addr "$HS_ADD
 		check "dir-unrelated: still finds http-server-idle-conn" \
 			'[.findings[] | select(.rule == "http-server-idle-conn")] | length == 1' "$W/dir-unrelated.json"
 		for f in README.md random.bin true.elf other.json empty.txt image.png; do
-			piece_noted dir-unrelated "$f" 'recogn|unknown|empty|not a|skipped|ignored|format'
+			piece_noted dir-unrelated "$f" 'recogn|unknown|empty|not a|not evidence|skipped|ignored|format'
 		done
 	}
 
