@@ -43,20 +43,6 @@ static enum gd_err read_whole(const char *path, struct strbuf *sb, struct gd_err
 	return GD_OK;
 }
 
-static void listen_ports_from_socks(struct snapshot *s)
-{
-	s->nlisten = 0;
-	for (size_t i = 0; i < s->socks.n && s->nlisten < sizeof(s->listen_ports) / sizeof(s->listen_ports[0]); i++) {
-		bool dup = false;
-		if (s->socks.v[i].state != TCPS_LISTEN)
-			continue;
-		for (size_t j = 0; j < s->nlisten; j++)
-			dup |= s->listen_ports[j] == s->socks.v[i].local_port;
-		if (!dup)
-			s->listen_ports[s->nlisten++] = s->socks.v[i].local_port;
-	}
-}
-
 /* Take one piece of evidence of a known kind; returns a note on failure. */
 /* godiag's own sock_diag recordings (sockets.gdnl in a bundle). */
 #define EV_NETLINK_RECORDING EV_KIND_MAX
@@ -78,26 +64,26 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 	case EV_GOROUTINE_PROTO: {
 		struct grouping g;
 		struct dump_input in;
-		/* debug=2 carries states and wait times: it wins over profiles. */
-		if (s->has_goroutines && (s->goroutines_have_waits || kind != EV_GOROUTINE_DEBUG2)) {
-			snprintf(note, notelen, "another goroutine dump was already used");
-			return GD_OK;
-		}
 		grouping_init(&g, GROUP_ANY_ARGS, 0);
 		dump_input_init(&in, &g, 0);
 		e = dump_input_parse_buffer(&in, buf, len, false, NULL, NULL);
 		if (e) {
 			snprintf(note, notelen, "%s", in.eb.msg);
-			grouping_release(&g);
+		} else if (s->has_goroutines && (s->goroutines_have_waits || kind != EV_GOROUTINE_DEBUG2)) {
+			/* debug=2 carries states and wait times: it wins over profiles. */
+			snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s; another dump was used", g.total,
+				 dump_format_name(in.format), in.truncated ? ", truncated: the rest lost" : "");
 		} else {
 			grouping_release(&s->g);
 			s->g = g;
+			grouping_init(&g, GROUP_ANY_ARGS, 0);
 			s->has_goroutines = true;
 			s->goroutines_have_waits = in.format == DUMP_FMT_DEBUG2;
 			s->goroutines_truncated = in.truncated;
 			snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s", s->g.total, dump_format_name(in.format),
 				 in.truncated ? ", truncated: the rest lost" : "");
 		}
+		grouping_release(&g);
 		dump_input_release(&in);
 		return e;
 	}
@@ -129,14 +115,25 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 			s->has_memstats = true;
 			snprintf(s->memstats_source, sizeof(s->memstats_source), "%s (MemStats)", name);
 		}
+		snprintf(note, notelen, "%zu allocation sites%s%s", s->heap.nsites,
+			 s->heap.has_memstats ? ", MemStats" : ", no MemStats block",
+			 s->heap.truncated ? "; truncated: the last record was cut" : "");
 		return GD_OK;
-	case EV_PROC_STATUS:
+	case EV_PROC_STATUS: {
+		const char *pid = memmem(buf, len, "\nPid:", 5);
 		e = proc_status_parse(buf, len, &s->pi.status, name, &eb);
-		if (e)
+		if (e) {
 			snprintf(note, notelen, "%s", eb.msg);
-		else
-			s->has_proc = true;
-		return e;
+			return e;
+		}
+		s->has_proc = true;
+		if (pid && !s->pid) {
+			long v = strtol(pid + 5, NULL, 10);
+			if (v > 0 && v < 4194304)
+				s->pid = (int)v;
+		}
+		return GD_OK;
+	}
 	case EV_SMAPS_ROLLUP:
 	case EV_SMAPS:
 		e = proc_smaps_parse(buf, len, &s->pi.smaps, name, &eb);
@@ -175,7 +172,7 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 		tcp_sock_list_init(&st.socks);
 		ss_text_release(&st);
 		s->has_sockets = true;
-		listen_ports_from_socks(s);
+		snapshot_find_listeners(s);
 		snprintf(note, notelen, "%zu sockets%s", s->socks.n, s->socks.idle_known ? "" : " (no idle times)");
 		return GD_OK;
 	}
@@ -197,7 +194,7 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 		for (size_t i = 0; i < s->socks.n; i++)
 			s->socks.idle_known |= s->socks.v[i].has_idle;
 		snprintf(s->socks.source, sizeof(s->socks.source), "sock_diag (recorded in %s)", name);
-		listen_ports_from_socks(s);
+		snapshot_find_listeners(s);
 		return GD_OK;
 	}
 	case EV_EXPVAR: {
@@ -230,7 +227,20 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 		return e;
 	}
 	default:
-		snprintf(note, notelen, "not evidence godiag reads");
+		if (gz_is_gzip(buf, len)) {
+			/* gzip that the sniffer could not decode: a cut or damaged
+			 * profile, probably; the goroutine reader says which. */
+			struct grouping g;
+			struct dump_input in;
+			grouping_init(&g, GROUP_ANY_ARGS, 0);
+			dump_input_init(&in, &g, 0);
+			e = dump_input_parse_buffer(&in, buf, len, false, NULL, NULL);
+			snprintf(note, notelen, "gzip data, not a readable profile: %.400s", e ? in.eb.msg : "no samples");
+			dump_input_release(&in);
+			grouping_release(&g);
+			return GD_EFORMAT;
+		}
+		snprintf(note, notelen, "unrecognised: not evidence godiag reads");
 		return GD_EFORMAT;
 	}
 }
@@ -308,7 +318,9 @@ enum gd_err evidence_dir_read(struct snapshot *s, const char *dir, struct report
 	if (!access(path, R_OK))
 		read_manifest(s, path, rs);
 
-	/* Debug=2 dumps first, so they win over profiles of the same run. */
+	/* Debug=2 dumps and /proc/PID/status first: the dump wins over profiles
+	 * of the same run, and the status names the process whose rows of a
+	 * host-wide `ss -tinp` belong to the service. */
 	for (int pass = 0; pass < 2; pass++) {
 		for (size_t i = 0; i < n; i++) {
 			struct strbuf sb = STRBUF_INIT_MAX(EVIDENCE_FILE_MAX);
@@ -333,7 +345,7 @@ enum gd_err evidence_dir_read(struct snapshot *s, const char *dir, struct report
 			kind = sb.len >= 4 && !memcmp(sb.buf, "GDNL", 4)
 				       ? EV_NETLINK_RECORDING
 				       : evidence_sniff(names[i], (const unsigned char *)sb.buf, sb.len);
-			if ((pass == 0) != (kind == EV_GOROUTINE_DEBUG2)) {
+			if ((pass == 0) != (kind == EV_GOROUTINE_DEBUG2 || kind == EV_PROC_STATUS)) {
 				strbuf_release(&sb);
 				continue;
 			}

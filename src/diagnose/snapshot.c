@@ -24,6 +24,10 @@ void collect_opts_init(struct collect_opts *o)
 	o->max_stw_ms = 100;
 	fetch_opts_init(&o->fetch);
 	o->fetch.total_timeout_ms = 30000;
+	/* Each piece is held in memory (and saved in bundles): pprof cuts
+	 * debug=2 at 64 MiB, so twice that is room enough and a 10 GB body
+	 * stops early. */
+	o->fetch.max_bytes = (uint64_t)128 << 20;
 }
 
 void snapshot_init(struct snapshot *s)
@@ -225,10 +229,11 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 
 /* --- a live process -------------------------------------------------------- */
 
-static void find_listen_ports(struct snapshot *s)
+void snapshot_find_listeners(struct snapshot *s)
 {
+	const size_t max = sizeof(s->listen_ports) / sizeof(s->listen_ports[0]);
 	s->nlisten = 0;
-	for (size_t i = 0; i < s->socks.n && s->nlisten < sizeof(s->listen_ports) / sizeof(s->listen_ports[0]); i++) {
+	for (size_t i = 0; i < s->socks.n && s->nlisten < max; i++) {
 		const struct tcp_sock *t = &s->socks.v[i];
 		bool dup = false;
 		if (t->state != TCPS_LISTEN)
@@ -236,6 +241,24 @@ static void find_listen_ports(struct snapshot *s)
 		for (size_t j = 0; j < s->nlisten; j++)
 			dup |= s->listen_ports[j] == t->local_port;
 		if (!dup)
+			s->listen_ports[s->nlisten++] = t->local_port;
+	}
+	if (s->nlisten)
+		return;
+	/* `ss -tinp` without -a shows no LISTEN rows.  A listener still shows:
+	 * its port is the local port of many ESTABLISHED sockets, where a
+	 * client's sockets each have their own ephemeral port. */
+	for (size_t i = 0; i < s->socks.n && s->nlisten < max; i++) {
+		const struct tcp_sock *t = &s->socks.v[i];
+		size_t same = 0;
+		bool dup = false;
+		if (t->state != TCPS_ESTABLISHED)
+			continue;
+		for (size_t j = 0; j < s->nlisten; j++)
+			dup |= s->listen_ports[j] == t->local_port;
+		for (size_t k = 0; k < s->socks.n && !dup && same < 2; k++)
+			same += s->socks.v[k].state == TCPS_ESTABLISHED && s->socks.v[k].local_port == t->local_port;
+		if (!dup && same >= 2)
 			s->listen_ports[s->nlisten++] = t->local_port;
 	}
 }
@@ -344,7 +367,7 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 		report_snapshot_piece(rs, "TCP sockets", NULL, now_s(), false, eb.msg);
 	} else {
 		s->has_sockets = true;
-		find_listen_ports(s);
+		snapshot_find_listeners(s);
 		report_snapshot_piece(rs, "TCP sockets", s->socks.source, now_s(), !s->socks.partial,
 				      s->socks.notes[0] ? s->socks.notes : NULL);
 	}

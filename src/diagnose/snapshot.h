@@ -80,6 +80,10 @@ void snapshot_release(struct snapshot *s);
 enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struct collect_opts *o,
 			     struct report_snapshot *rs, struct gd_errbuf *eb);
 
+/* Fill listen_ports from the sockets: LISTEN rows, or when there are none
+ * (`ss -tinp` without -a), the local ports several connections share. */
+void snapshot_find_listeners(struct snapshot *s);
+
 /* Estimated stop-the-world pause of a debug=2 dump, in ms, from the
  * goroutine count and mean stack depth (DESIGN: ~2-22 us per goroutine). */
 double snapshot_estimate_stw_ms(uint64_t goroutines, double mean_depth);

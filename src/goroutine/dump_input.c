@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
@@ -199,6 +200,13 @@ enum gd_err dump_input_finish(struct dump_input *in)
 	case DUMP_FMT_PROTO:
 		e = profile_input_decode_proto(in->g, in->proto.buf, in->proto.len, &in->eb);
 		in->read_goroutines = in->g->total;
+		if (e && in->truncated) {
+			/* The real cause is the cut, not the half message it left. */
+			char why[GD_ERRBUF_SIZE];
+			snprintf(why, sizeof(why), "%s", in->eb.msg);
+			gd_fail(&in->eb, GD_ETRUNCATED, "truncated gzip stream: %s", why);
+			e = GD_ETRUNCATED;
+		}
 		return e;
 	default:
 		return gd_fail(&in->eb, GD_EFORMAT, "unrecognised format");
