@@ -21,6 +21,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "remote/discover.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "linux/sockdiag.h"
@@ -34,7 +35,6 @@
 #include "util/human.h"
 #include "util/banned.h"
 
-#define PROBE_PORTS_MAX 16
 
 struct ps_row {
 	struct go_process gp;
@@ -94,33 +94,13 @@ static const char *row_module(const struct ps_row *r)
 	return "?";
 }
 
-static bool is_loopback_or_any(const struct tcp_sock *s)
-{
-	static const uint8_t any6[16], lo6[16] = { [15] = 1 };
-
-	if (s->family == AF_INET)
-		return s->local_addr[0] == 127 || !memcmp(s->local_addr, any6, 4);
-	/* ::ffff:127.x is loopback too */
-	if (!memcmp(s->local_addr, any6, 10) && s->local_addr[10] == 0xff &&
-	    s->local_addr[11] == 0xff)
-		return s->local_addr[12] == 127 || !memcmp(s->local_addr + 12, any6, 4);
-	return !memcmp(s->local_addr, any6, 16) || !memcmp(s->local_addr, lo6, 16);
-}
-
-/* A pprof index page lists its profiles as links like "goroutine?debug=1". */
-static bool looks_like_pprof(const char *body, size_t len)
-{
-	return memmem(body, len, "goroutine?debug=", 16) != NULL ||
-	       memmem(body, len, "Types of profiles available", 27) != NULL;
-}
-
 static void probe_row(struct ps_row *r, const struct ps_opts *o)
 {
 	struct sock_opts so = { .proc_root = o->proc_root };
 	struct tcp_sock_list l;
 	struct gd_errbuf eb = { "" };
 	struct fetch_opts fo;
-	size_t tried = 0;
+	char base[96];
 
 	tcp_sock_list_init(&l);
 	if (tcp_socks_for_pid(&so, r->gp.pid, &l, &eb) != GD_OK) {
@@ -134,44 +114,10 @@ static void probe_row(struct ps_row *r, const struct ps_opts *o)
 	fo.stall_timeout_ms = 1000;
 	fo.max_bytes = 256 * 1024;
 	fo.max_redirects = 0;
-	for (size_t i = 0; i < l.n && tried < PROBE_PORTS_MAX; i++) {
-		const struct tcp_sock *s = &l.v[i];
-		char url[128], host[64];
-		char *body = NULL;
-		size_t len = 0;
-		struct fetch_result res;
-		enum gd_err rc;
-		bool dup = false;
-
-		if (s->state != TCPS_LISTEN || !is_loopback_or_any(s))
-			continue;
-		/* The same port on v4 and v6: probe it once. */
-		for (size_t j = 0; j < i; j++)
-			if (l.v[j].state == TCPS_LISTEN && l.v[j].local_port == s->local_port &&
-			    is_loopback_or_any(&l.v[j]))
-				dup = true;
-		if (dup)
-			continue;
-		tried++;
-		if (s->family == AF_INET && s->local_addr[0] == 127)
-			tcp_addr_format(AF_INET, s->local_addr, host, sizeof(host));
-		else if (s->family == AF_INET6 && s->local_addr[15] == 1 &&
-			 !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15))
-			snprintf(host, sizeof(host), "[::1]");
-		else
-			snprintf(host, sizeof(host), "127.0.0.1");
-		snprintf(url, sizeof(url), "http://%s:%u/debug/pprof/", host, s->local_port);
-		rc = fetch_buffer(url, &fo, &body, &len, &res, &eb);
-		if (rc == GD_OK && res.status == 200 && looks_like_pprof(body, len)) {
-			snprintf(r->pprof, sizeof(r->pprof), "%s", url);
-			free(body);
-			break;
-		}
-		free(body);
-	}
-	if (!r->pprof[0])
-		snprintf(r->probe_why, sizeof(r->probe_why), tried ? "no /debug/pprof/ on %zu listening port%s"
-			 : "no loopback listening port", tried, tried == 1 ? "" : "s");
+	if (pprof_endpoint_from_socks(&l, &fo, base, sizeof(base), &eb) == GD_OK)
+		snprintf(r->pprof, sizeof(r->pprof), "%s/debug/pprof/", base);
+	else
+		snprintf(r->probe_why, sizeof(r->probe_why), "%s", eb.msg);
 	tcp_sock_list_release(&l);
 }
 

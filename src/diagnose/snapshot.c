@@ -14,6 +14,7 @@
 #include "diagnose/snapshot.h"
 #include "goroutine/dump_input.h"
 #include "linux/sockdiag.h"
+#include "remote/discover.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -263,49 +264,22 @@ void snapshot_find_listeners(struct snapshot *s)
 	}
 }
 
-static bool is_loopback_or_any(const struct tcp_sock *t)
-{
-	static const uint8_t zero[16], lo6[16] = { [15] = 1 };
-	if (t->family == 2 /* AF_INET */)
-		return t->local_addr[0] == 127 || !memcmp(t->local_addr, zero, 4);
-	return !memcmp(t->local_addr, zero, 16) || !memcmp(t->local_addr, lo6, 16) ||
-	       (t->local_addr[10] == 0xff && t->local_addr[11] == 0xff && t->local_addr[12] == 127);
-}
-
-/* The process's own pprof endpoint: Go's index page on one of its
- * loopback (or any-address) listeners.  A short timeout each, few tries. */
+/* The process's own pprof endpoint, on one of its loopback listeners. */
 static bool discover_endpoint(struct snapshot *s, const struct collect_opts *o, struct report_snapshot *rs,
 			      char *out, size_t outlen)
 {
 	struct fetch_opts fo = o->fetch;
-	int tries = 0;
+	struct gd_errbuf eb = { "" };
 	fo.connect_timeout_ms = 1000;
 	fo.total_timeout_ms = 2000;
 	fo.max_bytes = 1 << 20;
-	for (size_t i = 0; i < s->socks.n && tries < 16; i++) {
-		const struct tcp_sock *t = &s->socks.v[i];
-		char url[128], *buf = NULL;
-		size_t len = 0;
-		struct fetch_result res;
-		struct gd_errbuf eb = { "" };
-		if (t->state != TCPS_LISTEN || !is_loopback_or_any(t))
-			continue;
-		tries++;
-		snprintf(url, sizeof(url), "http://%s:%u/debug/pprof/", t->family == 2 ? "127.0.0.1" : "[::1]",
-			 t->local_port);
-		if (fetch_buffer(url, &fo, &buf, &len, &res, &eb) == GD_OK && buf &&
-		    (strstr(buf, "/debug/pprof/") || strstr(buf, "goroutine"))) {
-			snprintf(out, outlen, "http://%s:%u", t->family == 2 ? "127.0.0.1" : "[::1]", t->local_port);
-			report_snapshot_piece(rs, "pprof endpoint", out, now_s(), true, "found on the process's own listener");
-			free(buf);
-			return true;
-		}
-		free(buf);
+	fo.max_redirects = 0;
+	if (pprof_endpoint_from_socks(&s->socks, &fo, out, outlen, &eb)) {
+		report_snapshot_piece(rs, "pprof endpoint", NULL, now_s(), false, eb.msg);
+		return false;
 	}
-	report_snapshot_piece(rs, "pprof endpoint", NULL, now_s(), false,
-			      tries ? "none of the process's loopback listeners serves /debug/pprof/"
-				    : "the process has no loopback listener to probe");
-	return false;
+	report_snapshot_piece(rs, "pprof endpoint", out, now_s(), true, "found on the process's own listener");
+	return true;
 }
 
 static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)

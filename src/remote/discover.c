@@ -149,24 +149,40 @@ static bool loopback_or_any(const struct tcp_sock *s)
 		s->local_addr[11] == 0xff && s->local_addr[12] == 127);
 }
 
-enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
-				   char *out_base_url, size_t outlen, struct gd_errbuf *eb)
+/* Inbound ESTABLISHED connections on a listening port. */
+static size_t port_load(const struct tcp_sock_list *l, uint16_t port)
 {
-	struct sock_opts so = { .proc_root = proc_root };
-	struct tcp_sock_list l;
+	size_t n = 0;
+	for (size_t i = 0; i < l->n; i++)
+		n += l->v[i].state == TCPS_ESTABLISHED && l->v[i].local_port == port;
+	return n;
+}
+
+struct candidate {
+	uint16_t port;
+	bool v6only;
+	size_t load;
+};
+
+static int cmp_candidate(const void *a, const void *b)
+{
+	const struct candidate *x = a, *y = b;
+	if (x->v6only != y->v6only)
+		return x->v6only ? 1 : -1; /* IPv4 loopback first */
+	if (x->load != y->load)
+		return x->load < y->load ? -1 : 1;
+	return x->port < y->port ? -1 : x->port > y->port;
+}
+
+enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
+				      char *out_base_url, size_t outlen, struct gd_errbuf *eb)
+{
+	struct candidate c[DISCOVER_MAX_PROBES];
+	size_t nc = 0;
 	struct fetch_opts o;
-	uint16_t tried[DISCOVER_MAX_PROBES];
-	size_t ntried = 0;
-	enum gd_err rc;
 
 	if (outlen)
 		out_base_url[0] = '\0';
-	tcp_sock_list_init(&l);
-	rc = tcp_socks_for_pid(&so, pid, &l, eb);
-	if (rc != GD_OK) {
-		tcp_sock_list_release(&l);
-		return rc;
-	}
 	if (opts) {
 		o = *opts;
 	} else {
@@ -176,38 +192,59 @@ enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct 
 		o.stall_timeout_ms = 1000;
 		o.max_redirects = 0;
 	}
-	/* IPv4 loopback first: most Go services bind 127.0.0.1 or :PORT. */
-	for (int pass = 0; pass < 2 && ntried < DISCOVER_MAX_PROBES; pass++) {
-		for (size_t i = 0; i < l.n && ntried < DISCOVER_MAX_PROBES; i++) {
-			const struct tcp_sock *s = &l.v[i];
-			struct pprof_index idx;
-			struct gd_errbuf peb;
-			char base[64];
-			bool dup = false;
-			bool v6only = s->family == AF_INET6 && s->local_addr[15] == 1 &&
-				      !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15);
+	for (size_t i = 0; i < l->n && nc < DISCOVER_MAX_PROBES; i++) {
+		const struct tcp_sock *s = &l->v[i];
+		bool dup = false;
+		if (s->state != TCPS_LISTEN || !loopback_or_any(s))
+			continue;
+		for (size_t j = 0; j < nc; j++)
+			dup |= c[j].port == s->local_port;
+		if (dup)
+			continue;
+		c[nc].port = s->local_port;
+		c[nc].v6only = s->family == AF_INET6 && s->local_addr[15] == 1 &&
+			       !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15);
+		c[nc].load = port_load(l, s->local_port);
+		nc++;
+	}
+	/* A probe is an HTTP request the application itself may serve: ask the
+	 * quiet ports (admin, pprof) first and the busy service port last, so
+	 * that where pprof has its own port the service never sees us. */
+	qsort(c, nc, sizeof(*c), cmp_candidate);
+	for (size_t i = 0; i < nc; i++) {
+		struct pprof_index idx;
+		struct gd_errbuf peb;
+		char base[64];
+		snprintf(base, sizeof(base), c[i].v6only ? "http://[::1]:%u" : "http://127.0.0.1:%u", c[i].port);
+		if (pprof_index_fetch(base, &o, &idx, &peb) == GD_OK) {
+			snprintf(out_base_url, outlen, "%s", base);
+			return GD_OK;
+		}
+	}
+	if (!nc)
+		return gd_fail(eb, GD_ENOENT, "no listening port on loopback or any address");
+	return gd_fail(eb, GD_ENOENT, "no /debug/pprof/ on %zu listening port%s", nc, nc == 1 ? "" : "s");
+}
 
-			if (s->state != TCPS_LISTEN || !loopback_or_any(s))
-				continue;
-			if ((pass == 0) == v6only)
-				continue;
-			for (size_t j = 0; j < ntried; j++)
-				dup |= tried[j] == s->local_port;
-			if (dup)
-				continue;
-			tried[ntried++] = s->local_port;
-			snprintf(base, sizeof(base), v6only ? "http://[::1]:%u" : "http://127.0.0.1:%u",
-				 s->local_port);
-			if (pprof_index_fetch(base, &o, &idx, &peb) == GD_OK) {
-				snprintf(out_base_url, outlen, "%s", base);
-				tcp_sock_list_release(&l);
-				return GD_OK;
-			}
+enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
+				   char *out_base_url, size_t outlen, struct gd_errbuf *eb)
+{
+	struct sock_opts so = { .proc_root = proc_root };
+	struct tcp_sock_list l;
+	enum gd_err rc;
+
+	if (outlen)
+		out_base_url[0] = '\0';
+	tcp_sock_list_init(&l);
+	rc = tcp_socks_for_pid(&so, pid, &l, eb);
+	if (rc == GD_OK) {
+		rc = pprof_endpoint_from_socks(&l, opts, out_base_url, outlen, eb);
+		if (rc) {
+			char why[GD_ERRBUF_SIZE];
+			snprintf(why, sizeof(why), "%s", eb->msg);
+			gd_fail(eb, rc, "pid %d: %.400s", pid, why);
 		}
 	}
 	tcp_sock_list_release(&l);
-	if (!ntried)
-		return gd_fail(eb, GD_ENOENT, "pid %d: no listening port on loopback or any address", pid);
-	return gd_fail(eb, GD_ENOENT, "pid %d: no /debug/pprof/ on %zu listening port%s", pid, ntried,
-		       ntried == 1 ? "" : "s");
+	return rc;
 }

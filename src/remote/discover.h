@@ -9,9 +9,9 @@
  *
  * pprof_endpoint_for_pid() looks at the process's own LISTEN sockets bound
  * to loopback or the any address and GETs http://127.0.0.1:PORT/debug/pprof/
- * (or [::1]) with a 1 s timeout each, at most DISCOVER_MAX_PROBES ports;
- * the first that answers with Go's index wins.  (`godiag ps --probe` in
- * cmd_ps.c has its own copy of this loop.) */
+ * (or [::1]) with a 1 s timeout each, at most DISCOVER_MAX_PROBES ports,
+ * the least busy first (a probe is a request the application may serve
+ * itself); the first that answers with Go's index wins. */
 #ifndef GODIAG_REMOTE_DISCOVER_H
 #define GODIAG_REMOTE_DISCOVER_H
 
@@ -55,6 +55,10 @@ enum gd_err pprof_index_fetch(const char *base_url, const struct fetch_opts *opt
  * GD_ENOENT (message says how many ports were tried) when none answered;
  * socket listing errors pass through.  proc_root NULL means "/proc";
  * opts NULL means 1 s timeouts. */
+struct tcp_sock_list;
+/* The same, over a socket list already read (by doctor, by ps). */
+enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
+				      char *out_base_url, size_t outlen, struct gd_errbuf *eb);
 enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
 				   char *out_base_url, size_t outlen, struct gd_errbuf *eb);
 
