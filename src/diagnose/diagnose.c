@@ -7,6 +7,7 @@
 
 #include "diagnose/diagnose.h"
 #include "linux/procfs.h"
+#include "runtime/waitstate.h"
 #include "util/human.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -140,8 +141,13 @@ static uint64_t count_in_states(const struct bucket *b, char *const *states, siz
 {
 	uint64_t c = 0, best = 0;
 	if (!b->nstates) {
-		*state = NULL;
-		return nstates ? b->count : b->count;
+		/* A profile without states: read the state off the stack where it
+		 * shows; where it does not, the goroutines count. */
+		const char *inferred = waitstate_infer(b->frames, b->nframes);
+		*state = inferred;
+		if (nstates && inferred && !in_list(states, nstates, inferred))
+			return 0;
+		return b->count;
 	}
 	for (size_t i = 0; i < b->nstates; i++) {
 		if (nstates && !in_list(states, nstates, b->states[i].state))
