@@ -695,26 +695,46 @@ out:
 	return rc;
 }
 
+struct inode_scan {
+	const char *root;
+	int pid;
+	struct inode_set *set;
+	enum gd_err rc;
+	struct gd_errbuf eb;
+};
+
+static void *inode_scan_thread(void *v)
+{
+	struct inode_scan *a = v;
+	a->rc = proc_socket_inodes(a->root, a->pid, a->set, &a->eb);
+	return NULL;
+}
+
+/* Above this many TCP sockets in the namespace, the dump is filtered as it
+ * is read instead of being held whole while the fd scan finishes. */
+#define PARALLEL_MAX_SOCKETS 200000
+
 static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info,
 			      struct tcp_sock_list *out, struct gd_errbuf *eb)
 {
 	const char *root = root_of(o);
 	bool live_root = !strcmp(root, "/proc");
 	struct inode_set inodes;
+	struct inode_scan scan = { .root = root, .pid = pid, .set = &inodes };
 	struct sockdiag_parser p;
+	struct tcp_sock_list all, *dst = out;
 	struct mnl_socket *nl = NULL;
 	uint8_t *buf = NULL;
 	char why[512], path[4096];
 	char *sst = NULL;
 	size_t sstlen = 0;
-	bool entered = false;
+	bool entered = false, scanning = false, joined = false;
+	pthread_t scanner;
 	int rec_fd = -1, fd;
-	enum gd_err rc;
+	enum gd_err rc = GD_OK;
 
 	inode_set_init(&inodes);
-	rc = proc_socket_inodes(root, pid, &inodes, eb);
-	if (rc)
-		goto out;
+	tcp_sock_list_init(&all);
 	if (read_sockstat_text(root, pid, &sst, &sstlen, why, sizeof(why))) {
 		struct gd_errbuf seb;
 		if (sockstat_parse(sst, sstlen, &out->sockstat, &seb))
@@ -722,16 +742,25 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 	} else {
 		tcp_sock_list_note(out, "sockstat: %s", why);
 	}
+	/* The fd scan (one readlink per fd) and the netlink dump take about as
+	 * long each on a busy process: on a live root, run them side by side
+	 * and filter the dump by the process's inodes afterwards. */
+	if (live_root && (!out->sockstat.valid || out->sockstat.tcp_inuse < PARALLEL_MAX_SOCKETS) &&
+	    !pthread_create(&scanner, NULL, inode_scan_thread, &scan)) {
+		scanning = true;
+		dst = &all;
+	} else {
+		inode_scan_thread(&scan);
+		joined = true;
+		if ((rc = scan.rc)) {
+			gd_fail(eb, rc, "%s", scan.eb.msg);
+			goto out;
+		}
+	}
 	if (o->record_file) {
 		rec_fd = open(o->record_file, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 		if (rec_fd < 0) {
 			rc = gd_fail(eb, GD_EIO, "cannot create '%s': %s", o->record_file,
-				     strerror(errno));
-			goto out;
-		}
-		if (!write_inodes_frame(rec_fd, pid, &inodes) ||
-		    (sst && !write_frame(rec_fd, SOCKDIAG_FRAME_SOCKSTAT, sst, sstlen))) {
-			rc = gd_fail(eb, GD_EIO, "cannot write '%s': %s", o->record_file,
 				     strerror(errno));
 			goto out;
 		}
@@ -743,27 +772,24 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 		goto out;
 	}
 	fd = open_diag_socket(root, pid, &entered, why, sizeof(why));
-	if (fd < 0) {
-		rc = fallback_proc(root, pid, &inodes, why, out, eb);
-		goto out;
-	}
+	if (fd < 0)
+		goto fallback;
 	nl = mnl_socket_fdopen(fd);
 	if (!nl) {
 		close(fd);
-		rc = fallback_proc(root, pid, &inodes, "libmnl cannot use the socket", out, eb);
-		goto out;
+		snprintf(why, sizeof(why), "libmnl cannot use the socket");
+		goto fallback;
 	}
 	buf = xmalloc(DIAG_RECV_BUF);
-	sockdiag_parser_init(&p, &inodes, out);
+	sockdiag_parser_init(&p, scanning ? NULL : &inodes, dst);
 	for (int i = 0; i < 2; i++) {
 		int family = i ? AF_INET6 : AF_INET;
 		rc = diag_dump(nl, family, want_info, (uint32_t)time(NULL) + (uint32_t)i, &p, buf,
 			       rec_fd, eb);
 		if (rc) {
-			if (!i && !out->n) {
+			if (!i && !dst->n) {
 				snprintf(why, sizeof(why), "%s", eb ? eb->msg : gd_strerror(rc));
-				rc = fallback_proc(root, pid, &inodes, why, out, eb);
-				goto out;
+				goto fallback;
 			}
 			tcp_sock_list_note(out, "partial: %s", eb ? eb->msg : gd_strerror(rc));
 			out->partial = true;
@@ -774,12 +800,22 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 			if (!i) {
 				snprintf(why, sizeof(why), "the kernel refused the dump: %s",
 					 strerror(p.error));
-				rc = fallback_proc(root, pid, &inodes, why, out, eb);
-				goto out;
+				goto fallback;
 			}
 			tcp_sock_list_note(out, "no IPv6 sockets read: %s", strerror(p.error));
 			out->partial = true;
 		}
+	}
+	if (scanning) {
+		pthread_join(scanner, NULL);
+		joined = true;
+		if ((rc = scan.rc)) {
+			gd_fail(eb, rc, "%s", scan.eb.msg);
+			goto out;
+		}
+		for (size_t i = 0; i < all.n; i++)
+			if (inode_set_has(&inodes, all.v[i].inode))
+				tcp_sock_list_add(out, &all.v[i]);
 	}
 	if (entered)
 		snprintf(out->source, sizeof(out->source), "sock_diag (in the netns of pid %d)", pid);
@@ -794,13 +830,36 @@ static enum gd_err socks_live(const struct sock_opts *o, int pid, bool want_info
 				   pid);
 		out->partial = true;
 	}
+	goto out;
+
+fallback:
+	if (!joined) {
+		pthread_join(scanner, NULL);
+		joined = true;
+		if ((rc = scan.rc)) {
+			gd_fail(eb, rc, "%s", scan.eb.msg);
+			goto out;
+		}
+	}
+	rc = fallback_proc(root, pid, &inodes, why, out, eb);
 out:
+	if (scanning && !joined)
+		pthread_join(scanner, NULL);
+	if (rec_fd >= 0) {
+		/* The recording carries the inodes and sockstat after the replies;
+		 * replay reads all frames before it filters. */
+		if (!rc && (!write_inodes_frame(rec_fd, pid, &inodes) ||
+			    (sst && !write_frame(rec_fd, SOCKDIAG_FRAME_SOCKSTAT, sst, sstlen))))
+			rc = gd_fail(eb, GD_EIO, "cannot write '%s': %s", o->record_file, strerror(errno));
+		close(rec_fd);
+		if (rc)
+			unlink(o->record_file);
+	}
 	if (nl)
 		mnl_socket_close(nl);
-	if (rec_fd >= 0)
-		close(rec_fd);
 	free(buf);
 	free(sst);
+	tcp_sock_list_release(&all);
 	inode_set_release(&inodes);
 	return rc;
 }
