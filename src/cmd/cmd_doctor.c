@@ -40,6 +40,7 @@ static const char doctor_usage[] =
 	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
 	"  --timeout SECS      per-request HTTP timeout (default 30)\n"
 	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
+	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
 	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
 	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
 	"\n"
@@ -54,11 +55,12 @@ static const char bundle_usage[] =
 	"`godiag doctor DIR` reads it back offline.\n"
 	"\n"
 	"  -o, --output DIR    where to write (created; must be empty or new)\n"
-	"  --max-stw MS, --timeout SECS, -H 'K: V', --proc-root DIR  as for doctor\n";
+	"  --max-stw MS, --timeout SECS, -H 'K: V', --cacert FILE, --insecure,\n"
+	"  --proc-root DIR     as for doctor\n";
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_RULES, OPT_LIST, OPT_IDLE, OPT_MAX_STW, OPT_TIMEOUT, OPT_PROC_ROOT,
-	OPT_COLOR,
+	OPT_COLOR, OPT_CACERT, OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -74,6 +76,8 @@ static const struct option long_opts[] = {
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "output", required_argument, NULL, 'o' },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -149,6 +153,8 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 			a->headers[a->nheaders++] = optarg;
 			break;
 		case OPT_PROC_ROOT: a->co.proc_root = optarg; break;
+		case OPT_CACERT: a->co.fetch.cacert = optarg; break;
+		case OPT_INSECURE: a->co.fetch.insecure = true; break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
 				error("--color: expected auto, always or never");

@@ -57,6 +57,7 @@ static const char usage_text[] =
 	"  --max-size BYTES    read at most BYTES of each source, after decompression\n"
 	"                      (default: 1G for URLs, no cap for files; k/M/G suffixes)\n"
 	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
+	"  --cacert FILE       CA bundle to verify https; --insecure skips verification\n"
 	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
 	"  -q, --quiet         no progress output\n"
 	"\n"
@@ -64,7 +65,7 @@ static const char usage_text[] =
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
-	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES,
+	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES, OPT_CACERT, OPT_INSECURE,
 };
 
 static const struct option long_opts[] = {
@@ -84,6 +85,8 @@ static const struct option long_opts[] = {
 	{ "color", required_argument, NULL, OPT_COLOR },
 	{ "frames", required_argument, NULL, OPT_FRAMES },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "cacert", required_argument, NULL, OPT_CACERT },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -367,6 +370,8 @@ int cmd_stacks(int argc, char **argv)
 			rc = EXIT_OK;
 			goto out_usage;
 		case 'q': quiet = true; break;
+		case OPT_CACERT: fo.cacert = optarg; break;
+		case OPT_INSECURE: fo.insecure = true; break;
 		case OPT_JSON: json = true; break;
 		case OPT_HTML: html = optarg; break;
 		case OPT_PPROF: pprof = optarg; break;

@@ -15,6 +15,8 @@
 #include "goroutine/dump_input.h"
 #include "linux/sockdiag.h"
 #include "remote/discover.h"
+#include "remote/expvar.h"
+#include "remote/promtext.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -147,9 +149,30 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 	bool have_d1 = false;
 	double pause = 0, depth = 0;
 	char note[512];
+	struct pprof_index idx;
+	bool have_index = false;
 
 	free(s->base_url);
 	s->base_url = xstrdup(base);
+
+	/* The index says which profiles exist (goroutineleak only on Go 1.26+). */
+	{
+		struct fetch_opts fo = o->fetch;
+		struct gd_errbuf ieb = { "" };
+		fo.max_bytes = 1 << 20;
+		if (pprof_index_fetch(base, &fo, &idx, &ieb)) {
+			report_snapshot_piece(rs, "pprof index", base, now_s(), false, ieb.msg);
+		} else {
+			const struct pprof_index_entry *gr = pprof_index_get(&idx, "goroutine");
+			have_index = true;
+			snprintf(note, sizeof(note), "%zu profiles%s", idx.n,
+				 pprof_index_get(&idx, "goroutineleak") ? ", goroutineleak among them" : "");
+			if (gr)
+				snprintf(note + strlen(note), sizeof(note) - strlen(note), "; %" PRIu64 " goroutines",
+					 (uint64_t)gr->count);
+			report_snapshot_piece(rs, "pprof index", base, now_s(), true, note);
+		}
+	}
 
 	/* debug=1 first: a short pause on Go >= 1.19, and it sizes debug=2's. */
 	grouping_init(&g1, GROUP_ANY_ARGS, 0);
@@ -198,8 +221,11 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 	}
 	grouping_release(&g1);
 
-	/* goroutineleak (Go 1.26 experiment, 1.27): proves channel/sync leaks. */
-	if (fetch_piece(base, "/debug/pprof/goroutineleak?debug=1", "goroutineleak?debug=1", o, rs, &buf, &len, true)) {
+	/* goroutineleak (Go 1.26 experiment, 1.27): proves channel/sync leaks.
+	 * Asked for when the index lists it, or when there is no index. */
+	if ((!have_index || pprof_index_get(&idx, "goroutineleak")) &&
+	    fetch_piece(base, "/debug/pprof/goroutineleak?debug=1", "goroutineleak?debug=1", o, rs, &buf, &len,
+			!have_index)) {
 		if (!read_dump(&s->leak, buf, len, NULL, NULL, &eb)) {
 			s->has_leak_profile = true;
 			report_snapshot_piece(rs, "goroutineleak?debug=1", base, now_s(), true, NULL);
@@ -224,6 +250,40 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 					      s->heap.has_memstats ? NULL : "no MemStats block");
 			bundle_save(o, "heap-debug1.txt", buf, len);
 		}
+		free(buf);
+	}
+
+	/* Without a MemStats block, the runtime's numbers may still be served
+	 * as expvar or Prometheus metrics (absent on most services: quiet 404). */
+	if (!s->has_memstats && fetch_piece(base, "/debug/vars", "/debug/vars", o, rs, &buf, &len, true)) {
+		struct expvar_vars v;
+		struct gd_errbuf veb = { "" };
+		expvar_vars_init(&v);
+		if (expvar_parse(&v, buf, len, "/debug/vars", &veb) || !v.has_memstats) {
+			report_snapshot_piece(rs, "/debug/vars", base, now_s(), false, veb.msg[0] ? veb.msg : "no memstats");
+		} else {
+			s->ms = v.memstats;
+			s->has_memstats = true;
+			snprintf(s->memstats_source, sizeof(s->memstats_source), "/debug/vars memstats");
+			report_snapshot_piece(rs, "/debug/vars", base, now_s(), true, NULL);
+			bundle_save(o, "debug-vars.json", buf, len);
+		}
+		expvar_vars_release(&v);
+		free(buf);
+	}
+	if (!s->has_memstats && fetch_piece(base, "/metrics", "/metrics", o, rs, &buf, &len, true)) {
+		struct prom_set set;
+		struct gd_errbuf peb = { "" };
+		prom_set_init(&set);
+		if (prom_parse(&set, buf, len, "/metrics", &peb) || !prom_to_memstats(&set, &s->ms, NULL)) {
+			report_snapshot_piece(rs, "/metrics", base, now_s(), false, peb.msg[0] ? peb.msg : "no go_memstats_*");
+		} else {
+			s->has_memstats = true;
+			snprintf(s->memstats_source, sizeof(s->memstats_source), "/metrics go_memstats_*");
+			report_snapshot_piece(rs, "/metrics", base, now_s(), true, NULL);
+			bundle_save(o, "metrics.txt", buf, len);
+		}
+		prom_set_release(&set);
 		free(buf);
 	}
 }
@@ -388,7 +448,8 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		collect_pid(s, (int)pid, o, rs);
 		if (!s->has_proc && !s->has_sockets && !s->has_buildinfo)
 			return gd_fail(eb, GD_ENOENT, "%s: no such process, or nothing could be read", target);
-	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8)) {
+	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
+		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);
 		collect_url(s, base, o, rs);
 		free(base);
