@@ -24,6 +24,7 @@
 #include "report/stacks_report.h"
 #include "util/duration.h"
 #include "util/error.h"
+#include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -410,13 +411,11 @@ int cmd_stacks(int argc, char **argv)
 			g.filter.has_min_wait = true;
 			break;
 		case OPT_MATCH: {
-			int err;
+			char m[256];
 			if (have_re)
 				regfree(&re);
-			err = regcomp(&re, optarg, REG_EXTENDED | REG_NOSUB);
-			if (err) {
-				char m[256];
-				regerror(err, &re, m, sizeof(m));
+			have_re = false;
+			if (regcomp_safe(&re, optarg, m, sizeof(m))) {
 				error("--match: bad regular expression '%s': %s", optarg, m);
 				goto usage_err;
 			}

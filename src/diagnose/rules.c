@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "diagnose/rules.h"
+#include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -142,16 +143,12 @@ struct parse_state {
 
 static enum gd_err set_regex(struct parse_state *ps, regex_t *re, bool *has, const char *v)
 {
-	int err;
+	char m[128];
 	if (*has)
 		regfree(re);
 	*has = false;
-	err = regcomp(re, v, REG_EXTENDED | REG_NOSUB);
-	if (err) {
-		char m[128];
-		regerror(err, re, m, sizeof(m));
-		return FAIL(ps, "%s:%zu: bad regular expression '%s': %s", ps->origin, ps->lineno, v, m);
-	}
+	if (regcomp_safe(re, v, m, sizeof(m)))
+		return FAIL(ps, "%s:%zu: bad regular expression '%.200s': %s", ps->origin, ps->lineno, v, m);
 	*has = true;
 	return GD_OK;
 }

@@ -115,6 +115,10 @@ static void test_bad_rules_name_file_and_line(void **state)
 		{ "[rule a]\nseverity = fatal\n", "severity must be" },
 		{ "[rule a]\nframe = x\n", "rule a: no summary" },
 		{ "[rule a\n", "expected [rule ID]" },
+		/* Shapes that make glibc's regcomp take gigabytes (found by fuzzing). */
+		{ "[rule a]\nframe = h+++++++++++++++++++++++++++++++++\n", "too many quantifiers in a row" },
+		{ "[rule a]\nframe = ((a{99}){99}){99}\n", "too many repetition bounds" },
+		{ "[rule a]\nframe = a{1000}\n", "repetition bound over 100" },
 	};
 	(void)state;
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
