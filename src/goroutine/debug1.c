@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "goroutine/debug1.h"
+#include "pprof/textframe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -214,84 +215,28 @@ static void add_text(struct debug1_parser *p, const char *s, size_t n, size_t *o
  * with runs of tabs between columns, or "#\t0x4605c4" with no symbol. */
 static void parse_frame(struct debug1_parser *p, const char *s, size_t n)
 {
-	const char *end = s + n, *pc, *fn, *file;
-	size_t pc_len, fn_len, file_len;
+	struct text_frame tf;
 	struct pframe *f;
-	uint64_t line = 0;
 
 	if (p->nframes >= DEBUG1_MAX_FRAMES) {
 		p->capped = true;
 		return;
 	}
-	s++; /* '#' */
-	while (s < end && (*s == '\t' || *s == ' '))
-		s++;
-	pc = s;
-	while (s < end && *s != '\t')
-		s++;
-	pc_len = (size_t)(s - pc);
-	while (s < end && (*s == '\t' || *s == ' '))
-		s++;
-	fn = s;
-	while (s < end && *s != '\t')
-		s++;
-	fn_len = (size_t)(s - fn);
-	while (s < end && *s == '\t')
-		s++;
-	file = s;
-	file_len = (size_t)(end - s);
-	while (file_len && (file[file_len - 1] == ' ' || file[file_len - 1] == '\t'))
-		file_len--;
-
+	text_frame_split(s, n, &tf);
 	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
 	f = &p->frames[p->nframes++];
 	memset(f, 0, sizeof(*f));
-	if (!fn_len) {
-		add_text(p, pc, pc_len, &f->func_off, &f->func_len);
+	if (!tf.func_len) {
+		add_text(p, tf.pc, tf.pc_len, &f->func_off, &f->func_len);
 		add_text(p, "", 0, &f->file_off, &f->file_len);
 		f->flags = GD_FRAME_NOFILE;
 		return;
 	}
-	/* Strip "+0x24": the offset differs between builds of the same code. */
-	{
-		const char *plus = NULL;
-		for (const char *q = fn + fn_len; q > fn; q--)
-			if (q[-1] == '+') {
-				plus = q - 1;
-				break;
-			}
-		if (plus && fn + fn_len - plus > 3 && plus[1] == '0' && plus[2] == 'x') {
-			bool hex = true;
-			for (const char *q = plus + 3; q < fn + fn_len; q++)
-				if (!((*q >= '0' && *q <= '9') || (*q >= 'a' && *q <= 'f') ||
-				      (*q >= 'A' && *q <= 'F')))
-					hex = false;
-			if (hex)
-				fn_len = (size_t)(plus - fn);
-		}
-	}
-	add_text(p, fn, fn_len, &f->func_off, &f->func_len);
-	if (!file_len) {
-		add_text(p, "", 0, &f->file_off, &f->file_len);
+	add_text(p, tf.func, tf.func_len, &f->func_off, &f->func_len);
+	add_text(p, tf.file, tf.file_len, &f->file_off, &f->file_len);
+	if (!tf.file_len)
 		f->flags = GD_FRAME_NOFILE;
-		return;
-	}
-	{
-		const char *colon = NULL;
-		for (const char *q = file + file_len; q > file; q--)
-			if (q[-1] == ':') {
-				colon = q - 1;
-				break;
-			}
-		if (colon && parse_u64(colon + 1, (size_t)(file + file_len - colon - 1), &line) &&
-		    line <= UINT32_MAX) {
-			file_len = (size_t)(colon - file);
-		} else {
-			line = 0;
-		}
-	}
-	add_text(p, file, file_len, &f->file_off, &f->file_len);
-	f->line = (uint32_t)line;
+	f->line = tf.line;
 }
 
 static enum gd_err process_line(struct debug1_parser *p, const char *s, size_t n)

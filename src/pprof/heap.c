@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "pprof/heap.h"
+#include "pprof/textframe.h"
 #include "pprof/profile.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
@@ -201,81 +202,29 @@ static void finish_record(struct text_state *st)
 	st->capped = false;
 }
 
-static bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* "#\t0x4b4f24\tmain.main+0x64\t\t/home/user/app/heap.go:16" */
 static void parse_frame(struct text_state *st, const char *s, const char *end)
 {
 	struct heap_profile *hp = st->hp;
-	const char *pc, *fn, *file;
-	size_t pc_len, fn_len, file_len;
-	uint64_t line = 0;
+	struct text_frame tf;
 	struct heap_frame *f;
 
 	if (st->nframes >= HEAP_MAX_FRAMES) {
 		st->capped = true;
 		return;
 	}
-	s++; /* '#' */
-	while (s < end && (*s == '\t' || *s == ' '))
-		s++;
-	pc = s;
-	while (s < end && *s != '\t')
-		s++;
-	pc_len = (size_t)(s - pc);
-	while (s < end && (*s == '\t' || *s == ' '))
-		s++;
-	fn = s;
-	while (s < end && *s != '\t')
-		s++;
-	fn_len = (size_t)(s - fn);
-	while (s < end && *s == '\t')
-		s++;
-	file = s;
-	file_len = (size_t)(end - s);
-	while (file_len && (file[file_len - 1] == ' ' || file[file_len - 1] == '\t'))
-		file_len--;
-
+	text_frame_split(s, (size_t)(end - s), &tf);
 	ALLOC_GROW(st->frames, st->nframes + 1, st->frames_alloc);
 	f = &st->frames[st->nframes++];
-	if (!fn_len) {
-		f->func = intern_str(&hp->names, pc, pc_len);
+	if (!tf.func_len) {
+		f->func = intern_str(&hp->names, tf.pc, tf.pc_len);
 		f->file = intern_str(&hp->names, "", 0);
 		f->line = 0;
 		return;
 	}
-	/* "+0x24" differs between builds of the same code: not part of a key. */
-	for (const char *q = fn + fn_len; q > fn; q--) {
-		if (q[-1] != '+')
-			continue;
-		if (fn + fn_len - q > 2 && q[0] == '0' && q[1] == 'x') {
-			bool hex = true;
-			for (const char *r = q + 2; r < fn + fn_len; r++)
-				hex &= is_hex(*r);
-			if (hex)
-				fn_len = (size_t)(q - 1 - fn);
-		}
-		break;
-	}
-	for (const char *q = file + file_len; q > file; q--) {
-		if (q[-1] != ':')
-			continue;
-		{
-			const char *p = q;
-			if (scan_u64(&p, file + file_len, &line) && p == file + file_len &&
-			    line <= UINT32_MAX)
-				file_len = (size_t)(q - 1 - file);
-			else
-				line = 0;
-		}
-		break;
-	}
-	f->func = intern_str(&hp->names, fn, fn_len);
-	f->file = intern_str(&hp->names, file, file_len);
-	f->line = (uint32_t)line;
+	f->func = intern_str(&hp->names, tf.func, tf.func_len);
+	f->file = intern_str(&hp->names, tf.file, tf.file_len);
+	f->line = tf.line;
 }
 
 enum gd_err heap_profile_parse_text(struct heap_profile *hp, const char *buf, size_t len,
