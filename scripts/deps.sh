@@ -38,6 +38,7 @@ PKGS=(
 	# test targets and comparisons
 	golang-go golang-thrift-dev golang-google-grpc-dev panicparse iproute2
 	prometheus etcd-server etcd-client curl procps time file binutils jq
+	python3 nodejs strace bsdutils util-linux
 	# html report test
 	chromium
 )
