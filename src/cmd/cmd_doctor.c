@@ -41,6 +41,9 @@ static const char doctor_usage[] =
 	"  --timeout SECS      per-request HTTP timeout (default 30)\n"
 	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
 	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
+	"  --pprof URL         a PID's pprof base URL; without it doctor probes the\n"
+	"                      process's loopback listeners (quiet ones first) with\n"
+	"                      GET /debug/pprof/, which the application may serve itself\n"
 	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
 	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
 	"\n"
@@ -56,11 +59,11 @@ static const char bundle_usage[] =
 	"\n"
 	"  -o, --output DIR    where to write (created; must be empty or new)\n"
 	"  --max-stw MS, --timeout SECS, -H 'K: V', --cacert FILE, --insecure,\n"
-	"  --proc-root DIR     as for doctor\n";
+	"  --pprof URL, --proc-root DIR     as for doctor\n";
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_RULES, OPT_LIST, OPT_IDLE, OPT_MAX_STW, OPT_TIMEOUT, OPT_PROC_ROOT,
-	OPT_COLOR, OPT_CACERT, OPT_INSECURE,
+	OPT_COLOR, OPT_CACERT, OPT_INSECURE, OPT_PPROF,
 };
 
 static const struct option long_opts[] = {
@@ -78,6 +81,7 @@ static const struct option long_opts[] = {
 	{ "output", required_argument, NULL, 'o' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "pprof", required_argument, NULL, OPT_PPROF },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -155,6 +159,13 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 		case OPT_PROC_ROOT: a->co.proc_root = optarg; break;
 		case OPT_CACERT: a->co.fetch.cacert = optarg; break;
 		case OPT_INSECURE: a->co.fetch.insecure = true; break;
+		case OPT_PPROF:
+			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8) && strncmp(optarg, "unix:", 5)) {
+				error("--pprof: expected an http(s):// or unix: URL, got '%s'", optarg);
+				return -1;
+			}
+			a->co.pprof_url = optarg;
+			break;
 		case OPT_COLOR:
 			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
 				error("--color: expected auto, always or never");

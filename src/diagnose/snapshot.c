@@ -288,6 +288,18 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 	}
 }
 
+static char *base_of(const char *url)
+{
+	char *b = xstrdup(url), *p = strstr(b, "/debug/pprof");
+	size_t n;
+	if (p)
+		*p = '\0';
+	n = strlen(b);
+	while (n && b[n - 1] == '/')
+		b[--n] = '\0';
+	return b;
+}
+
 /* --- a live process -------------------------------------------------------- */
 
 void snapshot_find_listeners(struct snapshot *s)
@@ -406,8 +418,14 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 				      s->socks.notes[0] ? s->socks.notes : NULL);
 	}
 
-	if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base)))
+	if (o->pprof_url) {
+		char *b = base_of(o->pprof_url);
+		report_snapshot_piece(rs, "pprof endpoint", b, now_s(), true, "given with --pprof");
+		collect_url(s, b, o, rs);
+		free(b);
+	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
 		collect_url(s, base, o, rs);
+	}
 }
 
 /* --- entry point ----------------------------------------------------------- */
@@ -422,17 +440,6 @@ static bool all_digits(const char *s)
 	return true;
 }
 
-static char *base_of(const char *url)
-{
-	char *b = xstrdup(url), *p = strstr(b, "/debug/pprof");
-	size_t n;
-	if (p)
-		*p = '\0';
-	n = strlen(b);
-	while (n && b[n - 1] == '/')
-		b[--n] = '\0';
-	return b;
-}
 
 enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struct collect_opts *o,
 			     struct report_snapshot *rs, struct gd_errbuf *eb)

@@ -34,6 +34,7 @@ struct collect_opts {
 	double max_stw_ms;            /* pause budget for debug=2 */
 	struct fetch_opts fetch;
 	const char *bundle_dir;       /* when set, every raw piece is saved here */
+	const char *pprof_url;        /* a PID's endpoint, given: no probing */
 	bool quiet;
 };
 

@@ -161,6 +161,7 @@ static size_t port_load(const struct tcp_sock_list *l, uint16_t port)
 struct candidate {
 	uint16_t port;
 	bool v6only;
+	bool any_addr; /* bound to every address: a service, more likely than pprof */
 	size_t load;
 };
 
@@ -169,6 +170,8 @@ static int cmp_candidate(const void *a, const void *b)
 	const struct candidate *x = a, *y = b;
 	if (x->v6only != y->v6only)
 		return x->v6only ? 1 : -1; /* IPv4 loopback first */
+	if (x->any_addr != y->any_addr)
+		return x->any_addr ? 1 : -1;
 	if (x->load != y->load)
 		return x->load < y->load ? -1 : 1;
 	return x->port < y->port ? -1 : x->port > y->port;
@@ -204,12 +207,15 @@ enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struc
 		c[nc].port = s->local_port;
 		c[nc].v6only = s->family == AF_INET6 && s->local_addr[15] == 1 &&
 			       !memcmp(s->local_addr, (const uint8_t[15]){ 0 }, 15);
+		c[nc].any_addr = !memcmp(s->local_addr, (const uint8_t[16]){ 0 }, s->family == AF_INET ? 4 : 16);
 		c[nc].load = port_load(l, s->local_port);
 		nc++;
 	}
-	/* A probe is an HTTP request the application itself may serve: ask the
-	 * quiet ports (admin, pprof) first and the busy service port last, so
-	 * that where pprof has its own port the service never sees us. */
+	/* A probe is an HTTP request the application itself may serve: ask
+	 * loopback-only and quiet ports (admin, pprof) first and the busy,
+	 * all-interfaces service port last, so that where pprof has its own
+	 * port the service most likely never sees us.  `doctor --pprof URL`
+	 * skips probing altogether. */
 	qsort(c, nc, sizeof(*c), cmp_candidate);
 	for (size_t i = 0; i < nc; i++) {
 		struct pprof_index idx;

@@ -82,9 +82,12 @@ expect_no_finding() {
 }
 
 # bundle NAME TARGET: godiag bundle TARGET -o $W/NAME
-bundle() {
-	rm -rf "${W:?}/$1"
-	if timeout 120 "$GODIAG" bundle "$2" -o "$W/$1" >"$W/$1.bundle.out" 2>&1; then
+bundle() { # bundle NAME TARGET [doctor options...]
+	local name=$1 target=$2
+	shift 2
+	rm -rf "${W:?}/$name"
+	set -- "$name" "$target" "$@"
+	if timeout 120 "$GODIAG" bundle "$2" -o "$W/$1" "${@:3}" >"$W/$1.bundle.out" 2>&1; then
 		ok "bundle $2 -> $1 ($(find "$W/$1" -type f | wc -l) files)"
 		return 0
 	fi
@@ -151,7 +154,8 @@ if want chan; then
 		# The URL first: it touches only the pprof port.
 		doctor chan-url "http://$CL_PPROF" --idle-threshold "$IDLE" &&
 			expect_finding chan-url goroutine-blocked-chan "$N" "" main.slowLookup
-		doctor chan-pid "$CL_PID" --idle-threshold "$IDLE" &&
+		# --pprof: the PID's endpoint given, so nothing else is probed.
+		doctor chan-pid "$CL_PID" --idle-threshold "$IDLE" --pprof "http://$CL_PPROF" &&
 			expect_finding chan-pid goroutine-blocked-chan "$N" null main.slowLookup
 		doctor chanfixed-pid "$CF_PID" --idle-threshold "$IDLE" &&
 			expect_no_finding chanfixed-pid goroutine-blocked-chan
@@ -162,7 +166,7 @@ if want chan; then
 		doctor chan-url2 "http://$CL_PPROF" --idle-threshold "$IDLE" &&
 			check "chan: doctor PID ran no application handler (still $N blocked)" \
 				"$(sel goroutine-blocked-chan)[0].goroutines == $N" "$W/chan-url2.json"
-		if bundle chan-bundle "$CL_PID"; then
+		if bundle chan-bundle "$CL_PID" --pprof "http://$CL_PPROF"; then
 			doctor chan-dir "$W/chan-bundle" --idle-threshold "$IDLE" &&
 				expect_finding chan-dir goroutine-blocked-chan "$N" null main.slowLookup
 		fi
