@@ -667,7 +667,7 @@ static const char html_head[] =
 	".f{border:1px solid #ddd;border-left:6px solid #888;border-radius:6px;margin:1.2em 0;padding:.6em 1.2em}\n"
 	".f.critical{border-left-color:#c00}.f.warning{border-left-color:#d90}.f.info{border-left-color:#39c}\n"
 	".badge{display:inline-block;padding:1px 7px;border-radius:4px;color:#fff;font-size:.8em;font-weight:700;"
-	"letter-spacing:.05em}\n"
+	"letter-spacing:.05em;white-space:nowrap}td.v,td code{white-space:nowrap}\n"
 	".badge.critical{background:#c00}.badge.warning{background:#d90}.badge.info{background:#39c}\n"
 	".d{color:#777}.ok{color:#080}.bad{color:#b00;font-weight:600}.verdict{font-size:1.15em}\n"
 	".sum{font-size:1.05em;overflow-wrap:anywhere}.fix{white-space:pre-wrap;overflow-wrap:anywhere}\n"
