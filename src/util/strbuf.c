@@ -54,6 +54,10 @@ static enum gd_err grow(struct strbuf *sb, size_t extra)
 		size_t n = sb->alloc ? sb->alloc : 64;
 		while (n < want)
 			n = n * 2 < n ? want : n * 2;
+		/* Doubling must not reserve past the cap: a buffer capped at
+		 * 128 MiB never holds 256 MiB. */
+		if (sb->max != STRBUF_UNLIMITED && n > sb->max + 1)
+			n = sb->max + 1;
 		if (sb->alloc) {
 			sb->buf = xrealloc(sb->buf, n);
 		} else {
