@@ -197,104 +197,111 @@ static bool is_listen_port(const struct snapshot *s, uint16_t port)
 	return false;
 }
 
+/* Order sockets by peer address (and port, for outbound groups). */
+static int cmp_peer(const void *a, const void *b)
+{
+	const struct tcp_sock *x = *(const struct tcp_sock *const *)a, *y = *(const struct tcp_sock *const *)b;
+	int c;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	c = memcmp(x->peer_addr, y->peer_addr, sizeof(x->peer_addr));
+	if (c)
+		return c;
+	return x->peer_port < y->peer_port ? -1 : x->peer_port > y->peer_port;
+}
+
+static bool same_peer(const struct tcp_sock *x, const struct tcp_sock *y, bool port)
+{
+	return x->family == y->family && !memcmp(x->peer_addr, y->peer_addr, sizeof(x->peer_addr)) &&
+	       (!port || x->peer_port == y->peer_port);
+}
+
 /* Pick the listener (inbound) or remote endpoint (outbound) holding the
- * most idle ESTABLISHED sockets, and describe its sockets. */
+ * most idle ESTABLISHED sockets, and describe its sockets.  Sorting keeps
+ * this O(n log n): a leaking server may hold tens of thousands. */
 static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint32_t threshold_s, struct sock_join *j)
 {
-	size_t best_idle = 0, best_total = 0;
+	const struct tcp_sock **v;
+	size_t n = 0, best_idle = 0, best_total = 0, best_start = 0;
+	uint64_t min_idle_ms = (uint64_t)threshold_s * 1000;
+	bool inbound = kind == SOCKETS_INBOUND;
+
 	memset(j, 0, sizeof(*j));
 	if (!s->has_sockets || kind == SOCKETS_NONE)
 		return;
 	j->known = true;
 	j->idle_known = s->socks.idle_known;
 	snprintf(j->source, sizeof(j->source), "%s", s->socks.source);
+	v = xcalloc(s->socks.n + 1, sizeof(*v));
 	for (size_t i = 0; i < s->socks.n; i++) {
 		const struct tcp_sock *c = &s->socks.v[i];
-		size_t total = 0, idle = 0;
-		bool inbound;
-		uint16_t key;
-		char addr[64];
-		if (c->state != TCPS_ESTABLISHED)
-			continue;
-		inbound = is_listen_port(s, c->local_port);
-		if ((kind == SOCKETS_INBOUND) != inbound)
-			continue;
-		key = inbound ? c->local_port : c->peer_port;
-		tcp_addr_format(c->family, c->peer_addr, addr, sizeof(addr));
-		/* Count this group once, at its first socket. */
+		if (c->state == TCPS_ESTABLISHED && is_listen_port(s, c->local_port) == inbound)
+			v[n++] = c;
+	}
+	if (inbound) {
+		/* Groups: the listening ports (a few). */
+		for (size_t p = 0; p < s->nlisten; p++) {
+			size_t total = 0, idle = 0;
+			for (size_t i = 0; i < n; i++) {
+				if (v[i]->local_port != s->listen_ports[p])
+					continue;
+				total++;
+				idle += v[i]->has_idle && v[i]->last_data_recv_ms >= min_idle_ms;
+			}
+			if (total && (idle > best_idle || (idle == best_idle && total > best_total))) {
+				best_idle = idle;
+				best_total = total;
+				j->port = s->listen_ports[p];
+			}
+		}
+		/* Keep the chosen port's sockets, then find its top client. */
 		{
-			bool seen = false;
-			for (size_t k = 0; k < i && !seen; k++) {
-				const struct tcp_sock *d = &s->socks.v[k];
-				char a2[64];
-				if (d->state != TCPS_ESTABLISHED || is_listen_port(s, d->local_port) != inbound)
-					continue;
-				if (inbound) {
-					seen = d->local_port == key;
-				} else {
-					tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
-					seen = d->peer_port == key && !strcmp(a2, addr);
-				}
+			size_t k = 0;
+			for (size_t i = 0; i < n; i++)
+				if (v[i]->local_port == j->port)
+					v[k++] = v[i];
+			n = best_total ? k : 0;
+		}
+		qsort(v, n, sizeof(*v), cmp_peer);
+		for (size_t i = 0; i < n;) {
+			size_t e = i;
+			while (e < n && same_peer(v[e], v[i], false))
+				e++;
+			if (e - i > j->top_peer_count) {
+				j->top_peer_count = e - i;
+				tcp_addr_format(v[i]->family, v[i]->peer_addr, j->peer, sizeof(j->peer));
 			}
-			if (seen)
-				continue;
+			i = e;
 		}
-		for (size_t k = i; k < s->socks.n; k++) {
-			const struct tcp_sock *d = &s->socks.v[k];
-			char a2[64];
-			if (d->state != TCPS_ESTABLISHED || is_listen_port(s, d->local_port) != inbound)
-				continue;
-			if (inbound ? d->local_port != key : d->peer_port != key)
-				continue;
-			if (!inbound) {
-				tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
-				if (strcmp(a2, addr))
-					continue;
+	} else {
+		/* Groups: remote address and port. */
+		qsort(v, n, sizeof(*v), cmp_peer);
+		for (size_t i = 0; i < n;) {
+			size_t e = i, idle = 0;
+			while (e < n && same_peer(v[e], v[i], true)) {
+				idle += v[e]->has_idle && v[e]->last_data_recv_ms >= min_idle_ms;
+				e++;
 			}
-			total++;
-			if (d->has_idle && d->last_data_recv_ms >= (uint64_t)threshold_s * 1000)
-				idle++;
+			if (idle > best_idle || (idle == best_idle && e - i > best_total)) {
+				best_idle = idle;
+				best_total = e - i;
+				best_start = i;
+			}
+			i = e;
 		}
-		if (idle > best_idle || (idle == best_idle && total > best_total)) {
-			best_idle = idle;
-			best_total = total;
-			j->port = key;
-			snprintf(j->peer, sizeof(j->peer), "%s", addr);
+		if (best_total) {
+			j->port = v[best_start]->peer_port;
+			tcp_addr_format(v[best_start]->family, v[best_start]->peer_addr, j->peer, sizeof(j->peer));
+			memmove(v, v + best_start, best_total * sizeof(*v));
 		}
+		n = best_total;
 	}
 	j->established = best_total;
 	j->idle = best_idle;
-	if (!best_total)
-		return;
-	/* Oldest idle, and the client holding the most connections. */
-	for (size_t i = 0; i < s->socks.n; i++) {
-		const struct tcp_sock *c = &s->socks.v[i];
-		char addr[64];
-		uint64_t n = 0;
-		bool inbound = is_listen_port(s, c->local_port);
-		if (c->state != TCPS_ESTABLISHED || (kind == SOCKETS_INBOUND) != inbound ||
-		    (inbound ? c->local_port : c->peer_port) != j->port)
-			continue;
-		if (c->has_idle && c->last_data_recv_ms > j->oldest_idle_ms)
-			j->oldest_idle_ms = c->last_data_recv_ms;
-		if (!inbound)
-			continue;
-		tcp_addr_format(c->family, c->peer_addr, addr, sizeof(addr));
-		for (size_t k = 0; k < s->socks.n; k++) {
-			const struct tcp_sock *d = &s->socks.v[k];
-			char a2[64];
-			if (d->state != TCPS_ESTABLISHED || d->local_port != j->port)
-				continue;
-			tcp_addr_format(d->family, d->peer_addr, a2, sizeof(a2));
-			n += !strcmp(a2, addr);
-		}
-		if (n > j->top_peer_count) {
-			j->top_peer_count = n;
-			snprintf(j->peer, sizeof(j->peer), "%s", addr);
-		}
-		if (n * 2 > j->established)
-			break; /* a majority: nobody can beat it */
-	}
+	for (size_t i = 0; i < n; i++)
+		if (v[i]->has_idle && v[i]->last_data_recv_ms > j->oldest_idle_ms)
+			j->oldest_idle_ms = v[i]->last_data_recv_ms;
+	free(v);
 }
 
 /* The goroutines of one rule in one snapshot (all matching buckets, or a
