@@ -100,12 +100,13 @@ bundle() { # bundle NAME TARGET [doctor options...]
 # each; after the twin's timeout has passed, doctor by PID, by URL and from
 # a bundle.
 server_pair() {
-	local leak=$1 fixed=$2 rule=$3 per=$4 frame=$5 lb fb
-	lb=$(scen_build "$leak") && fb=$(scen_build "$fixed") || { fail "build $leak/$fixed"; return; }
+	# The twin is the same program with -fixed: only the server's setting differs.
+	local leak=$1 fixed=$2 rule=$3 per=$4 frame=$5 lb
+	lb=$(scen_build "$leak") || { fail "build $leak"; return; }
 	scen_start LS "$lb" -ttl "$TTL" || { fail "$leak server did not start"; return; }
 	scen_start LC "$lb" -clients "$N" -addr "$LS_ADDR" -ttl "$TTL" || { fail "$leak clients did not start"; return; }
-	scen_start FS "$fb" -ttl "$TTL" || { fail "$fixed server did not start"; return; }
-	scen_start FC "$fb" -clients "$N" -addr "$FS_ADDR" -ttl "$TTL" || { fail "$fixed clients did not start"; return; }
+	scen_start FS "$lb" -fixed -ttl "$TTL" || { fail "$fixed server did not start"; return; }
+	scen_start FC "$lb" -clients "$N" -addr "$FS_ADDR" -ttl "$TTL" || { fail "$fixed clients did not start"; return; }
 	sleep "$PAST"
 
 	doctor "$leak-pid" "$LS_PID" --idle-threshold "$IDLE" &&

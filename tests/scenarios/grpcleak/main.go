@@ -9,9 +9,12 @@
 // while the client is silent: the reader in (*http2Server).HandleStreams
 // ([IO wait]), the (*loopyWriter).run writer and the (*http2Server).keepalive
 // timer loop.  So N idle clients pin 3N goroutines and N ESTABLISHED
-// sockets.  Its twin is ../grpcfixed.
+// sockets.  With -fixed it is its own twin: the server gets
+// keepalive.ServerParameters{MaxConnectionIdle: -idle (2s)}, sends GOAWAY to
+// a connection without RPCs for that long and closes it, so `godiag doctor`
+// must find no grpc-server-idle-conn.
 //
-//	grpcleak [-ttl 2m]                       server: PID=, ADDR=, PPROF=, READY
+//	grpcleak [-ttl 2m] [-fixed [-idle 2s]]   server: PID=, ADDR=, PPROF=, READY
 //	grpcleak -clients N -addr HOST:PORT      clients: PID=, READY once all N
 //	         [-ttl 2m]                       calls are answered, then idle
 //
@@ -37,6 +40,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/health"
 	hv1 "google.golang.org/grpc/health/grpc_health_v1"
+	"google.golang.org/grpc/keepalive"
 )
 
 func die(what string, err error) {
@@ -48,6 +52,8 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	fixed := flag.Bool("fixed", false, "the twin: keepalive MaxConnectionIdle set")
+	idle := flag.Duration("idle", 2*time.Second, "with -fixed: the server's keepalive MaxConnectionIdle")
 	flag.Parse()
 	time.AfterFunc(*ttl, func() { os.Exit(0) })
 	fmt.Printf("PID=%d\n", os.Getpid())
@@ -72,6 +78,10 @@ func main() {
 	// The leak: no grpc.KeepaliveParams, so MaxConnectionIdle is infinite
 	// and a silent client keeps its connection and goroutines forever.
 	srv := grpc.NewServer()
+	if *fixed {
+		// The fix: idle connections are sent away after MaxConnectionIdle.
+		srv = grpc.NewServer(grpc.KeepaliveParams(keepalive.ServerParameters{MaxConnectionIdle: *idle}))
+	}
 	hv1.RegisterHealthServer(srv, health.NewServer())
 	fmt.Printf("ADDR=%s\n", ln.Addr())
 	fmt.Printf("PPROF=%s\n", pln.Addr())

@@ -6,9 +6,12 @@
 // IdleTimeout) and, in a separate process, N keep-alive clients that make
 // one request each and then hold their connections idle forever.  Every idle
 // connection pins one net/http.(*conn).serve goroutine in [IO wait] and one
-// ESTABLISHED socket on the service port.  Its twin is ../httpfixed.
+// ESTABLISHED socket on the service port.  With -fixed it is its own twin:
+// an explicit http.Server with ReadTimeout, ReadHeaderTimeout, WriteTimeout
+// and IdleTimeout (-timeout, 2s), which closes every idle connection, so
+// `godiag doctor` must find no http-server-idle-conn.
 //
-//	httpleak [-ttl 2m]                       server: PID=, ADDR=, PPROF=, READY
+//	httpleak [-ttl 2m] [-fixed [-timeout 2s]]  server: PID=, ADDR=, PPROF=, READY
 //	httpleak -clients N -addr HOST:PORT      clients: PID=, READY once all N
 //	         [-ttl 2m]                       requests are answered, then idle
 //
@@ -53,6 +56,8 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle keep-alive clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	fixed := flag.Bool("fixed", false, "the twin: a server with every timeout set")
+	timeout := flag.Duration("timeout", 2*time.Second, "with -fixed: the server's read/write/idle timeouts")
 	flag.Parse()
 	time.AfterFunc(*ttl, func() { os.Exit(0) })
 	fmt.Printf("PID=%d\n", os.Getpid())
@@ -69,10 +74,23 @@ func main() {
 	fmt.Printf("ADDR=%s\n", ln.Addr())
 	fmt.Printf("PPROF=%s\n", servePprof())
 	fmt.Println("READY")
-	// What http.ListenAndServe does: a zero http.Server, so no timeouts.
-	err = http.Serve(ln, http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")
-	}))
+	})
+	if *fixed {
+		// The fix: every timeout set, so idle keep-alive connections are closed.
+		srv := &http.Server{
+			ReadTimeout:       *timeout,
+			ReadHeaderTimeout: *timeout,
+			WriteTimeout:      *timeout,
+			IdleTimeout:       *timeout,
+			Handler:           handler,
+		}
+		err = srv.Serve(ln)
+	} else {
+		// What http.ListenAndServe does: a zero http.Server, so no timeouts.
+		err = http.Serve(ln, handler)
+	}
 	die("serve", err)
 }
 

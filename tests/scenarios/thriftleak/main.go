@@ -7,11 +7,13 @@
 // hold it idle.  TSimpleServer runs two goroutines per connection: one in
 // processRequests, parked in [IO wait] reading the next message, and one in
 // the select that waits for the connection to end or the server to stop.
-// So N idle clients pin 2N goroutines and N ESTABLISHED sockets.  Its twin
-// is ../thriftfixed.  The service has one method, "ping", written by hand
+// So N idle clients pin 2N goroutines and N ESTABLISHED sockets.  With
+// -fixed it is its own twin: the TServerSocket has a client timeout
+// (-timeout, 2s), so a silent connection fails its read and is closed, and
+// `godiag doctor` must find no thrift-server-idle-conn.  The service has one method, "ping", written by hand
 // (no generated code): empty arguments, empty result.
 //
-//	thriftleak [-ttl 2m]                     server: PID=, ADDR=, PPROF=, READY
+//	thriftleak [-ttl 2m] [-fixed [-timeout 2s]]  server: PID=, ADDR=, PPROF=, READY
 //	thriftleak -clients N -addr HOST:PORT    clients: PID=, READY once all N
 //	           [-ttl 2m]                     calls are answered, then idle
 //
@@ -88,6 +90,8 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	fixed := flag.Bool("fixed", false, "the twin: a server socket with a client timeout")
+	timeout := flag.Duration("timeout", 2*time.Second, "with -fixed: the server socket's client timeout")
 	flag.Parse()
 	time.AfterFunc(*ttl, func() { os.Exit(0) })
 	fmt.Printf("PID=%d\n", os.Getpid())
@@ -107,7 +111,13 @@ func main() {
 
 	// The leak: a server socket without a client timeout, so a client
 	// that stays connected and silent is waited for forever.
-	sock, err := thrift.NewTServerSocket("127.0.0.1:0")
+	var sock *thrift.TServerSocket
+	if *fixed {
+		// The fix: a client timeout, so a silent client is dropped.
+		sock, err = thrift.NewTServerSocketTimeout("127.0.0.1:0", *timeout)
+	} else {
+		sock, err = thrift.NewTServerSocket("127.0.0.1:0")
+	}
 	if err != nil {
 		die("server socket", err)
 	}
