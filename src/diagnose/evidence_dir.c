@@ -115,9 +115,15 @@ static enum gd_err take(struct snapshot *s, enum evidence_kind kind, const char 
 			s->has_memstats = true;
 			snprintf(s->memstats_source, sizeof(s->memstats_source), "%s (MemStats)", name);
 		}
-		snprintf(note, notelen, "%zu allocation sites%s%s", s->heap.nsites,
-			 s->heap.has_memstats ? ", MemStats" : ", no MemStats block",
-			 s->heap.truncated ? "; truncated: the last record was cut" : "");
+		{
+			/* Go ends the text with the MemStats block and a newline; a
+			 * copy cut short loses the block's last lines (NumGC...). */
+			bool cut = s->heap.truncated || (len && buf[len - 1] != '\n') ||
+				   (s->heap.has_memstats && !(s->heap.memstats.known & (1ull << MS_NUM_GC)));
+			snprintf(note, notelen, "%zu allocation sites%s%s", s->heap.nsites,
+				 s->heap.has_memstats ? ", MemStats" : ", no MemStats block",
+				 cut ? "; truncated: the file ends early" : "");
+		}
 		return GD_OK;
 	case EV_PROC_STATUS: {
 		const char *pid = memmem(buf, len, "\nPid:", 5);
