@@ -34,7 +34,9 @@ PKGS=(
 	build-essential meson ninja-build pkg-config clang llvm libclang-rt-14-dev
 	# libraries
 	libcurl4-openssl-dev zlib1g-dev libprotobuf-c-dev protobuf-c-compiler
-	libjansson-dev libelf-dev libmnl-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev
+	libjansson-dev libelf-dev libdw-dev libmnl-dev libcmocka-dev libsqlite3-dev libmicrohttpd-dev
+	# packaging
+	debhelper dpkg-dev lintian fakeroot man-db bash-completion tmux
 	# test targets and comparisons
 	golang-go golang-thrift-dev golang-google-grpc-dev panicparse iproute2
 	prometheus etcd-server etcd-client curl procps time file binutils jq

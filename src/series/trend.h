@@ -1,0 +1,79 @@
+/* SPDX-License-Identifier: MIT */
+/* Trend detection over one time series: is the lower envelope rising?
+ *
+ * Shared by `godiag watch` (samples from its SQLite store) and `godiag fleet`
+ * (range queries from Prometheus); neither keeps its own copy.  Pure: points
+ * in, verdict out; no I/O, no printing.  docs/trends.md explains the method.
+ *
+ * Method: split the series into periods (default 24 h), take the minimum of
+ * each period (the troughs: what the service holds when it is least busy),
+ * fit a Theil-Sen slope through the troughs and test it with Mann-Kendall.
+ * Spikes that return to the baseline leave the troughs flat; a single step
+ * up that then stays flat is reported as TREND_STEP, not as a trend. */
+#ifndef GODIAG_SERIES_TREND_H
+#define GODIAG_SERIES_TREND_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct series_point {
+	double t;   /* unix seconds */
+	double v;   /* NaN for a missing sample (ignored) */
+};
+
+struct trend_params {
+	double period_s;        /* trough window; default 86400 (--period) */
+	size_t min_periods;     /* fewer troughs than this: TREND_INSUFFICIENT (default 4) */
+	double alpha;           /* Mann-Kendall significance level (default 0.05) */
+	double min_growth_frac; /* growth per day below this fraction of the baseline is noise (default 0.02) */
+	double min_growth_abs;  /* ... and below this absolute amount per day (default 0) */
+	double limit;           /* a known ceiling (cgroup memory.max, fd limit, GOMEMLIMIT); 0: none */
+};
+
+void trend_params_init(struct trend_params *p);
+
+enum trend_kind {
+	TREND_INSUFFICIENT, /* too few points or periods to say anything */
+	TREND_FLAT,         /* troughs do not rise (includes spikes that return) */
+	TREND_RISING,       /* troughs rise significantly: a leak's signature */
+	TREND_STEP,         /* one step up, flat before and after: not a trend */
+	TREND_FALLING,
+};
+const char *trend_kind_name(enum trend_kind k); /* "insufficient", "flat", "rising", "step", "falling" */
+
+#define TREND_MAX_TROUGHS 512
+
+struct trend_result {
+	enum trend_kind kind;
+	size_t npoints;          /* usable points */
+	size_t ntroughs;
+	double trough_t[TREND_MAX_TROUGHS]; /* time of each trough (its minimum's sample) */
+	double trough_v[TREND_MAX_TROUGHS];
+	double slope_per_s;      /* Theil-Sen slope of the troughs */
+	double growth_per_day;   /* slope_per_s * 86400 */
+	double baseline;         /* first trough (or fitted value at the first period) */
+	double last;             /* last trough */
+	double mk_s, mk_z, p_value; /* Mann-Kendall statistic, z and two-sided p */
+	double step_at;          /* TREND_STEP: time of the step, else 0 */
+	double step_size;
+	double seconds_to_limit; /* < 0 when no limit or not rising */
+};
+
+/* Analyse n points (need not be sorted by t; NaNs are skipped).  Returns
+ * false only on bad arguments. */
+bool trend_analyse(const struct series_point *pts, size_t n, const struct trend_params *p,
+		   struct trend_result *out);
+
+/* The MADV_FREE signature over time: RSS troughs stay near the RSS peak while
+ * the heap in use falls back.  rss and heap are sampled on (roughly) the same
+ * times.  held_frac is how much of the peak-to-heap-trough gap RSS still
+ * holds at its troughs (1.0: all of it). */
+struct madv_hold_result {
+	bool held;               /* the signature is present */
+	double rss_peak, rss_trough, heap_peak, heap_trough;
+	double held_frac;
+};
+bool trend_madv_hold(const struct series_point *rss, size_t nrss, const struct series_point *heap,
+		     size_t nheap, const struct trend_params *p, struct madv_hold_result *out);
+
+#endif
