@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* The subcommands.  Each cmd_X(argc, argv) gets argv[0] == "X" and returns
- * the process exit code: 0 ok, 1 findings/partial/failed input, 2 usage. */
+ * the process exit code: 0 clean, 1 findings (or a partial result), 2 usage
+ * (including an invalid PID), 3 target unreadable (no such process, not a Go
+ * process, permission denied, no answer). */
 #ifndef GODIAG_CMD_H
 #define GODIAG_CMD_H
 
@@ -16,6 +18,7 @@ enum {
 	EXIT_OK = 0,
 	EXIT_FAIL = 1,
 	EXIT_USAGE = 2,
+	EXIT_UNREADABLE = 3,
 };
 
 #endif
