@@ -268,15 +268,16 @@ static int write_new(int dirfd, const char *name, const void *buf, size_t len)
 enum gd_err bundle_writer_save(struct bundle_writer *w, const char *name, enum evidence_kind kind,
 			       const void *buf, size_t len, const char *source, int64_t time)
 {
-	struct bundle_file *f = add_file(w, name, kind, source, time);
+	struct bundle_file *f;
 	int e;
+	/* One name, one entry: a second copy is a bug of the caller's, and
+	 * the first one stays what the manifest describes. */
+	if (find_file(w->files, w->nfiles, name))
+		return GD_EARG;
+	f = add_file(w, name, kind, source, time);
 	if (w->dirfd < 0) {
 		set_failed(w, f, "the bundle directory is not open");
 		return GD_EIO;
-	}
-	if (find_file(w->files, w->nfiles - 1, name)) {
-		set_failed(w, f, "saved twice: the first copy kept");
-		return GD_EARG;
 	}
 	e = write_new(w->dirfd, name, buf, len);
 	if (e) {
@@ -293,8 +294,11 @@ enum gd_err bundle_writer_save(struct bundle_writer *w, const char *name, enum e
 void bundle_writer_record(struct bundle_writer *w, const char *name, enum evidence_kind kind,
 			  const char *source, int64_t time, bool ok, const char *why)
 {
-	struct bundle_file *f = add_file(w, name, kind, source, time);
+	struct bundle_file *f;
 	struct stat st;
+	if (find_file(w->files, w->nfiles, name))
+		return;
+	f = add_file(w, name, kind, source, time);
 	if (ok && (w->dirfd < 0 || fstatat(w->dirfd, name, &st, AT_SYMLINK_NOFOLLOW) || !S_ISREG(st.st_mode))) {
 		ok = false;
 		why = "not saved: the file is missing";
