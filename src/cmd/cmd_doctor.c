@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
@@ -26,13 +27,21 @@ static const char doctor_usage[] =
 	"endpoints under /debug/pprof/), or a directory of evidence files (a bundle from\n"
 	"`godiag bundle`, or files attached to a ticket: dumps, profiles, /proc copies,\n"
 	"`ss -tinp` output, /debug/vars, /metrics).  With LATER_TARGET (the same service,\n"
-	"later), growth rules compare the two snapshots.\n"
+	"later), growth and survival rules compare the two snapshots.\n"
 	"\n"
 	"  --json              machine-readable report\n"
 	"  --html FILE         also write a self-contained HTML report\n"
 	"  --rules FILE        add rules (repeatable; see docs/rules.md)\n"
 	"  --list-rules        print the rules in force and exit\n"
-	"  --idle-threshold D  idle time that counts as \"held open\" (default 10m)\n"
+	"  --idle-threshold D  idle time that counts as \"held open\": the rule's own\n"
+	"                      severity (default 10m)\n"
+	"  --suspect-after D   from this age on, a leak shape is a warning with lower\n"
+	"                      confidence (default 2m: past Go's 90 s client idle\n"
+	"                      timeout and nginx's keep-alive); younger, it is listed\n"
+	"                      under \"seen, not a finding\"\n"
+	"  --observe D         PID or URL: take a second snapshot D later (e.g. 60s, 5m)\n"
+	"                      and judge survival: the same goroutines, the same idle\n"
+	"                      connections\n"
 	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
 	"  --timeout SECS      per-request HTTP timeout (default 30)\n"
 	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
@@ -43,12 +52,16 @@ static const char doctor_usage[] =
 	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
 	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
 	"\n"
-	"godiag never sends a signal to the target and reads only.  Exit status: 0 no\n"
-	"findings, 1 findings, 2 usage error.\n";
+	"godiag never sends a signal to the target and reads only.\n"
+	"\n"
+	"Exit status: 0 no findings; 1 findings, or a partial check (the goroutines\n"
+	"could not be read); 2 usage error (bad option, invalid PID); 3 target\n"
+	"unreadable (no such process, not a Go process, permission denied, no\n"
+	"response, no evidence in the directory).  Each failure is one line on stderr.\n";
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_RULES, OPT_LIST, OPT_IDLE, OPT_MAX_STW, OPT_TIMEOUT, OPT_PROC_ROOT,
-	OPT_COLOR, OPT_CACERT, OPT_INSECURE, OPT_PPROF,
+	OPT_COLOR, OPT_CACERT, OPT_INSECURE, OPT_PPROF, OPT_SUSPECT, OPT_OBSERVE,
 };
 
 static const struct option long_opts[] = {
@@ -58,6 +71,8 @@ static const struct option long_opts[] = {
 	{ "rules", required_argument, NULL, OPT_RULES },
 	{ "list-rules", no_argument, NULL, OPT_LIST },
 	{ "idle-threshold", required_argument, NULL, OPT_IDLE },
+	{ "suspect-after", required_argument, NULL, OPT_SUSPECT },
+	{ "observe", required_argument, NULL, OPT_OBSERVE },
 	{ "max-stw", required_argument, NULL, OPT_MAX_STW },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 	{ "header", required_argument, NULL, 'H' },
@@ -76,7 +91,7 @@ struct doctor_args {
 	size_t nrules;
 	const char **headers;
 	size_t nheaders;
-	uint32_t idle_s;
+	uint32_t idle_s, suspect_s, observe_s;
 	struct collect_opts co;
 	int argi;
 };
@@ -87,6 +102,7 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 	memset(a, 0, sizeof(*a));
 	collect_opts_init(&a->co);
 	a->idle_s = 600;
+	a->suspect_s = 120;
 	a->color = "auto";
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "hH:", long_opts, NULL)) != -1) {
@@ -109,6 +125,19 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 				return -1;
 			}
 			a->idle_s = (uint32_t)(ms / 1000);
+			break;
+		case OPT_SUSPECT:
+		case OPT_OBSERVE:
+			if (!parse_duration_ms(optarg, 60000, &ms) || ms > 86400000ULL * 365 ||
+			    (c == OPT_OBSERVE && (ms < 1000 || ms > 86400000ULL))) {
+				error("--%s: bad duration '%s' (examples: 30s, 2m, 1h)",
+				      c == OPT_SUSPECT ? "suspect-after" : "observe", optarg);
+				return -1;
+			}
+			if (c == OPT_SUSPECT)
+				a->suspect_s = (uint32_t)(ms / 1000);
+			else
+				a->observe_s = (uint32_t)(ms / 1000);
 			break;
 		case OPT_MAX_STW:
 			errno = 0;
@@ -220,19 +249,53 @@ int cmd_doctor(int argc, char **argv)
 		args_release(&a);
 		return EXIT_USAGE;
 	}
+	if (a.observe_s && nt != 1) {
+		error("doctor: --observe takes one TARGET (it takes the later snapshot itself)");
+		ruleset_release(&rs);
+		args_release(&a);
+		return EXIT_USAGE;
+	}
 	report_init(&rep, argv[a.argi]);
 	rc = EXIT_OK;
+	if (a.observe_s)
+		nt = 2;
 	for (int i = 0; i < nt; i++) {
-		struct report_snapshot *rsn = report_add_snapshot(&rep, argv[a.argi + i], 0);
+		const char *target = argv[a.argi + (a.observe_s ? 0 : i)];
+		struct report_snapshot *rsn;
+		enum gd_err e;
+		if (a.observe_s && i == 1) {
+			struct stat st;
+			if (!stat(target, &st)) {
+				error("%s: --observe needs a live target (a PID or URL), not files", target);
+				rc = EXIT_USAGE;
+				nt = 1;
+				break;
+			}
+			if (isatty(2))
+				fprintf(stderr, "godiag doctor: second look at %s in %u s...\n", target, a.observe_s);
+			sleep(a.observe_s);
+		}
+		rsn = report_add_snapshot(&rep, target, 0);
 		snapshot_init(&snaps[i]);
-		if (snapshot_collect(&snaps[i], argv[a.argi + i], &a.co, rsn, &eb)) {
-			/* Nothing at all could be read: the report says so too. */
+		e = snapshot_collect(&snaps[i], target, &a.co, rsn, &eb);
+		if (e) {
+			/* The rules never run on a snapshot that could not be read. */
 			error("%s", eb.msg);
-			report_snapshot_piece(rsn, "target", argv[a.argi + i], 0, false, eb.msg);
-			rc = EXIT_FAIL;
+			rc = e == GD_EARG ? EXIT_USAGE : EXIT_UNREADABLE;
+			nt = i + 1;
+			break;
 		}
 	}
+	if (rc) {
+		for (int i = 0; i < nt; i++)
+			snapshot_release(&snaps[i]);
+		report_release(&rep);
+		ruleset_release(&rs);
+		args_release(&a);
+		return rc;
+	}
 	dopts.idle_threshold_s = a.idle_s;
+	dopts.suspect_after_s = a.suspect_s;
 	diagnose_run(&rs, nt == 2 ? &snaps[0] : NULL, &snaps[nt - 1], &dopts, &rep);
 	if (a.json) {
 		doctor_render_json(stdout, &rep);
@@ -252,6 +315,12 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (rep.nfindings)
 		rc = EXIT_FAIL;
+	if (!snaps[nt - 1].has_goroutines) {
+		/* Memory and socket facts alone: the check is partial. */
+		warning("%s: partial: no goroutine dump or profile could be read%s", argv[a.argi],
+			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");
+		rc = EXIT_FAIL;
+	}
 	for (int i = 0; i < nt; i++)
 		snapshot_release(&snaps[i]);
 	report_release(&rep);
