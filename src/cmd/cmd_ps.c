@@ -588,34 +588,30 @@ int cmd_ps(int argc, char **argv)
 	struct ps_row *rows;
 	size_t nrows = 0;
 	char kernel[128] = "";
-	const char *val;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			ps_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			o.json = true;
-		} else if (!strcmp(argv[i], "--probe")) {
-			o.probe = true;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
-			if (!*val)
-				goto missing;
-			o.proc_root = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
-			if (!*val)
-				goto missing;
-			o.sys_root = val;
-		} else {
-			error("ps: unknown argument '%s'", argv[i]);
-			ps_usage(stderr);
-			return EXIT_USAGE;
-		}
-		continue;
-missing:
-		error("ps: option '%s' needs a value", argv[i]);
+	struct cmd_sources src;
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &o.json, "a JSON array"),
+		OPT_BOOL(0, "probe", &o.probe, "GET /debug/pprof/ on each process's listeners"),
+		OPT_PROC_ROOT(&src),
+		OPT_SYS_ROOT(&src),
+		OPT_END(),
+	};
+
+	cmd_sources_init(&src);
+	argc = cmd_parse_options("ps", argc, argv, opts);
+	if (argc == CMD_OPT_HELP) {
+		ps_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc == CMD_OPT_ERROR)
+		return EXIT_USAGE;
+	if (argc > 0) {
+		error("ps: unexpected argument '%s'", argv[0]);
 		return EXIT_USAGE;
 	}
+	o.proc_root = src.proc_root;
+	o.sys_root = src.sys_root;
 	if (o.probe && fetch_global_init(&eb) != GD_OK) {
 		error("ps: %s", eb.msg);
 		return EXIT_FAIL;
