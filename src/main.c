@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* godiag: find and explain leaks in running Go services.  This file is only
  * the subcommand table. */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +34,29 @@ static void usage(FILE *out)
 	fprintf(out, "\nRun 'godiag COMMAND --help' for the options of one command.\n");
 }
 
+/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
+ * EPIPE on an earlier write and errno is long overwritten; a pipe whose
+ * reader closed polls as POLLERR. */
+static bool stdout_reader_gone(void)
+{
+	struct pollfd pfd = { .fd = 1, .events = 0 };
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+}
+
+/* The one flush-and-check of stdout for every command: a report that did
+ * not reach its file is a failure (one line, exit 1); a reader that went
+ * away (`godiag ps | head`) had all it wanted (quiet, exit 0). */
+static int finish_stdout(int rc)
+{
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE || stdout_reader_gone())
+		return EXIT_OK;
+	fprintf(stderr, "godiag: error: writing the output: %s\n", strerror(errno ? errno : EIO));
+	return EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	/* A closed pipe (| head) must end the write, not kill us mid-report. */
@@ -41,15 +67,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("godiag %s\n", GODIAG_VERSION);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "godiag: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -673,9 +673,5 @@ int cmd_conns(int argc, char **argv)
 	view_release(&v);
 	rc = l.partial ? GD_ETRUNCATED : GD_OK;
 	tcp_sock_list_release(&l);
-	if (fflush(stdout)) {
-		error("conns: cannot write the output: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
 	return rc ? EXIT_FAIL : EXIT_OK;
 }
