@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,6 +72,21 @@ int cmd_opt_url_cb(const struct cmd_option *opt, const char *value, char *err, s
 		return -1;
 	}
 	*(const char **)opt->value = value;
+	return 0;
+}
+
+int cmd_opt_max_stw_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	char *end;
+	double v;
+
+	errno = 0;
+	v = strtod(value, &end);
+	if (errno || end == value || *end || v < 0) {
+		snprintf(err, errlen, "expected milliseconds, got '%s'", value);
+		return -1;
+	}
+	*(double *)opt->value = v;
 	return 0;
 }
 

@@ -137,6 +137,10 @@ int cmd_opt_url_cb(const struct cmd_option *opt, const char *value, char *err, s
 #define OPT_PPROF_URL(v) \
 	OPT_CALLBACK(0, "pprof", (v), "URL", cmd_opt_url_cb, "the target's /debug/pprof/ base URL")
 
+/* --max-stw MS: the pause budget of a debug=2 dump (double, >= 0). */
+int cmd_opt_max_stw_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen);
+#define OPT_MAX_STW(v) OPT_CALLBACK(0, "max-stw", (v), "MS", cmd_opt_max_stw_cb, "pause budget for debug=2")
+
 /* Where live facts are read from, so tests replay captured ones. */
 struct cmd_sources {
 	const char *proc_root;       /* PROCFS_ROOT_DEFAULT */
