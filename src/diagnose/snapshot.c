@@ -825,7 +825,7 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		free(base);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
-	} else if (!stat(target, &st) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
 		struct evidence_set set;
 		enum gd_err e;
 		size_t used;
@@ -841,6 +841,8 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 			return gd_fail(eb, GD_EFORMAT, S_ISDIR(st.st_mode)
 				       ? "%s: no evidence godiag can read in this directory"
 				       : "%s: not evidence godiag can read", target);
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		return gd_fail(eb, GD_ENOENT, "%s: no such file or directory (nor a PID or an http(s):// URL)", target);
 	} else {
 		return gd_fail(eb, GD_EARG, "%s: not a PID, an http(s):// URL, a directory or a file", target);
 	}

@@ -15,10 +15,13 @@
 // 4 MiB table allocated once (main.buildTable), and the pprof listener.
 // runtime.MemProfileRate is 32 KiB (every 256 KiB chunk is sampled, small
 // runtime allocations mostly not: a short profile) and a GC ends every step,
-// so the heap profile is current.  Steps run 4 times a second.
+// so the heap profile is current.  Steps run 4 times a second, or with
+// -manual only when asked: GET /step?n=N on the pprof listener runs N steps
+// and answers when they are done (tests then know the exact growth
+// without waiting on the clock).
 //
-//	growleak [-goroutines 5] [-kib 256] [-ttl 2m]   PID=, ADDR=, PPROF=,
-//	                                                UPSTREAM=, READY
+//	growleak [-goroutines 5] [-kib 256] [-manual] [-ttl 2m]
+//	         prints PID=, ADDR=, PPROF=, UPSTREAM=, READY
 package main
 
 import (
@@ -29,6 +32,7 @@ import (
 	_ "net/http/pprof"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -91,10 +95,31 @@ func buildTable() {
 	}
 }
 
+// stepper runs n steps per request.  Two GCs end each batch: the heap
+// profile publishes an allocation only a cycle after the one it was made
+// in, so after them it shows every step.
+func stepper(steps <-chan int, done chan<- struct{}, ngo, kib int, upstream string) {
+	id := 0
+	for n := range steps {
+		for i := 0; i < n; i++ {
+			for j := 0; j < ngo; j++ {
+				go subscribe(id)
+				id++
+			}
+			keep(kib)
+			dialUpstream(upstream)
+		}
+		runtime.GC()
+		runtime.GC()
+		done <- struct{}{}
+	}
+}
+
 func main() {
 	runtime.MemProfileRate = 32 << 10
 	ngo := flag.Int("goroutines", 5, "goroutines leaked per step")
 	kib := flag.Int("kib", 256, "KiB of heap kept per step")
+	manual := flag.Bool("manual", false, "step only on GET /step?n=N")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
 	flag.Parse()
 	time.AfterFunc(*ttl, func() { os.Exit(0) })
@@ -125,22 +150,32 @@ func main() {
 	for i := 0; i < 16; i++ {
 		go poolWorker()
 	}
-	id := 0
-	step := func() {
-		for i := 0; i < *ngo; i++ {
-			go subscribe(id)
-			id++
+	// Every step runs on this one goroutine, so each leak has one stack
+	// whoever asked for the step.
+	steps := make(chan int)
+	done := make(chan struct{})
+	go stepper(steps, done, *ngo, *kib, up.Addr().String())
+	http.HandleFunc("/step", func(w http.ResponseWriter, r *http.Request) {
+		n, err := strconv.Atoi(r.URL.Query().Get("n"))
+		if err != nil || n < 1 || n > 1000 {
+			http.Error(w, "n: 1-1000", http.StatusBadRequest)
+			return
 		}
-		keep(*kib)
-		dialUpstream(up.Addr().String())
-		runtime.GC()
-	}
-	step()
+		steps <- n
+		<-done
+		fmt.Fprintf(w, "%d steps\n", n)
+	})
+	steps <- 1
+	<-done
 	fmt.Printf("ADDR=%s\n", ln.Addr())
 	fmt.Printf("PPROF=%s\n", ln.Addr())
 	fmt.Printf("UPSTREAM=%s\n", up.Addr())
 	fmt.Println("READY")
+	if *manual {
+		select {}
+	}
 	for range time.Tick(250 * time.Millisecond) {
-		step()
+		steps <- 1
+		<-done
 	}
 }
