@@ -236,6 +236,18 @@ static void json_wait(struct json_writer *jw, const char *key, const struct diff
 	jw_object_end(jw);
 }
 
+static void json_frame(struct json_writer *jw, const char *func, size_t flen, const char *file, size_t filelen,
+		       uint32_t line)
+{
+	jw_object_begin(jw);
+	jw_key(jw, "func");
+	jw_string_n(jw, func, flen);
+	jw_key(jw, "file");
+	jw_string_n(jw, file, filelen);
+	jw_kv_int(jw, "line", line);
+	jw_object_end(jw);
+}
+
 void diff_render_json(FILE *out, const struct diff_result *d)
 {
 	struct json_writer jw;
@@ -280,13 +292,7 @@ void diff_render_json(FILE *out, const struct diff_result *d)
 			jw_array_begin(&jw);
 			for (uint32_t j = 0; j < e->rep->nframes; j++) {
 				const struct gd_frame *f = &e->rep->frames[j];
-				jw_object_begin(&jw);
-				jw_key(&jw, "func");
-				jw_string_n(&jw, f->func, f->func_len);
-				jw_key(&jw, "file");
-				jw_string_n(&jw, f->file, f->file_len);
-				jw_kv_int(&jw, "line", f->line);
-				jw_object_end(&jw);
+				json_frame(&jw, f->func, f->func_len, f->file, f->file_len, f->line);
 			}
 			jw_array_end(&jw);
 			jw_object_end(&jw);
@@ -322,11 +328,7 @@ void diff_render_json(FILE *out, const struct diff_result *d)
 			jw_array_begin(&jw);
 			for (uint32_t j = 0; j < e->site->nframes; j++) {
 				const struct heap_frame *f = &e->site->frames[j];
-				jw_object_begin(&jw);
-				jw_kv_str(&jw, "func", f->func);
-				jw_kv_str(&jw, "file", f->file);
-				jw_kv_int(&jw, "line", f->line);
-				jw_object_end(&jw);
+				json_frame(&jw, f->func, strlen(f->func), f->file, strlen(f->file), f->line);
 			}
 			jw_array_end(&jw);
 			jw_object_end(&jw);
