@@ -467,7 +467,9 @@ static void apply_manifest(struct snapshot *s, const struct evidence_set *set, s
 {
 	const struct bundle_identity *id = &set->manifest.id;
 	if (set->manifest_error) {
-		report_snapshot_piece(rs, "bundle manifest", set->manifest_path, 0, false, set->manifest_error);
+		char note[GD_ERRBUF_SIZE + 64];
+		snprintf(note, sizeof(note), "%s; the files were recognised by content instead", set->manifest_error);
+		report_snapshot_piece(rs, "bundle manifest", set->manifest_path, 0, false, note);
 		return;
 	}
 	if (!set->has_manifest)
