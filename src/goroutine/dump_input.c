@@ -107,6 +107,8 @@ void dump_input_flush(struct dump_input *in)
 	if (in->merged)
 		return;
 	in->merged = true;
+	in->dumps = in->sel.dumps;
+	in->read_goroutines = in->sel.own.total;
 	grouping_merge(in->g, &in->sel.own);
 }
 
@@ -335,7 +337,7 @@ enum gd_err dump_input_finish(struct dump_input *in)
 	if (in->format == DUMP_FMT_UNKNOWN) {
 		if (in->nsniff == 0) {
 			e = gz_cut ? gd_fail(&in->eb, GD_ETRUNCATED, "truncated gzip stream: %s", gz_msg)
-			    : in->bytes ? gd_fail(&in->eb, GD_EFORMAT, "holds only NUL bytes")
+			    : in->bytes ? gd_fail(&in->eb, GD_EFORMAT, "unrecognised format: only NUL bytes")
 			    : gd_fail(&in->eb, GD_EFORMAT, "is empty");
 			goto out;
 		}

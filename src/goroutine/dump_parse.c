@@ -551,39 +551,55 @@ static void block_emit(struct dump_parser *p)
 }
 
 
+static inline bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* End of s without its trailing " +0x1c9" and " fp=0x… sp=0x… pc=0x…"
+ * tokens.  Scanned backwards by hand: a memrchr for ' ' would run over the
+ * whole path of every file line. */
+static inline const char *strip_pc_tokens(const char *s, const char *end)
+{
+	for (;;) {
+		const char *q = end, *t;
+		while (q > s && is_hex(q[-1]))
+			q--;
+		if (q == end || q - s < 4 || q[-1] != 'x' || q[-2] != '0')
+			return end;
+		t = q - 2; /* the "0" of "0x" */
+		if (t[-1] == '+' && t - 1 > s && t[-2] == ' ') {
+			end = t - 2;
+		} else if (t - s >= 4 && t[-1] == '=' && (t[-2] == 'p' || t[-2] == 'c') &&
+			   (t[-3] == 'f' || t[-3] == 's' || t[-3] == 'p') && t[-4] == ' ') {
+			end = t - 4;
+		} else if (t - s == 3 && t[-1] == '=') {
+			return s; /* "pc=0x…" alone: a C frame with no file */
+		} else {
+			return end;
+		}
+	}
+}
+
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 {
-	const char *end, *colon;
+	const char *end, *q;
 	bool ok = true;
 	uint64_t line = 0;
 	while (n && (*s == '\t' || *s == ' ')) {
 		s++;
 		n--;
 	}
-	end = s + n;
-	/* Drop trailing " +0x…", " fp=…", " sp=…", " pc=…" tokens. */
-	for (;;) {
-		const char *sp = memrchr(s, ' ', (size_t)(end - s));
-		if (!sp)
-			break;
-		if (HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "+0x") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "fp=") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "sp=") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "pc="))
-			end = sp;
-		else
-			break;
-	}
-	if (HAS_PREFIX(s, (size_t)(end - s), "pc=") || HAS_PREFIX(s, (size_t)(end - s), "fp=")) {
-		/* "\tpc=0x…": a C frame with no file at all. */
-		end = s;
-	}
-	colon = memrchr(s, ':', (size_t)(end - s));
-	if (colon) {
-		const char *q = colon + 1;
-		if (parse_u64(&q, end, &line) && q == end)
-			end = colon;
+	end = strip_pc_tokens(s, s + n);
+	/* ":LINE" at the end */
+	q = end;
+	while (q > s && q[-1] >= '0' && q[-1] <= '9')
+		q--;
+	if (q < end && q > s && q[-1] == ':' && end - q <= 10) {
+		const char *d = q;
+		if (parse_u64(&d, end, &line))
+			end = q - 1;
 		else
 			line = 0;
 	}
@@ -951,16 +967,14 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	return p->stop ? GD_EARG : GD_OK;
 }
 
-static inline bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Is s (a last line, without its newline) a whole "\tFILE:LINE" file line,
- * optionally with " +0x1c9" and " fp=0x… sp=0x… pc=0x…"?  Then nothing of the
- * goroutine was lost. */
-static bool complete_file_line(const char *s, size_t n)
+ * with " +0x1c9" (and maybe " fp=0x… sp=0x… pc=0x…")?  Then nothing of the
+ * goroutine was lost.  Go prints the offset for every frame but inlined ones
+ * ("F(...)") and C frames, so only those may end at ":LINE": any other line
+ * ending there was cut in its number or before its offset. */
+static bool complete_file_line(const char *s, size_t n, bool offset_optional)
 {
+	bool offset = false;
 	const char *end, *colon, *q;
 	if (n && s[n - 1] == '\r')
 		n--;
@@ -983,6 +997,7 @@ static bool complete_file_line(const char *s, size_t n)
 			for (const char *c = h; c < end; c++)
 				if (!is_hex(*c))
 					return false;
+			offset = true;
 			end = sp;
 		} else {
 			break;
@@ -994,7 +1009,7 @@ static bool complete_file_line(const char *s, size_t n)
 	for (q = colon + 1; q < end; q++)
 		if (*q < '0' || *q > '9')
 			return false;
-	return true;
+	return offset || offset_optional;
 }
 
 enum gd_err dump_parser_finish(struct dump_parser *p)
@@ -1003,7 +1018,8 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 	if (p->stop)
 		return GD_EARG;
 	if (!p->skipping && p->carry.len && p->in_block && p->expect_file &&
-	    complete_file_line(p->carry.buf, p->carry.len)) {
+	    complete_file_line(p->carry.buf, p->carry.len,
+			       p->target == T_STACK && (p->pending.flags & (GD_FRAME_INLINED | GD_FRAME_CGO)))) {
 		/* Pasted without its final newline: the last frame is whole. */
 		process_line(p, p->carry.buf, p->carry.len);
 		strbuf_reset(&p->carry);
@@ -1019,6 +1035,8 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 				p->stats.dropped++;
 				block_reset(p);
 			}
+		} else if (p->carry.len && memmem(p->carry.buf, p->carry.len, "goroutine ", 10)) {
+			p->stats.truncated = true; /* a header cut short */
 		} else if (p->carry.len) {
 			/* A last line outside any goroutine (a log line, "exit
 			 * status 2" without its newline): nothing was lost. */
