@@ -182,6 +182,7 @@ static enum gd_err pick_format(struct dump_input *in)
 	} else {
 		in->format = DUMP_FMT_DEBUG2;
 		in->d2 = dump_parser_new(select_goroutine, &in->sel, in->max_line);
+		dump_parser_keep_args(in->d2, in->g->mode == GROUP_EXACT_ARGS);
 		in->sel.p = in->d2;
 	}
 	in->sel.want = in->want_dump;
@@ -414,6 +415,7 @@ static void half_init(struct half *h, const struct grouping *like, size_t max_li
 	h->done = done;
 	select_init(&h->sel, like, 0);
 	h->p = dump_parser_new(select_goroutine, &h->sel, max_line);
+	dump_parser_keep_args(h->p, like->mode == GROUP_EXACT_ARGS);
 	h->sel.p = h->p;
 }
 
