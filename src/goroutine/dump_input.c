@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/profile_input.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 const char *dump_format_name(enum dump_format f)
@@ -524,5 +526,164 @@ enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size
 		if (progress)
 			progress(off + n, progress_ctx);
 	}
+	return dump_input_finish(in);
+}
+
+/* --- a reader thread for streams ------------------------------------------- */
+
+#define RING_BUFS 4
+#define RING_BUF_SIZE ((size_t)4 << 20)
+
+struct ring {
+	int fd;
+	uint64_t cap, total;
+	bool capped;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *buf[RING_BUFS];
+	size_t len[RING_BUFS];
+	unsigned head, tail; /* filled: [tail, head); the reader fills head */
+	bool eof, stop;
+	int err;             /* errno of a failed read */
+};
+
+static void ring_unlock(void *mu)
+{
+	pthread_mutex_unlock(mu);
+}
+
+/* Fill one buffer: a pipe hands out at most 64 KiB per read(). */
+static size_t ring_fill(struct ring *r, char *buf)
+{
+	size_t n = 0;
+	while (n < RING_BUF_SIZE) {
+		size_t want = RING_BUF_SIZE - n;
+		ssize_t k;
+		if (r->total + n + want > r->cap)
+			want = (size_t)(r->cap - r->total - n);
+		if (!want) {
+			char c;
+			/* At the cap: is there more? */
+			while ((k = read(r->fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			r->capped = k > 0;
+			break;
+		}
+		k = read(r->fd, buf + n, want);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r->err = errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	return n;
+}
+
+/* Publish a filled buffer (the mutex held). */
+static void ring_publish(struct ring *r, unsigned slot, size_t n)
+{
+	r->len[slot] = n;
+	r->total += n;
+	if (n)
+		r->head++;
+	if (n < RING_BUF_SIZE)
+		r->eof = true;
+}
+
+static void *ring_reader(void *arg)
+{
+	struct ring *r = arg;
+	for (;;) {
+		unsigned slot;
+		size_t n;
+		bool stop;
+		pthread_mutex_lock(&r->mu);
+		/* The parser may give up while we wait: it cancels us. */
+		pthread_cleanup_push(ring_unlock, &r->mu);
+		while (r->head - r->tail == RING_BUFS && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		stop = r->stop;
+		slot = r->head % RING_BUFS;
+		pthread_cleanup_pop(1);
+		if (stop)
+			return NULL;
+		n = ring_fill(r, r->buf[slot]);
+		pthread_mutex_lock(&r->mu);
+		ring_publish(r, slot, n);
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (n < RING_BUF_SIZE)
+			return NULL;
+	}
+}
+
+enum gd_err dump_input_read_fd(struct dump_input *in, int fd, uint64_t cap, bool *capped,
+			       dump_progress_fn progress, void *progress_ctx, char *msg, size_t msglen)
+{
+	struct ring r;
+	pthread_t t;
+	bool threaded;
+	enum gd_err e = GD_OK;
+	uint64_t done = 0;
+	memset(&r, 0, sizeof(r));
+	r.fd = fd;
+	r.cap = cap;
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	for (int i = 0; i < RING_BUFS; i++)
+		r.buf[i] = xmalloc(RING_BUF_SIZE);
+	threaded = !pthread_create(&t, NULL, ring_reader, &r);
+	for (;;) {
+		unsigned slot;
+		size_t n;
+		if (!threaded && !r.eof && r.head == r.tail)
+			ring_publish(&r, r.head % RING_BUFS, ring_fill(&r, r.buf[r.head % RING_BUFS])); /* on this thread */
+		pthread_mutex_lock(&r.mu);
+		while (r.head == r.tail && !r.eof)
+			pthread_cond_wait(&r.cv, &r.mu);
+		if (r.head == r.tail) {
+			pthread_mutex_unlock(&r.mu);
+			break;
+		}
+		slot = r.tail % RING_BUFS;
+		n = r.len[slot];
+		pthread_mutex_unlock(&r.mu);
+		if (!e)
+			e = dump_input_write(in, r.buf[slot], n);
+		done += n;
+		if (progress && !e)
+			progress(done, progress_ctx);
+		pthread_mutex_lock(&r.mu);
+		r.tail++;
+		if (e)
+			r.stop = true; /* nothing more is wanted */
+		pthread_cond_broadcast(&r.cv);
+		pthread_mutex_unlock(&r.mu);
+		if (e)
+			break;
+	}
+	if (threaded) {
+		if (e)
+			pthread_cancel(t); /* it may sit in read() on a pipe that never ends */
+		pthread_join(t, NULL);
+	}
+	for (int i = 0; i < RING_BUFS; i++)
+		free(r.buf[i]);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.cv);
+	*capped = r.capped;
+	if (e)
+		return e;
+	if (r.err) {
+		snprintf(msg, msglen, "read failed: %s", strerror(r.err));
+		dump_input_flush(in);
+		return GD_EIO;
+	}
+	if (r.capped)
+		in->truncated = true;
 	return dump_input_finish(in);
 }
