@@ -239,8 +239,14 @@ static enum gd_err decoded_write(const void *data, size_t n, void *ctx)
 
 static enum gd_err raw_to_decoder(struct dump_input *in, const void *buf, size_t n)
 {
-	if (in->gzipped)
-		return gz_reader_feed(&in->gz, buf, n, decoded_write, in, &in->eb);
+	if (in->gzipped) {
+		/* zlib's errors go to zeb; the parsers' to in->eb. */
+		struct gd_errbuf zeb = { "" };
+		enum gd_err e = gz_reader_feed(&in->gz, buf, n, decoded_write, in, &zeb);
+		if (e && zeb.msg[0])
+			gd_fail(&in->eb, e, "gzip: %s", zeb.msg);
+		return e;
+	}
 	return decoded_write(buf, n, in);
 }
 
