@@ -1,19 +1,15 @@
 /* SPDX-License-Identifier: MIT */
 /* godiag doctor TARGET [LATER_TARGET]: collect the evidence, run the rules,
- * and print each finding with its evidence and the fix.
- * godiag bundle TARGET -o DIR: save the evidence for a ticket; `doctor DIR`
- * reads it back offline and gives the same findings. */
+ * and print each finding with its evidence and the fix. */
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "diagnose/diagnose.h"
-#include "diagnose/evidence_dir.h"
 #include "diagnose/rules.h"
 #include "diagnose/snapshot.h"
 #include "report/doctor_report.h"
@@ -50,17 +46,6 @@ static const char doctor_usage[] =
 	"godiag never sends a signal to the target and reads only.  Exit status: 0 no\n"
 	"findings, 1 findings, 2 usage error.\n";
 
-static const char bundle_usage[] =
-	"usage: godiag bundle [options] TARGET -o DIR\n"
-	"\n"
-	"Save every piece of evidence about TARGET (PID or URL) into DIR, with a\n"
-	"manifest (times, versions, what failed), for an incident ticket.\n"
-	"`godiag doctor DIR` reads it back offline.\n"
-	"\n"
-	"  -o, --output DIR    where to write (created; must be empty or new)\n"
-	"  --max-stw MS, --timeout SECS, -H 'K: V', --cacert FILE, --insecure,\n"
-	"  --pprof URL, --proc-root DIR     as for doctor\n";
-
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_RULES, OPT_LIST, OPT_IDLE, OPT_MAX_STW, OPT_TIMEOUT, OPT_PROC_ROOT,
 	OPT_COLOR, OPT_CACERT, OPT_INSECURE, OPT_PPROF,
@@ -78,7 +63,6 @@ static const struct option long_opts[] = {
 	{ "header", required_argument, NULL, 'H' },
 	{ "proc-root", required_argument, NULL, OPT_PROC_ROOT },
 	{ "color", required_argument, NULL, OPT_COLOR },
-	{ "output", required_argument, NULL, 'o' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "pprof", required_argument, NULL, OPT_PPROF },
@@ -87,7 +71,7 @@ static const struct option long_opts[] = {
 
 struct doctor_args {
 	bool json, list;
-	const char *html, *color, *output;
+	const char *html, *color;
 	const char **rules;
 	size_t nrules;
 	const char **headers;
@@ -97,7 +81,7 @@ struct doctor_args {
 	int argi;
 };
 
-static int parse_args(int argc, char **argv, struct doctor_args *a, const char *usage, bool bundle)
+static int parse_args(int argc, char **argv, struct doctor_args *a, const char *usage)
 {
 	int c;
 	memset(a, 0, sizeof(*a));
@@ -105,7 +89,7 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 	a->idle_s = 600;
 	a->color = "auto";
 	optind = 1;
-	while ((c = getopt_long(argc, argv, bundle ? "hH:o:" : "hH:", long_opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "hH:", long_opts, NULL)) != -1) {
 		char *end;
 		uint64_t ms;
 		switch (c) {
@@ -115,7 +99,6 @@ static int parse_args(int argc, char **argv, struct doctor_args *a, const char *
 		case OPT_JSON: a->json = true; break;
 		case OPT_HTML: a->html = optarg; break;
 		case OPT_LIST: a->list = true; break;
-		case 'o': a->output = optarg; break;
 		case OPT_RULES:
 			a->rules = xreallocarray(a->rules, a->nrules + 1, sizeof(*a->rules));
 			a->rules[a->nrules++] = optarg;
@@ -205,7 +188,7 @@ int cmd_doctor(int argc, char **argv)
 	struct snapshot snaps[2];
 	struct report rep;
 	struct diagnose_opts dopts;
-	int nt, rc = parse_args(argc, argv, &a, doctor_usage, false);
+	int nt, rc = parse_args(argc, argv, &a, doctor_usage);
 	if (rc) {
 		if (rc < 0)
 			fputs("usage: godiag doctor [options] TARGET [LATER_TARGET]  (see --help)\n", stderr);
@@ -273,56 +256,6 @@ int cmd_doctor(int argc, char **argv)
 		snapshot_release(&snaps[i]);
 	report_release(&rep);
 	ruleset_release(&rs);
-	args_release(&a);
-	return rc;
-}
-
-int cmd_bundle(int argc, char **argv)
-{
-	struct doctor_args a;
-	struct gd_errbuf eb = { "" };
-	struct snapshot s;
-	struct report rep;
-	struct report_snapshot *rsn;
-	int rc = parse_args(argc, argv, &a, bundle_usage, true);
-	if (rc) {
-		if (rc < 0)
-			fputs("usage: godiag bundle [options] TARGET -o DIR  (see --help)\n", stderr);
-		args_release(&a);
-		return rc < 0 ? EXIT_USAGE : EXIT_OK;
-	}
-	if (argc - a.argi != 1 || !a.output) {
-		error(!a.output ? "bundle: -o DIR is required" : "bundle: exactly one TARGET");
-		fputs("usage: godiag bundle [options] TARGET -o DIR  (see --help)\n", stderr);
-		args_release(&a);
-		return EXIT_USAGE;
-	}
-	if (mkdir(a.output, 0700) && errno != EEXIST) {
-		error("%s: %s", a.output, strerror(errno));
-		args_release(&a);
-		return EXIT_FAIL;
-	}
-	a.co.bundle_dir = a.output;
-	report_init(&rep, argv[a.argi]);
-	rsn = report_add_snapshot(&rep, argv[a.argi], 0);
-	snapshot_init(&s);
-	if (snapshot_collect(&s, argv[a.argi], &a.co, rsn, &eb)) {
-		error("%s", eb.msg);
-		rc = EXIT_FAIL;
-	}
-	if (bundle_write_manifest(&s, rsn, a.output, &eb)) {
-		error("%s", eb.msg);
-		rc = EXIT_FAIL;
-	}
-	if (!rc) {
-		printf("bundle %s: %zu pieces of evidence about %s\n", a.output, rsn->npieces, argv[a.argi]);
-		for (size_t i = 0; i < rsn->npieces; i++)
-			printf("  %s %s%s%s\n", rsn->pieces[i].ok ? "ok    " : "FAILED", rsn->pieces[i].what,
-			       rsn->pieces[i].note ? ": " : "", rsn->pieces[i].note ? rsn->pieces[i].note : "");
-		printf("read it back with: godiag doctor %s\n", a.output);
-	}
-	snapshot_release(&s);
-	report_release(&rep);
 	args_release(&a);
 	return rc;
 }

@@ -21,6 +21,7 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "diagnose/memrules.h"
 #include "remote/discover.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
@@ -45,11 +46,14 @@ struct ps_row {
 	struct godebug_eval ev;
 	char pprof[128];     /* endpoint found by --probe, or "" */
 	char probe_why[160]; /* why none was found */
+	struct mem_hit hits[8]; /* the memory rules that fire (diagnose/memrules) */
+	size_t nhits;
 };
 
 struct ps_opts {
 	bool json, probe;
 	const char *proc_root, *sys_root;
+	struct ruleset rules;
 };
 
 static void ps_usage(FILE *out)
@@ -126,13 +130,16 @@ static bool fill_row(struct ps_row *r, const struct ps_opts *o, const char *kern
 {
 	struct procfs_roots roots = { o->proc_root, o->sys_root };
 	struct gd_errbuf eb = { "" };
+	struct mem_facts mf;
 
 	procinfo_init(&r->pi);
-	if (procinfo_read(&r->pi, &roots, r->gp.pid, PI_STATUS | PI_SMAPS | PI_STAT | PI_ENVIRON,
-			  &eb) == GD_ENOENT)
+	if (procinfo_read(&r->pi, &roots, r->gp.pid,
+			  PI_STATUS | PI_SMAPS | PI_STAT | PI_ENVIRON | PI_CGROUP, &eb) == GD_ENOENT)
 		return false;
 	process_mem_policy(&r->gp, kernel, (r->pi.have & PI_ENVIRON) ? r->pi.env.val[PENV_GODEBUG] : NULL,
 			   &r->ev);
+	mem_facts_init(&mf, &r->pi, NULL, &r->ev, r->gp.bin->bi.go_version, true);
+	r->nhits = memrules_eval(&o->rules, &mf, r->hits, sizeof(r->hits) / sizeof(r->hits[0]));
 	if (o->probe)
 		probe_row(r, o);
 	return true;
@@ -317,18 +324,6 @@ static bool lazyfree_known(const struct procinfo *pi)
 	return (pi->smaps.known >> SM_LAZYFREE) & 1;
 }
 
-/* LazyFree worth a glance: at least 64 MiB and a fifth of RSS. */
-static bool lazyfree_high(const struct procinfo *pi)
-{
-	uint64_t lf = pi->smaps.v[SM_LAZYFREE], rss = pi->status.v[PST_VMRSS];
-
-	if (!lazyfree_known(pi))
-		return false;
-	if (!status_has(pi, PST_VMRSS))
-		rss = pi->smaps.v[SM_RSS];
-	return lf >= (64u << 20) && lf * 5 >= rss;
-}
-
 static void render_json(FILE *out, struct ps_row *rows, size_t n, const struct ps_opts *o)
 {
 	struct json_writer jw;
@@ -430,10 +425,13 @@ static void render_json(FILE *out, struct ps_row *rows, size_t n, const struct p
 			else
 				jw_null(&jw);
 		}
+		jw_key(&jw, "rules");
+		jw_array_begin(&jw);
+		for (size_t k = 0; k < r->nhits; k++)
+			jw_string(&jw, r->hits[k].rule->id);
+		jw_array_end(&jw);
 		jw_key(&jw, "flags");
 		jw_array_begin(&jw);
-		if (lazyfree_high(pi))
-			jw_string(&jw, "lazyfree");
 		if (r->gp.exe_deleted)
 			jw_string(&jw, "deleted");
 		if (!r->gp.verified)
@@ -515,12 +513,13 @@ static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct p
 {
 	fprintf(out, "%-7s %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s%s %s\n", "PID", "USER",
 		"GO", "MODULE", "RSS", "LAZYFREE", "THR", "ESTAB", "LISTEN", "UPTIME", "POLICY",
-		o->probe ? " PPROF" : "", "FLAGS");
+		o->probe ? " PPROF" : "", "FLAGS    RULES");
 	for (size_t i = 0; i < n; i++) {
 		struct ps_row *r = &rows[i];
 		const struct procinfo *pi = &r->pi;
 		char user[64], ver[16], mod[32], rss[16], lf[16], thr[16], est[16], lis[16], up[16];
 		char flags[64] = "";
+		struct strbuf ids = STRBUF_INIT_MAX(1024);
 
 		if (status_has(pi, PST_UID)) {
 			char tmp[64];
@@ -554,14 +553,18 @@ static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct p
 			procfs_human_age(up, sizeof(up), pi->age_seconds);
 		else
 			snprintf(up, sizeof(up), "?");
-		snprintf(flags, sizeof(flags), "%s%s%s%s", lazyfree_high(pi) ? "lazyfree " : "",
-			 r->gp.exe_deleted ? "deleted " : "", !r->gp.verified ? "unverified " : "",
-			 row_partial(r) ? "partial" : "");
+		snprintf(flags, sizeof(flags), "%s%s%s", r->gp.exe_deleted ? "deleted " : "",
+			 !r->gp.verified ? "unverified " : "", row_partial(r) ? "partial" : "");
+		if (!flags[0])
+			snprintf(flags, sizeof(flags), "-");
+		for (size_t k = 0; k < r->nhits; k++)
+			strbuf_addf(&ids, "%s%s", k ? "," : "", r->hits[k].rule->id);
 		fprintf(out, "%-7d %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s", r->gp.pid, user, ver,
 			mod, rss, lf, thr, est, lis, up, mem_policy_name(r->ev.policy));
 		if (o->probe)
 			fprintf(out, " %s", r->pprof[0] ? r->pprof : "-");
-		fprintf(out, " %s\n", flags);
+		fprintf(out, " %-8s %s\n", flags, ids.len ? ids.buf : "-");
+		strbuf_release(&ids);
 	}
 	/* Reasons after the table, one line per partial row, so the table
 	 * stays aligned and nothing unknown goes unexplained. */
@@ -618,10 +621,17 @@ missing:
 		return EXIT_FAIL;
 	}
 
+	ruleset_init(&o.rules);
+	if (ruleset_load_builtin(&o.rules, &eb) != GD_OK) {
+		error("ps: %s", eb.msg);
+		ruleset_release(&o.rules);
+		return EXIT_FAIL;
+	}
 	process_scan_init(&scan);
 	if (process_scan_run(&scan, o.proc_root, &eb) != GD_OK) {
 		error("ps: %s", eb.msg);
 		process_scan_release(&scan);
+		ruleset_release(&o.rules);
 		return EXIT_FAIL;
 	}
 	proc_kernel_release(o.proc_root, kernel, sizeof(kernel), NULL);
@@ -649,5 +659,6 @@ missing:
 	}
 	free(rows);
 	process_scan_release(&scan);
+	ruleset_release(&o.rules);
 	return EXIT_OK;
 }

@@ -22,6 +22,102 @@ struct raw_frame {
 	uint32_t flags;
 };
 
+/* --- goroutine IDs seen in the current dump ------------------------------ */
+
+/* A repeated ID means a second dump.  IDs come in runs (allgs order), so a
+ * two-level bitmap of 4096-ID pages, with the last page cached, costs a
+ * compare per goroutine and 512 bytes per 4096 IDs.  Sparse IDs could make
+ * a page per goroutine: past IDSET_MAX_PAGES the dump stops being watched. */
+#define IDPAGE_SHIFT 12
+#define IDPAGE_WORDS ((1u << IDPAGE_SHIFT) / 64)
+#define IDSET_MAX_PAGES 32768
+
+struct idslot {
+	uint64_t key; /* page number + 1; 0: empty */
+	uint64_t *bits;
+};
+
+struct idset {
+	struct idslot *slots;
+	size_t nslots, npages;
+	uint64_t last_key;
+	uint64_t *last_bits;
+	bool off; /* too many pages: not tracking */
+};
+
+static void idset_clear(struct idset *s)
+{
+	for (size_t i = 0; i < s->nslots; i++)
+		free(s->slots[i].bits);
+	free(s->slots);
+	memset(s, 0, sizeof(*s));
+}
+
+static uint64_t *idset_page(const struct idset *s, uint64_t key)
+{
+	size_t mask = s->nslots - 1, j;
+	if (!s->nslots)
+		return NULL;
+	for (j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask; s->slots[j].key; j = (j + 1) & mask)
+		if (s->slots[j].key == key)
+			return s->slots[j].bits;
+	return NULL;
+}
+
+static void idset_insert_page(struct idset *s, uint64_t key, uint64_t *bits)
+{
+	size_t mask, j;
+	if ((s->npages + 1) * 2 > s->nslots) {
+		struct idset n = { 0 };
+		n.nslots = s->nslots ? s->nslots * 2 : 16;
+		n.slots = xcalloc(n.nslots, sizeof(*n.slots));
+		for (size_t i = 0; i < s->nslots; i++)
+			if (s->slots[i].key)
+				idset_insert_page(&n, s->slots[i].key, s->slots[i].bits);
+		free(s->slots);
+		s->slots = n.slots;
+		s->nslots = n.nslots;
+	}
+	mask = s->nslots - 1;
+	for (j = (size_t)(key * 0x9e3779b97f4a7c15ull >> 20) & mask; s->slots[j].key; j = (j + 1) & mask)
+		;
+	s->slots[j].key = key;
+	s->slots[j].bits = bits;
+	s->npages++;
+}
+
+/* Mark id; true if it was already marked. */
+static bool idset_test_and_set(struct idset *s, uint64_t id)
+{
+	uint64_t key = (id >> IDPAGE_SHIFT) + 1, bit = 1ull << (id & 63), *w;
+	uint64_t *bits = s->last_key == key ? s->last_bits : NULL;
+	if (s->off)
+		return false;
+	if (!bits && !(bits = idset_page(s, key))) {
+		if (s->npages >= IDSET_MAX_PAGES) {
+			s->off = true;
+			return false;
+		}
+		bits = xcalloc(IDPAGE_WORDS, sizeof(*bits));
+		idset_insert_page(s, key, bits);
+	}
+	s->last_key = key;
+	s->last_bits = bits;
+	w = &bits[(id & ((1u << IDPAGE_SHIFT) - 1)) >> 6];
+	if (*w & bit)
+		return true;
+	*w |= bit;
+	return false;
+}
+
+/* A crash line seen before the first header, kept in case the header shows
+ * that a log prefix stood in front of it. */
+#define CRASH_CANDIDATES 8
+struct crash_candidate {
+	char line[512];
+	uint32_t len, off; /* off: where the crash text starts */
+};
+
 enum target {
 	T_STACK,   /* frames of the goroutine itself */
 	T_CREATOR, /* "created by" frame */
@@ -55,6 +151,17 @@ struct dump_parser {
 	/* log prefix, learnt from the first header not at column 0 */
 	char prefix_shape[256];
 	uint32_t prefix_len;
+	bool seen_header;    /* a goroutine header was found: the prefix is settled */
+	struct crash_candidate cand[CRASH_CANDIDATES];
+	uint32_t ncand;
+
+	/* several dumps in one input */
+	uint32_t dump;         /* number of the dump being read (0: none yet) */
+	bool dump_has_g;       /* it has emitted a goroutine */
+	bool new_dump;         /* a crash header after goroutines: the next goroutine starts a dump */
+	bool crash_pending;    /* a crash header waits for its first goroutine */
+	bool after_separator;  /* the last line was GOTRACEBACK=crash's "-----" */
+	struct idset ids;
 
 	struct dump_stats stats;
 	int stop; /* the callback asked to stop */
@@ -80,6 +187,7 @@ void dump_parser_free(struct dump_parser *p)
 	strbuf_release(&p->scratch);
 	free(p->frames);
 	free(p->out_frames);
+	idset_clear(&p->ids);
 	free(p);
 }
 
@@ -410,6 +518,32 @@ static void block_emit(struct dump_parser *p)
 	g->labels = p->scratch.buf + p->labels_off;
 	if (g->flags & GD_G_HAS_CREATOR)
 		fill_frame(p, &p->creator, &g->creator);
+	if (g->id && !p->new_dump && p->dump_has_g && idset_test_and_set(&p->ids, g->id))
+		p->new_dump = true; /* this ID was in the dump already: a second dump */
+	if (p->new_dump || !p->dump) {
+		p->dump++;
+		p->stats.dumps++;
+		p->dump_has_g = false;
+		p->new_dump = false;
+		p->stats.has_crash_goid = false;
+		if (!p->crash_pending) {
+			/* A dump of its own (IDs repeat), not a crash's. */
+			p->stats.preamble[0] = p->stats.signal[0] = '\0';
+			p->stats.crash = false;
+		}
+		idset_clear(&p->ids);
+		if (g->id)
+			idset_test_and_set(&p->ids, g->id);
+	}
+	p->stats.ids_untracked = p->ids.off;
+	g->dump = p->dump;
+	if (p->crash_pending) {
+		p->crash_pending = false;
+		g->flags |= GD_G_CRASHED;
+		p->stats.crash_goid = g->id;
+		p->stats.has_crash_goid = true;
+	}
+	p->dump_has_g = true;
 	p->stats.goroutines++;
 	if (p->fn(g, p->ctx))
 		p->stop = 1;
@@ -481,7 +615,7 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 		p->pending.func_len = 15;
 		p->pending.args_off = p->pending.func_off;
 		p->pending.flags |= GD_FRAME_CGO;
-	} else if (!memchr(s, ' ', n) && !memchr(s, ':', n)) {
+	} else if (s[0] != '-' && !memchr(s, ' ', n) && !memchr(s, ':', n)) {
 		/* A C frame named by a cgo symbolizer ("c_sleep_loop"), known
 		 * for one only if its "\tfile:line pc=0x…" line follows. */
 		p->pending.func_off = scratch_add(p, s, n, &ok);
@@ -549,23 +683,94 @@ static void parse_elision(struct dump_parser *p, const char *s, size_t n)
 		p->g.elided_unknown = true;
 }
 
+/* A line that starts a crash traceback: "panic: ", "fatal error: ", or a
+ * signal header "SIGQUIT: quit" / "SIGSEGV: segmentation violation". */
+static bool is_crash_header(const char *s, size_t n)
+{
+	if (HAS_PREFIX(s, n, "panic: ") || HAS_PREFIX(s, n, "fatal error: "))
+		return true;
+	if (HAS_PREFIX(s, n, "SIG")) {
+		size_t i = 3;
+		while (i < n && s[i] >= 'A' && s[i] <= 'Z')
+			i++;
+		return i > 3 && i + 1 < n && s[i] == ':' && s[i + 1] == ' ';
+	}
+	return false;
+}
+
+static void copy_line(char *dst, size_t cap, const char *s, size_t n)
+{
+	size_t k = n < cap - 1 ? n : cap - 1;
+	memcpy(dst, s, k);
+	dst[k] = '\0';
+}
+
 static void note_preamble(struct dump_parser *p, const char *s, size_t n)
 {
-	if (HAS_PREFIX(s, n, "panic: ") || HAS_PREFIX(s, n, "fatal error: ")) {
-		p->stats.crash = true;
-		if (!p->stats.preamble[0]) {
-			size_t k = n < sizeof(p->stats.preamble) - 1 ? n : sizeof(p->stats.preamble) - 1;
-			memcpy(p->stats.preamble, s, k);
-			p->stats.preamble[k] = '\0';
+	bool sep = p->after_separator;
+	p->after_separator = n == 5 && !memcmp(s, "-----", 5);
+	if (is_crash_header(s, n)) {
+		if (sep && p->dump_has_g)
+			return; /* GOTRACEBACK=crash: the next thread's part of the same dump */
+		if (p->dump_has_g) {
+			/* A second traceback in the same log: a new dump. */
+			p->new_dump = true;
+			p->stats.preamble[0] = p->stats.signal[0] = '\0';
+			p->stats.crash = false;
 		}
-	} else if ((HAS_PREFIX(s, n, "[signal ") || HAS_PREFIX(s, n, "SIG")) && !p->stats.signal[0]) {
-		size_t k = n < sizeof(p->stats.signal) - 1 ? n : sizeof(p->stats.signal) - 1;
-		if (s[0] == 'S' && !memchr(s, ':', k))
-			return;
 		p->stats.crash = true;
-		memcpy(p->stats.signal, s, k);
-		p->stats.signal[k] = '\0';
+		p->crash_pending = true;
+		if (s[0] == 'S') {
+			if (!p->stats.signal[0])
+				copy_line(p->stats.signal, sizeof(p->stats.signal), s, n);
+		} else if (!p->stats.preamble[0]) {
+			copy_line(p->stats.preamble, sizeof(p->stats.preamble), s, n);
+		}
+	} else if (HAS_PREFIX(s, n, "[signal ") && !p->stats.signal[0]) {
+		p->stats.crash = true;
+		copy_line(p->stats.signal, sizeof(p->stats.signal), s, n);
 	}
+}
+
+/* Before the first header, a crash line may stand behind a log prefix not
+ * learnt yet: keep it until the header says which prefix the log uses. */
+static void note_candidate(struct dump_parser *p, const char *s, size_t n)
+{
+	static const char *const keys[] = { "panic: ", "fatal error: ", "SIG", "[signal " };
+	const char *best = NULL;
+	struct crash_candidate *c;
+	if (p->seen_header || n < 4)
+		return;
+	for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+		const char *h = memmem(s + 1, n - 1, keys[i], strlen(keys[i]));
+		if (h && (!best || h < best))
+			best = h;
+	}
+	if (!best || (size_t)(best - s) >= sizeof(p->prefix_shape))
+		return;
+	if (p->ncand == CRASH_CANDIDATES) {
+		/* Keep the latest: the traceback is right before its first header. */
+		memmove(&p->cand[0], &p->cand[1], sizeof(p->cand[0]) * (CRASH_CANDIDATES - 1));
+		p->ncand--;
+	}
+	c = &p->cand[p->ncand++];
+	c->len = (uint32_t)(n < sizeof(c->line) ? n : sizeof(c->line));
+	memcpy(c->line, s, c->len);
+	c->off = (uint32_t)(best - s);
+}
+
+static long match_prefix(const struct dump_parser *p, const char *s, size_t n);
+
+/* The first header settled the prefix: keep the candidates that carry it. */
+static void settle_candidates(struct dump_parser *p)
+{
+	p->seen_header = true;
+	for (uint32_t i = 0; i < p->ncand; i++) {
+		const struct crash_candidate *c = &p->cand[i];
+		if (p->prefix_len && match_prefix(p, c->line, c->len) == (long)c->off)
+			note_preamble(p, c->line + c->off, c->len - c->off);
+	}
+	p->ncand = 0;
 }
 
 /* Outside a block, look for a header that does not start the line: the dump
@@ -582,6 +787,8 @@ static bool find_embedded_header(struct dump_parser *p, const char *s, size_t n)
 		return false;
 	block_start(p, &g);
 	learn_prefix(p, s, k);
+	if (!p->seen_header)
+		settle_candidates(p);
 	return true;
 }
 
@@ -590,6 +797,12 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 	p->stats.lines++;
 	if (n && s[n - 1] == '\r')
 		n--;
+	/* A stray NUL or BEL (a log's other writers, copytruncate's zeros) at
+	 * the start of a line: the line is what follows. */
+	while (n && (unsigned char)*s < 0x20 && *s != '\t') {
+		s++;
+		n--;
+	}
 	if (p->prefix_len) {
 		long k = match_prefix(p, s, n);
 		if (k < 0) {
@@ -631,12 +844,15 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 		if (dump_parse_header(s, n, &g)) {
 			block_emit(p);
 			block_start(p, &g);
+			if (!p->seen_header)
+				settle_candidates(p);
 			return;
 		}
 	}
 	if (!p->in_block) {
 		if (!find_embedded_header(p, s, n)) {
 			note_preamble(p, s, n);
+			note_candidate(p, s, n);
 			p->stats.noise_lines++;
 		}
 		return;
@@ -693,7 +909,14 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	if (len)
 		p->stats.bytes += len;
 	while (buf < end && !p->stop) {
-		const char *nl = memchr(buf, '\n', (size_t)(end - buf));
+		const char *nl;
+		if (*buf == '\0' && !p->carry.len && !p->skipping) {
+			/* A run of NULs (copytruncate's hole) is no line at all. */
+			while (buf < end && *buf == '\0')
+				buf++;
+			continue;
+		}
+		nl = memchr(buf, '\n', (size_t)(end - buf));
 		if (p->skipping) {
 			if (!nl)
 				break;
@@ -728,21 +951,82 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	return p->stop ? GD_EARG : GD_OK;
 }
 
+static inline bool is_hex(char c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
+}
+
+/* Is s (a last line, without its newline) a whole "\tFILE:LINE" file line,
+ * optionally with " +0x1c9" and " fp=0x… sp=0x… pc=0x…"?  Then nothing of the
+ * goroutine was lost. */
+static bool complete_file_line(const char *s, size_t n)
+{
+	const char *end, *colon, *q;
+	if (n && s[n - 1] == '\r')
+		n--;
+	if (!n || (s[0] != '\t' && s[0] != ' '))
+		return false;
+	end = s + n;
+	/* Walk back over complete " +0xHEX" / " fp=0xHEX" tokens. */
+	for (;;) {
+		const char *sp = memrchr(s, ' ', (size_t)(end - s)), *t;
+		size_t tl;
+		if (!sp)
+			break;
+		t = sp + 1;
+		tl = (size_t)(end - t);
+		if (HAS_PREFIX(t, tl, "+0x") || HAS_PREFIX(t, tl, "fp=0x") || HAS_PREFIX(t, tl, "sp=0x") ||
+		    HAS_PREFIX(t, tl, "pc=0x")) {
+			const char *h = t + (t[0] == '+' ? 3 : 5);
+			if (h >= end)
+				return false;
+			for (const char *c = h; c < end; c++)
+				if (!is_hex(*c))
+					return false;
+			end = sp;
+		} else {
+			break;
+		}
+	}
+	colon = memrchr(s, ':', (size_t)(end - s));
+	if (!colon || colon + 1 >= end)
+		return false;
+	for (q = colon + 1; q < end; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	return true;
+}
+
 enum gd_err dump_parser_finish(struct dump_parser *p)
 {
-	bool cut = !p->last_newline || p->skipping || p->carry.len;
+	bool cut;
 	if (p->stop)
 		return GD_EARG;
+	if (!p->skipping && p->carry.len && p->in_block && p->expect_file &&
+	    complete_file_line(p->carry.buf, p->carry.len)) {
+		/* Pasted without its final newline: the last frame is whole. */
+		process_line(p, p->carry.buf, p->carry.len);
+		strbuf_reset(&p->carry);
+		p->last_newline = true;
+	}
+	cut = !p->last_newline || p->skipping || p->carry.len;
 	p->stats.at_pprof_cap = p->stats.bytes == DUMP_PPROF_CAP;
 	if (cut || p->stats.at_pprof_cap) {
 		/* Whatever block was open lost its tail: drop it. */
-		p->stats.truncated = true;
-		if (p->in_block) {
-			p->stats.dropped++;
-			block_reset(p);
+		if (p->in_block || p->stats.at_pprof_cap || p->skipping) {
+			p->stats.truncated = true;
+			if (p->in_block) {
+				p->stats.dropped++;
+				block_reset(p);
+			}
+		} else if (p->carry.len) {
+			/* A last line outside any goroutine (a log line, "exit
+			 * status 2" without its newline): nothing was lost. */
+			process_line(p, p->carry.buf, p->carry.len);
 		}
 		strbuf_reset(&p->carry);
-		return GD_OK;
+		if (p->stats.truncated)
+			return GD_OK;
 	}
 	if (p->in_block && p->expect_file && p->target == T_STACK && !p->speculative) {
 		/* The dump stops between a function line and its file line. */
@@ -753,4 +1037,20 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 	}
 	block_emit(p);
 	return p->stop ? GD_EARG : GD_OK;
+}
+
+bool dump_parser_ids_overlap(const struct dump_parser *a, const struct dump_parser *b)
+{
+	if (a->ids.off || b->ids.off)
+		return true; /* cannot tell: assume the worst */
+	for (size_t i = 0; i < b->ids.nslots; i++) {
+		const struct idslot *sl = &b->ids.slots[i];
+		const uint64_t *other;
+		if (!sl->key || !(other = idset_page(&a->ids, sl->key)))
+			continue;
+		for (size_t w = 0; w < IDPAGE_WORDS; w++)
+			if (sl->bits[w] & other[w])
+				return true;
+	}
+	return false;
 }
