@@ -594,6 +594,9 @@ bool fleet_parse_time(const char *s, double *out)
 	if (!s || !*s)
 		return false;
 	if (strlen(s) <= 20 && !strchr(s, '-')) {
+		for (const char *q = s; *q; q++)
+			if ((*q < '0' || *q > '9') && *q != '.')
+				return false; /* no hex, exponents, inf */
 		double v = strtod(s, &end);
 		if (*end || !(v >= 0) || v > 1e11 || s[0] < '0' || s[0] > '9')
 			return false;
