@@ -278,10 +278,11 @@ int cmd_fleet(int argc, char **argv)
 	if (isatty(2) || getenv("GODIAG_PROGRESS"))
 		o.progress = on_progress;
 
-	if (fleet_run(&o, &r, &eb)) {
+	enum gd_err e = fleet_run(&o, &r, &eb);
+	if (e) {
 		error("%s", eb.msg);
 		fleet_report_release(&r);
-		rc = EXIT_UNREADABLE;
+		rc = e == GD_EARG ? EXIT_USAGE : EXIT_UNREADABLE;
 		goto out;
 	}
 	if (json) {
