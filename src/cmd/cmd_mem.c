@@ -45,6 +45,7 @@ struct mem_view {
 	bool ev_set;
 	/* --pprof */
 	const char *pprof_base;
+	const struct cmd_http *http;
 	char heap_url[1024];
 	bool ms_ok;
 	struct go_memstats ms;
@@ -61,7 +62,8 @@ struct mem_view {
 static void mem_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: godiag mem PID [--json] [--pprof URL] [--proc-root DIR] [--sys-root DIR]\n"
+		"usage: godiag mem PID [--json] [--pprof URL [--timeout SECS] [-H 'K: V'] [--cacert FILE]\n"
+		"                      [--insecure]] [--proc-root DIR] [--sys-root DIR]\n"
 		"\n"
 		"Explain a Go process's RSS: anonymous, file and shmem pages, LazyFree (pages\n"
 		"freed with MADV_FREE that still count), AnonHugePages, swap, the cgroup's\n"
@@ -72,11 +74,13 @@ static void mem_usage(FILE *out)
 		"  --pprof URL      also GET URL/debug/pprof/heap?debug=1 and use its MemStats\n"
 		"                   to split RSS into Go heap in use, idle, released, stacks,\n"
 		"                   runtime metadata and non-Go memory\n"
+		"  --timeout SECS   whole-transfer timeout for --pprof (1-3600, default 15)\n"
+		"  -H 'K: V'        extra request header (repeatable); --cacert FILE, --insecure\n"
 		"  --proc-root DIR  read DIR instead of /proc (a recorded tree)\n"
 		"  --sys-root DIR   read DIR instead of /sys\n"
 		"\n"
 		"Exit 0 when no problem shows, 1 when the verdict names one or the read was\n"
-		"partial, 2 on bad usage.\n");
+		"partial, 2 on bad usage, 3 when the process cannot be read.\n");
 }
 
 static bool st_has(const struct procinfo *pi, enum proc_status_field f)
@@ -131,6 +135,7 @@ static void read_pprof(struct mem_view *v)
 	fetch_opts_init(&fo);
 	fo.total_timeout_ms = 15000;
 	fo.max_bytes = HEAP_BODY_MAX;
+	cmd_http_apply(v->http, &fo);
 	rc = fetch_buffer(v->heap_url, &fo, &body, &len, &res, &eb);
 	if (rc != GD_OK) {
 		snprintf(v->pprof_why, sizeof(v->pprof_why), "%s", eb.msg);
@@ -538,72 +543,54 @@ int cmd_mem(int argc, char **argv)
 	struct bin_cache cache;
 	struct gd_errbuf eb = { "" };
 	struct strbuf verdict;
-	const char *target = NULL, *val;
+	struct cmd_http http;
+	struct cmd_sources src;
+	const char *pprof = NULL;
 	bool json = false;
 	enum gd_err rc;
-	char *end;
-	long pid;
-	int ret;
+	int pid, ret;
 
-	v = xcalloc(1, sizeof(*v));
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &json, "one JSON object"),
+		OPT_PPROF_URL(&pprof),
+		OPT_HTTP(&http),
+		OPT_PROC_ROOT(&src),
+		OPT_SYS_ROOT(&src),
+		OPT_END(),
+	};
+
+	cmd_http_init(&http);
+	cmd_sources_init(&src);
+	argc = cmd_parse_options("mem", argc, argv, opts);
+	if (argc == CMD_OPT_HELP || argc == CMD_OPT_ERROR || argc != 1) {
+		if (argc == CMD_OPT_HELP)
 			mem_usage(stdout);
-			free(v);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
-			if (!*val)
-				goto missing;
-			roots.proc = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
-			if (!*val)
-				goto missing;
-			roots.sys = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--pprof"))) {
-			if (!*val)
-				goto missing;
-			v->pprof_base = val;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			error("mem: unknown option '%s'", argv[i]);
+		else if (argc > 1)
+			error("mem: more than one TARGET ('%s')", argv[1]);
+		else if (argc == 0)
 			mem_usage(stderr);
-			free(v);
-			return EXIT_USAGE;
-		} else if (!target) {
-			target = argv[i];
-		} else {
-			error("mem: more than one TARGET ('%s')", argv[i]);
-			free(v);
-			return EXIT_USAGE;
-		}
-		continue;
-missing:
-		error("mem: option '%s' needs a value", argv[i]);
-		free(v);
+		cmd_http_release(&http);
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!cmd_parse_pid("mem", argv[0], &pid)) {
+		cmd_http_release(&http);
 		return EXIT_USAGE;
 	}
-	if (!target) {
-		mem_usage(stderr);
-		free(v);
-		return EXIT_USAGE;
-	}
-	errno = 0;
-	pid = strtol(target, &end, 10);
-	if (errno || *end || end == target || pid <= 0 || pid > INT32_MAX) {
-		error("mem: TARGET must be a PID, not '%s'", target);
-		free(v);
-		return EXIT_USAGE;
-	}
-	v->pid = (int)pid;
+	roots.proc = src.proc_root;
+	roots.sys = src.sys_root;
+	v = xcalloc(1, sizeof(*v));
+	v->pprof_base = pprof;
+	v->http = &http;
+	v->pid = pid;
 
 	procinfo_init(&v->pi);
 	rc = procinfo_read(&v->pi, &roots, v->pid, PI_ALL, &eb);
 	if (rc != GD_OK) {
 		error("mem: %s", eb.msg);
 		procinfo_release(&v->pi);
+		cmd_http_release(&http);
 		free(v);
-		return EXIT_FAIL;
+		return EXIT_UNREADABLE;
 	}
 	bin_cache_init(&cache);
 	rc = process_identify(&cache, roots.proc, v->pid, &v->gp, &eb);
@@ -616,7 +603,7 @@ missing:
 		snprintf(v->not_go_why, sizeof(v->not_go_why), "%s", eb.msg);
 	}
 	ruleset_init(&v->rules);
-	report_init(&v->rep, target);
+	report_init(&v->rep, argv[0]);
 	if (v->pprof_base)
 		read_pprof(v);
 	rc = judge(v, &eb);
@@ -642,6 +629,7 @@ out:
 		godebug_eval_release(&v->ev);
 	procinfo_release(&v->pi);
 	bin_cache_release(&cache);
+	cmd_http_release(&http);
 	free(v);
 	return ret;
 }
