@@ -12,7 +12,10 @@
 #     survival evidence: the same goroutine ids and 4-tuples, idle throughout;
 #   - the fixed twin is clean both ways;
 #   - an idle pool of 32 workers is not critical; a pool that leaks one
-#     goroutine per request is.
+#     goroutine per request is;
+#   - a URL that accepts and never answers: exit 3 in at most 45 s with the
+#     defaults, one line "no response from URL in 30 s" (run during the
+#     waits); a non-Go PID: exit 3, "not a Go process".
 # Env: GODIAG, SRCDIR, BUILDDIR.
 set -uo pipefail
 
@@ -36,6 +39,36 @@ scen_start WL "$pb" -workers 32 -leak -requests 40 -every 1s -ttl "$TTL" || exit
 scen_start LC "$hb" -clients "$N" -addr "$LS_ADDR" -ttl "$TTL" || exit 1
 scen_start FC "$hb" -clients "$N" -addr "$FS_ADDR" -ttl "$TTL" || exit 1
 t0=$(date +%s)   # every client has connected and made its request
+
+# During the waits: a server that accepts and never answers, and a non-Go PID.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(64)
+print("ADDR=127.0.0.1:%d" % s.getsockname()[1]); print("READY"); sys.stdout.flush()
+held = []
+end = time.time() + 120
+while time.time() < end:
+    s.settimeout(1)
+    try: held.append(s.accept())
+    except OSError: pass
+' >"$W/hang.out" &
+SCEN_PIDS+=($!)
+for _ in $(seq 1 50); do grep -q READY "$W/hang.out" && break; sleep 0.1; done
+HANG=$(sed -n 's/^ADDR=//p' "$W/hang.out")
+( s=$(date +%s); timeout 60 "$GODIAG" doctor "http://$HANG" >"$W/hang.json" 2>"$W/hang.err"; echo "$? $(( $(date +%s) - s ))" >"$W/hang.rc" ) &
+hang_job=$!
+sleep 300 &
+NOTGO=$!
+SCEN_PIDS+=("$NOTGO")
+timeout 30 "$GODIAG" doctor "$NOTGO" >"$W/notgo.out" 2>"$W/notgo.err"
+expect_rc "non-Go PID: target unreadable" $? 3
+if grep -q "not a Go process" "$W/notgo.err" && [ "$(wc -l <"$W/notgo.err")" = 1 ]; then
+	ok "non-Go PID: one stderr line, 'not a Go process'"
+else
+	fail "non-Go PID: stderr: $(head -c 300 "$W/notgo.err")"
+fi
+[ -s "$W/notgo.out" ] && fail "non-Go PID: a report was printed: $(head -c 200 "$W/notgo.out")" || ok "non-Go PID: no report on stdout"
+
 until_t() { local d=$(( t0 + $1 - $(date +%s) )); [ "$d" -gt 0 ] && sleep "$d"; return 0; }
 
 # 30 s after the clients connected: a second look over 60 s, in the background.
@@ -63,6 +96,16 @@ check "observe leak: two snapshots read" ".snapshots | length == 2" "$f"
 f=$W/obs-fixed.json
 expect_rc "observe fixed twin: clean" "$rc_obs_fixed" 0
 check "observe fixed twin: no http-server-idle-conn" "$q | length == 0" "$f"
+
+wait "$hang_job"
+read -r hang_rc hang_s <"$W/hang.rc"
+expect_rc "hanging URL: target unreadable" "$hang_rc" 3
+[ "$hang_s" -le 45 ] && ok "hanging URL: gave up in $hang_s s (<= 45)" || fail "hanging URL: took $hang_s s"
+if [ "$(cat "$W/hang.err")" = "godiag: error: no response from http://$HANG in 30 s" ]; then
+	ok "hanging URL: one line, 'no response from URL in 30 s'"
+else
+	fail "hanging URL: stderr: $(head -c 300 "$W/hang.err")"
+fi
 
 # 2.5 min after the clients connected: one look.
 until_t 150
