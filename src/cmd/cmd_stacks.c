@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
@@ -432,8 +433,10 @@ int cmd_stacks(int argc, char **argv)
 			}
 			break;
 		case OPT_TIMEOUT:
-			if (!parse_count(optarg, &v) || v == 0 || v > 86400) {
-				error("--timeout: expected seconds (1-86400), got '%s'", optarg);
+			/* The range and message of cmd/options.h's OPT_HTTP. */
+			if (!parse_count(optarg, &v) || v < CMD_TIMEOUT_MIN || v > CMD_TIMEOUT_MAX) {
+				error("stacks: --timeout: expected seconds (%d-%d), got '%s'", CMD_TIMEOUT_MIN,
+				      CMD_TIMEOUT_MAX, optarg);
 				goto usage_err;
 			}
 			fo.total_timeout_ms = (long)v * 1000;
@@ -478,8 +481,8 @@ int cmd_stacks(int argc, char **argv)
 			want_dump = (uint32_t)v;
 			break;
 		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
-				error("--header: expected 'Name: value' on one line");
+			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':') || *optarg == ':') {
+				error("stacks: -H: expected 'Name: value' on one line, got '%s'", optarg);
 				goto usage_err;
 			}
 			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "diagnose/diagnose.h"
+#include "diagnose/memrules.h"
 #include "linux/procfs.h"
 #include "runtime/waitstate.h"
 #include "util/human.h"
@@ -25,74 +26,6 @@ static void fmt_duration(char *buf, size_t n, double s)
 		snprintf(buf, n, "%.1f h", s / 3600);
 	else
 		snprintf(buf, n, "%.1f days", s / 86400);
-}
-
-/* Expand {name} placeholders from a small table. */
-struct var {
-	const char *name;
-	char value[512];
-};
-
-static char *expand(const char *tmpl, const struct var *vars, size_t nvars)
-{
-	struct strbuf sb = STRBUF_INIT_MAX(16384);
-	const char *p = tmpl;
-	while (*p) {
-		const char *open = strchr(p, '{'), *close;
-		if (!open) {
-			strbuf_addstr(&sb, p);
-			break;
-		}
-		strbuf_add(&sb, p, (size_t)(open - p));
-		close = strchr(open, '}');
-		if (!close) {
-			strbuf_addstr(&sb, open);
-			break;
-		}
-		{
-			bool found = false;
-			for (size_t i = 0; i < nvars; i++) {
-				if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
-				    !memcmp(vars[i].name, open + 1, (size_t)(close - open - 1))) {
-					strbuf_addstr(&sb, vars[i].value);
-					found = true;
-					break;
-				}
-			}
-			if (!found)
-				strbuf_add(&sb, open, (size_t)(close - open + 1));
-		}
-		p = close + 1;
-	}
-	return strbuf_detach(&sb, NULL);
-}
-
-static struct var *setvar(struct var *v, size_t *n, const char *name, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-static struct var *setvar(struct var *v, size_t *n, const char *name, const char *fmt, ...)
-{
-	va_list ap;
-	v[*n].name = name;
-	va_start(ap, fmt);
-	vsnprintf(v[*n].value, sizeof(v[*n].value), fmt, ap);
-	va_end(ap);
-	return &v[(*n)++];
-}
-
-static struct finding *new_finding(struct report *r, const struct rule *rule, double confidence,
-				   const struct var *vars, size_t nvars)
-{
-	struct finding *f = report_add_finding(r, rule->id, rule->severity, confidence);
-	char *summary = expand(rule->summary, vars, nvars);
-	f->summary = summary;
-	if (rule->fix || rule->snippet) {
-		char *fix = rule->fix ? expand(rule->fix, vars, nvars) : NULL;
-		finding_set_fix(f, fix, rule->snippet);
-		free(fix);
-	}
-	for (size_t i = 0; i < rule->nrefs; i++)
-		finding_add_ref(f, rule->refs[i]);
-	return f;
 }
 
 /* --- goroutine rules ------------------------------------------------------- */
@@ -366,7 +299,7 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 	double confidence = rule->confidence;
 	bool weak = false, by_unaged = false;
 	uint32_t per = rule->per_connection ? rule->per_connection : 1;
-	struct var vars[24];
+	struct rule_var vars[24];
 	size_t nv = 0;
 	char b1[64], b2[64];
 	const struct gd_frame *bf;
@@ -407,35 +340,35 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 
 	conns = t->goroutines / per;
 	bf = t->top ? blocked_frame(t->top) : NULL;
-	setvar(vars, &nv, "goroutines", "%" PRIu64, t->goroutines);
-	setvar(vars, &nv, "conns", "%" PRIu64, conns);
-	setvar(vars, &nv, "max_wait", "%" PRIu32, t->max_wait);
-	setvar(vars, &nv, "state", "%s", t->state ? t->state : "the same place");
-	setvar(vars, &nv, "func", "%s", bf ? bf->func : "?");
-	setvar(vars, &nv, "creator", "%s", t->top && t->top->has_creator ? t->top->creator.func : "an unknown creator");
+	rule_var_set(vars, &nv, "goroutines", "%" PRIu64, t->goroutines);
+	rule_var_set(vars, &nv, "conns", "%" PRIu64, conns);
+	rule_var_set(vars, &nv, "max_wait", "%" PRIu32, t->max_wait);
+	rule_var_set(vars, &nv, "state", "%s", t->state ? t->state : "the same place");
+	rule_var_set(vars, &nv, "func", "%s", bf ? bf->func : "?");
+	rule_var_set(vars, &nv, "creator", "%s", t->top && t->top->has_creator ? t->top->creator.func : "an unknown creator");
 	if (t->have_waits && t->max_wait >= 1)
-		setvar(vars, &nv, "wait_clause", " for up to %" PRIu32 " minutes (%.1f h)", t->max_wait, t->max_wait / 60.0);
+		rule_var_set(vars, &nv, "wait_clause", " for up to %" PRIu32 " minutes (%.1f h)", t->max_wait, t->max_wait / 60.0);
 	else if (prev && t->goroutines > prev_count)
-		setvar(vars, &nv, "wait_clause", ", up from %" PRIu64 " in the earlier snapshot", prev_count);
+		rule_var_set(vars, &nv, "wait_clause", ", up from %" PRIu64 " in the earlier snapshot", prev_count);
 	else
-		setvar(vars, &nv, "wait_clause", "%s", "");
+		rule_var_set(vars, &nv, "wait_clause", "%s", "");
 	if (j.known && j.established) {
 		fmt_duration(b1, sizeof(b1), j.oldest_idle_ms / 1000.0);
 		fmt_duration(b2, sizeof(b2), o->idle_threshold_s);
 		if (rule->sockets == SOCKETS_INBOUND)
-			setvar(vars, &nv, "socket_clause",
+			rule_var_set(vars, &nv, "socket_clause",
 			       " %" PRIu64 " ESTABLISHED connections on :%u%s%" PRIu64 " idle >= %s (oldest %s), %" PRIu64
 			       " of them from %s.",
 			       j.established, j.port, j.idle_known ? ", " : " (idle times unknown), ", j.idle, b2, b1,
 			       j.top_peer_count, j.peer);
 		else
-			setvar(vars, &nv, "socket_clause", " %" PRIu64 " ESTABLISHED connections to %s:%u, %" PRIu64
+			rule_var_set(vars, &nv, "socket_clause", " %" PRIu64 " ESTABLISHED connections to %s:%u, %" PRIu64
 			       " idle >= %s (oldest %s).", j.established, j.peer, j.port, j.idle, b2, b1);
 	} else {
-		setvar(vars, &nv, "socket_clause", "%s", "");
+		rule_var_set(vars, &nv, "socket_clause", "%s", "");
 	}
 
-	f = new_finding(r, rule, confidence, vars, nv);
+	f = rule_add_finding(r, rule, confidence, vars, nv);
 	f->goroutines = (int64_t)t->goroutines;
 	f->max_wait_minutes = t->have_waits ? (int64_t)t->max_wait : -1;
 	f->sockets = j.known ? (int64_t)j.established : -1;
@@ -527,7 +460,7 @@ static void run_goroutine_rule(const struct rule *rule, const struct snapshot *p
 
 static void run_leak_profile_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
 {
-	struct var vars[4];
+	struct rule_var vars[4];
 	size_t nv = 0;
 	const struct bucket *top = NULL;
 	struct finding *f;
@@ -536,9 +469,9 @@ static void run_leak_profile_rule(const struct rule *rule, const struct snapshot
 	for (size_t i = 0; i < s->leak.nbuckets; i++)
 		if (!top || s->leak.buckets[i].count > top->count)
 			top = &s->leak.buckets[i];
-	setvar(vars, &nv, "goroutines", "%" PRIu64, s->leak.total);
-	setvar(vars, &nv, "func", "%s", top && blocked_frame(top) ? blocked_frame(top)->func : "?");
-	f = new_finding(r, rule, rule->confidence, vars, nv);
+	rule_var_set(vars, &nv, "goroutines", "%" PRIu64, s->leak.total);
+	rule_var_set(vars, &nv, "func", "%s", top && blocked_frame(top) ? blocked_frame(top)->func : "?");
+	f = rule_add_finding(r, rule, rule->confidence, vars, nv);
 	f->goroutines = (int64_t)s->leak.total;
 	finding_add_evidence(f, "goroutines reported leaked", (double)s->leak.total, "goroutines",
 			     "goroutineleak profile");
@@ -547,121 +480,11 @@ static void run_leak_profile_rule(const struct rule *rule, const struct snapshot
 			finding_add_frame(f, top->frames[i].func, top->frames[i].file, top->frames[i].line);
 }
 
-/* --- memory rules ---------------------------------------------------------- */
-
-static bool status_has(const struct snapshot *s, enum proc_status_field fld)
-{
-	return s->has_proc && (s->pi.status.known & (1u << fld));
-}
-
-static bool smaps_has(const struct snapshot *s, enum proc_smaps_field fld)
-{
-	return s->has_proc && (s->pi.smaps.known & (1u << fld));
-}
+/* --- memory rules: src/diagnose/memrules.c -------------------------------- */
 
 static bool ms_has(const struct snapshot *s, enum go_memstats_field fld)
 {
 	return s->has_memstats && (s->ms.known & (1ull << fld));
-}
-
-static void run_madv_free_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
-{
-	uint64_t rss, lazy;
-	struct var vars[8];
-	size_t nv = 0;
-	char b1[64], b2[64];
-	struct finding *f;
-	const char *smaps_src = s->pi.smaps.source == SMAPS_SUMMED ? "/proc/PID/smaps (summed)" : "/proc/PID/smaps_rollup";
-	if (!status_has(s, PST_VMRSS) || !smaps_has(s, SM_LAZYFREE))
-		return;
-	rss = s->pi.status.v[PST_VMRSS];
-	lazy = s->pi.smaps.v[SM_LAZYFREE];
-	if (lazy < rule->min_bytes || (double)lazy < rule->min_ratio * (double)rss)
-		return;
-	human_bytes(b1, sizeof(b1), (uint64_t)rss);
-	human_bytes(b2, sizeof(b2), (uint64_t)lazy);
-	setvar(vars, &nv, "rss", "%s", b1);
-	setvar(vars, &nv, "lazyfree", "%s", b2);
-	if (s->has_policy && s->policy.reason[0])
-		setvar(vars, &nv, "policy_reason", "%s", s->policy.reason);
-	else
-		setvar(vars, &nv, "policy_reason", "%s", "the runtime's memory policy");
-	f = new_finding(r, rule, rule->confidence, vars, nv);
-	finding_add_evidence(f, "VmRSS", (double)rss, "bytes", "/proc/PID/status");
-	finding_add_evidence(f, "LazyFree", (double)lazy, "bytes", smaps_src);
-	if (status_has(s, PST_RSSANON))
-		finding_add_evidence(f, "RssAnon", (double)s->pi.status.v[PST_RSSANON], "bytes", "/proc/PID/status");
-	if (ms_has(s, MS_HEAP_INUSE))
-		finding_add_evidence(f, "Go heap in use (HeapInuse)", (double)s->ms.v[MS_HEAP_INUSE], "bytes",
-				     s->memstats_source);
-	if (ms_has(s, MS_HEAP_RELEASED))
-		finding_add_evidence(f, "HeapReleased (counted released, still resident)",
-				     (double)s->ms.v[MS_HEAP_RELEASED], "bytes", s->memstats_source);
-	if (s->has_policy)
-		finding_add_fact(f, "memory policy in force", mem_policy_name(s->policy.policy), s->policy.reason);
-	if (s->has_buildinfo && s->bi.go_version)
-		finding_add_fact(f, "Go version", s->bi.go_version, "ELF build info");
-	if (s->has_proc && s->pi.kernel_release[0])
-		finding_add_fact(f, "kernel", s->pi.kernel_release, "/proc/sys/kernel/osrelease");
-}
-
-static void run_heap_idle_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
-{
-	uint64_t idle, sys;
-	struct var vars[4];
-	size_t nv = 0;
-	char b1[64], b2[64];
-	struct finding *f;
-	if (!ms_has(s, MS_HEAP_IDLE) || !ms_has(s, MS_HEAP_RELEASED) || !ms_has(s, MS_HEAP_SYS))
-		return;
-	if (s->ms.v[MS_HEAP_IDLE] < s->ms.v[MS_HEAP_RELEASED])
-		return;
-	idle = s->ms.v[MS_HEAP_IDLE] - s->ms.v[MS_HEAP_RELEASED];
-	sys = s->ms.v[MS_HEAP_SYS];
-	if (idle < rule->min_bytes || (double)idle < rule->min_ratio * (double)sys)
-		return;
-	human_bytes(b1, sizeof(b1), (uint64_t)idle);
-	human_bytes(b2, sizeof(b2), (uint64_t)sys);
-	setvar(vars, &nv, "idle", "%s", b1);
-	setvar(vars, &nv, "rss_clause", "HeapSys %s", b2);
-	f = new_finding(r, rule, rule->confidence, vars, nv);
-	finding_add_evidence(f, "HeapIdle - HeapReleased", (double)idle, "bytes", s->memstats_source);
-	finding_add_evidence(f, "HeapSys", (double)sys, "bytes", s->memstats_source);
-	finding_add_evidence(f, "HeapReleased", (double)s->ms.v[MS_HEAP_RELEASED], "bytes", s->memstats_source);
-}
-
-static void run_rss_outside_rule(const struct rule *rule, const struct snapshot *s, struct report *r)
-{
-	struct go_mem_split split;
-	uint64_t anon, lazy = 0;
-	struct var vars[6];
-	size_t nv = 0;
-	char b1[64], b2[64], b3[64];
-	struct finding *f;
-	if (!status_has(s, PST_RSSANON) || !s->has_memstats)
-		return;
-	anon = s->pi.status.v[PST_RSSANON];
-	if (smaps_has(s, SM_LAZYFREE))
-		lazy = s->pi.smaps.v[SM_LAZYFREE];
-	if (!go_mem_split_compute(&s->ms, anon, true, lazy, &split) || !split.non_go_known)
-		return;
-	if (split.non_go < rule->min_bytes || (double)split.non_go < rule->min_ratio * (double)anon)
-		return;
-	human_bytes(b1, sizeof(b1), (uint64_t)(status_has(s, PST_VMRSS) ? s->pi.status.v[PST_VMRSS] : anon));
-	human_bytes(b2, sizeof(b2), ms_has(s, MS_SYS) ? s->ms.v[MS_SYS] : 0);
-	human_bytes(b3, sizeof(b3), (uint64_t)split.non_go);
-	setvar(vars, &nv, "rss", "%s", b1);
-	setvar(vars, &nv, "sys", "%s", b2);
-	setvar(vars, &nv, "outside", "%s", b3);
-	f = new_finding(r, rule, rule->confidence, vars, nv);
-	finding_add_evidence(f, "RssAnon", (double)anon, "bytes", "/proc/PID/status");
-	finding_add_evidence(f, "Go retained (Sys - HeapReleased)", (double)split.go_retained, "bytes",
-			     s->memstats_source);
-	finding_add_evidence(f, "resident outside the Go runtime", (double)split.non_go, "bytes", "computed");
-	if (lazy)
-		finding_add_evidence(f, "LazyFree", (double)lazy, "bytes", "/proc/PID/smaps_rollup");
-	if (s->has_proc && (s->pi.status.known & (1u << PST_THREADS)))
-		finding_add_evidence(f, "OS threads", (double)s->pi.status.v[PST_THREADS], "threads", "/proc/PID/status");
 }
 
 static bool heap_inuse(const struct snapshot *s, uint64_t *out, const char **src)
@@ -684,7 +507,7 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 {
 	uint64_t before, after, delta;
 	const char *src_a, *src_b;
-	struct var vars[8];
+	struct rule_var vars[8];
 	size_t nv = 0;
 	char b1[64], b2[64], b3[64], b4[64];
 	struct heap_growth top[5];
@@ -701,12 +524,12 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 	human_bytes(b2, sizeof(b2), (uint64_t)after);
 	human_bytes(b3, sizeof(b3), (uint64_t)delta);
 	fmt_duration(b4, sizeof(b4), (double)(b->time - a->time));
-	setvar(vars, &nv, "before", "%s", b1);
-	setvar(vars, &nv, "after", "%s", b2);
-	setvar(vars, &nv, "delta", "%s", b3);
-	setvar(vars, &nv, "interval", "%s", b4);
-	setvar(vars, &nv, "func", "%s", ntop && top[0].site->nframes ? top[0].site->frames[0].func : "unknown (no heap profiles)");
-	f = new_finding(r, rule, rule->confidence + (ntop ? 0.15 : 0), vars, nv);
+	rule_var_set(vars, &nv, "before", "%s", b1);
+	rule_var_set(vars, &nv, "after", "%s", b2);
+	rule_var_set(vars, &nv, "delta", "%s", b3);
+	rule_var_set(vars, &nv, "interval", "%s", b4);
+	rule_var_set(vars, &nv, "func", "%s", ntop && top[0].site->nframes ? top[0].site->frames[0].func : "unknown (no heap profiles)");
+	f = rule_add_finding(r, rule, rule->confidence + (ntop ? 0.15 : 0), vars, nv);
 	finding_add_evidence(f, "heap in use, earlier", (double)before, "bytes", src_a);
 	finding_add_evidence(f, "heap in use, later", (double)after, "bytes", src_b);
 	finding_add_evidence(f, "growth", (double)delta, "bytes", "computed");
@@ -732,10 +555,16 @@ void diagnose_run(const struct ruleset *rs, const struct snapshot *before, const
 		case RULE_GOROUTINES: run_goroutine_rule(rule, before, now, o, r); break;
 		case RULE_LEAK_PROFILE: run_leak_profile_rule(rule, now, r); break;
 		case RULE_HEAP_GROWTH: run_heap_growth_rule(rule, before, now, r); break;
-		case RULE_MADV_FREE: run_madv_free_rule(rule, now, r); break;
-		case RULE_HEAP_IDLE: run_heap_idle_rule(rule, now, r); break;
-		case RULE_RSS_OUTSIDE: run_rss_outside_rule(rule, now, r); break;
+		default: break; /* memory rules: memrules_run() below */
 		}
+	}
+	{
+		struct mem_facts mf;
+		mem_facts_init(&mf, now->has_proc ? &now->pi : NULL, now->has_memstats ? &now->ms : NULL,
+			       now->has_policy ? &now->policy : NULL,
+			       now->has_buildinfo ? now->bi.go_version : NULL, true);
+		mf.memstats_source = now->memstats_source;
+		memrules_run(rs, &mf, r);
 	}
 	report_sort(r);
 }
