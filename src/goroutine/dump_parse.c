@@ -627,6 +627,53 @@ static inline const char *strip_pc_tokens(const char *s, const char *end)
 	}
 }
 
+#ifdef __SSE2__
+/* Index (0-15) of the last c among the 16 bytes before end, or -1. */
+static inline int last_in_16(const char *end, char c)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+	return m ? 31 - __builtin_clz(m) : -1;
+}
+
+/* The common file line, "\t/path/file.go:123 +0x1c9" with a path of 16 bytes
+ * or more: the space and the colon found with two 16-byte compares instead
+ * of byte loops.  False: leave it to the general code (fp=/sp=/pc= tokens,
+ * spaces in the path, short lines...). */
+static inline bool file_line_fast(const char *s, const char *end, const char **fend, uint64_t *line)
+{
+	const char *t, *colon, *q;
+	int k;
+	uint64_t v = 0;
+	if (end - s < 32)
+		return false;
+	k = last_in_16(end, ' ');
+	if (k >= 0) {
+		t = end - 16 + k;
+		if (end - t < 5 || t[1] != '+' || t[2] != '0' || t[3] != 'x')
+			return false;
+		for (q = t + 4; q < end; q++)
+			if (!is_hex(*q))
+				return false;
+		end = t;
+	}
+	k = last_in_16(end, ':');
+	if (k < 0)
+		return false;
+	colon = end - 16 + k;
+	if (end - colon < 2 || end - colon > 11)
+		return false;
+	for (q = colon + 1; q < end; q++) {
+		if ((unsigned char)(*q - '0') >= 10)
+			return false;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*fend = colon;
+	*line = v;
+	return true;
+}
+#endif
+
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 {
@@ -637,6 +684,10 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		s++;
 		n--;
 	}
+#ifdef __SSE2__
+	if (file_line_fast(s, s + n, &end, &line))
+		goto keep;
+#endif
 	end = strip_pc_tokens(s, s + n);
 	/* ":LINE" at the end, read backwards (at most 10 digits: no overflow) */
 	q = end;
@@ -653,6 +704,9 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		end = q - 1;
 	else
 		line = 0;
+#ifdef __SSE2__
+keep:
+#endif
 	p->pend->file = keep_str(p, s, (size_t)(end - s), &ok);
 	p->pend->file_len = (uint32_t)(end - s);
 	p->pend->line = line > UINT32_MAX ? 0 : (uint32_t)line;
