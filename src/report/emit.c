@@ -30,7 +30,7 @@ static bool to_json(const struct emitter *e, enum emit_to to)
 
 static bool to_text(const struct emitter *e, enum emit_to to, const char *fmt)
 {
-	return !e->json && to != EMIT_JSON && fmt;
+	return !e->json && !e->text_muted && to != EMIT_JSON && fmt;
 }
 
 static void key(struct emitter *e, const char *k)
@@ -194,7 +194,7 @@ void emit_text(struct emitter *e, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e->json)
+	if (e->json || e->text_muted)
 		return;
 	va_start(ap, fmt);
 	vfprintf(e->out, fmt, ap);

@@ -29,6 +29,7 @@ enum emit_to { EMIT_ANY, EMIT_JSON, EMIT_TEXT };
 struct emitter {
 	FILE *out;
 	bool json;
+	bool text_muted; /* text calls write nothing (a part only JSON lists in full) */
 	struct json_writer jw;
 };
 
