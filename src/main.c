@@ -20,9 +20,11 @@ struct command {
 static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "diagnose a Go service (PID, URL or evidence dir): cause, numbers, fix" },
 	{ "bundle", cmd_bundle, "save all the evidence about a target into a directory for a ticket" },
+	{ "diff", cmd_diff, "what grew between two dumps, profiles or bundles (goroutines, heap, sockets)" },
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
 	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },
 	{ "ps", cmd_ps, "every Go process on the host: version, RSS, LazyFree, TCP, policy" },
+	{ "fleet", cmd_fleet, "rank the instances a Prometheus scrapes by rising troughs; drill into the worst" },
 	{ "mem", cmd_mem, "explain a Go process's RSS (LazyFree, THP, heap, non-Go) with a verdict" },
 };
 

@@ -467,7 +467,9 @@ static void apply_manifest(struct snapshot *s, const struct evidence_set *set, s
 {
 	const struct bundle_identity *id = &set->manifest.id;
 	if (set->manifest_error) {
-		report_snapshot_piece(rs, "bundle manifest", set->manifest_path, 0, false, set->manifest_error);
+		char note[GD_ERRBUF_SIZE + 64];
+		snprintf(note, sizeof(note), "%s; the files were recognised by content instead", set->manifest_error);
+		report_snapshot_piece(rs, "bundle manifest", set->manifest_path, 0, false, note);
 		return;
 	}
 	if (!set->has_manifest)
@@ -825,7 +827,7 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		free(base);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
-	} else if (!stat(target, &st) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
 		struct evidence_set set;
 		enum gd_err e;
 		size_t used;
@@ -841,6 +843,8 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 			return gd_fail(eb, GD_EFORMAT, S_ISDIR(st.st_mode)
 				       ? "%s: no evidence godiag can read in this directory"
 				       : "%s: not evidence godiag can read", target);
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		return gd_fail(eb, GD_ENOENT, "%s: no such file or directory (nor a PID or an http(s):// URL)", target);
 	} else {
 		return gd_fail(eb, GD_EARG, "%s: not a PID, an http(s):// URL, a directory or a file", target);
 	}

@@ -4,6 +4,9 @@
  * to it. */
 #include <stdlib.h>
 #include <string.h>
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
 
 #include "goroutine/dump_parse.h"
 #include "util/strbuf.h"
@@ -128,6 +131,7 @@ struct dump_parser {
 	gd_goroutine_fn fn;
 	void *ctx;
 	size_t max_line;
+	bool keep_args;      /* copy argument text (exact grouping); else args are "" */
 
 	struct strbuf carry; /* a line split across feed() calls */
 	bool skipping;       /* inside an overlong line, waiting for '\n' */
@@ -144,7 +148,11 @@ struct dump_parser {
 	struct raw_frame *frames;
 	size_t nframes, frames_alloc;
 	struct raw_frame creator;
-	struct raw_frame pending; /* function line waiting for its file line */
+	/* function line waiting for its file line: built in place, in the
+	 * next slot of frames when it is one of the stack's (copying it there
+	 * afterwards stalled on store-to-load forwarding), else in pend_store */
+	struct raw_frame *pend;
+	struct raw_frame pend_store;
 	struct gd_frame *out_frames;
 	size_t out_alloc;
 
@@ -176,7 +184,14 @@ struct dump_parser *dump_parser_new(gd_goroutine_fn fn, void *ctx, size_t max_li
 	strbuf_init(&p->carry, p->max_line);
 	strbuf_init(&p->scratch, SCRATCH_MAX);
 	p->last_newline = true;
+	p->pend = &p->pend_store;
+	p->keep_args = true;
 	return p;
+}
+
+void dump_parser_keep_args(struct dump_parser *p, bool keep)
+{
+	p->keep_args = keep;
 }
 
 void dump_parser_free(struct dump_parser *p)
@@ -480,8 +495,21 @@ static void add_frame(struct dump_parser *p, const struct raw_frame *r)
 		p->g.flags |= GD_G_FRAMES_CAPPED;
 		return;
 	}
+	if (r == p->frames + p->nframes) {
+		p->nframes++; /* built in place */
+		return;
+	}
 	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
 	p->frames[p->nframes++] = *r;
+}
+
+/* Where the next function line is built. */
+static struct raw_frame *pend_slot(struct dump_parser *p)
+{
+	if (p->target != T_STACK || p->nframes >= DUMP_MAX_FRAMES)
+		return &p->pend_store;
+	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
+	return p->frames + p->nframes;
 }
 
 /* Hand the finished block to the callback. */
@@ -495,8 +523,8 @@ static void block_emit(struct dump_parser *p)
 		 * file, unless it was only a guess at a C frame. */
 		p->expect_file = false;
 		if (!p->speculative) {
-			p->pending.flags |= GD_FRAME_NOFILE;
-			add_frame(p, &p->pending);
+			p->pend->flags |= GD_FRAME_NOFILE;
+			add_frame(p, p->pend);
 		}
 		p->speculative = false;
 	}
@@ -551,48 +579,74 @@ static void block_emit(struct dump_parser *p)
 }
 
 
+static const unsigned char hex_digit[256] = {
+	['0'] = 1, ['1'] = 1, ['2'] = 1, ['3'] = 1, ['4'] = 1, ['5'] = 1, ['6'] = 1, ['7'] = 1, ['8'] = 1, ['9'] = 1,
+	['a'] = 1, ['b'] = 1, ['c'] = 1, ['d'] = 1, ['e'] = 1, ['f'] = 1,
+	['A'] = 1, ['B'] = 1, ['C'] = 1, ['D'] = 1, ['E'] = 1, ['F'] = 1,
+};
+
+static inline bool is_hex(char c)
+{
+	return hex_digit[(unsigned char)c];
+}
+
+/* End of s without its trailing " +0x1c9" and " fp=0x… sp=0x… pc=0x…"
+ * tokens.  Scanned backwards by hand over the hex digits: a memrchr for ' '
+ * would run over the whole path of every file line. */
+static inline const char *strip_pc_tokens(const char *s, const char *end)
+{
+	for (;;) {
+		const char *q = end, *t;
+		while (q > s && is_hex(q[-1]))
+			q--;
+		if (q == end || q - s < 4 || q[-1] != 'x' || q[-2] != '0')
+			return end;
+		t = q - 2; /* the "0" of "0x" */
+		if (t[-1] == '+' && t - 1 > s && t[-2] == ' ') {
+			end = t - 2;
+		} else if (t - s >= 4 && t[-1] == '=' && (t[-2] == 'p' || t[-2] == 'c') &&
+			   (t[-3] == 'f' || t[-3] == 's' || t[-3] == 'p') && t[-4] == ' ') {
+			end = t - 4;
+		} else if (t - s == 3 && t[-1] == '=') {
+			return s; /* "pc=0x…" alone: a C frame with no file */
+		} else {
+			return end;
+		}
+	}
+}
+
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 {
-	const char *end, *colon;
+	const char *end, *q;
 	bool ok = true;
 	uint64_t line = 0;
 	while (n && (*s == '\t' || *s == ' ')) {
 		s++;
 		n--;
 	}
-	end = s + n;
-	/* Drop trailing " +0x…", " fp=…", " sp=…", " pc=…" tokens. */
-	for (;;) {
-		const char *sp = memrchr(s, ' ', (size_t)(end - s));
-		if (!sp)
-			break;
-		if (HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "+0x") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "fp=") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "sp=") ||
-		    HAS_PREFIX(sp + 1, (size_t)(end - sp - 1), "pc="))
-			end = sp;
-		else
-			break;
+	end = strip_pc_tokens(s, s + n);
+	/* ":LINE" at the end, read backwards (at most 10 digits: no overflow) */
+	q = end;
+	{
+		const char *lim = end - s > 10 ? end - 10 : s;
+		uint64_t mul = 1;
+		while (q > lim && (unsigned char)(q[-1] - '0') < 10) {
+			q--;
+			line += (uint64_t)(*q - '0') * mul;
+			mul *= 10;
+		}
 	}
-	if (HAS_PREFIX(s, (size_t)(end - s), "pc=") || HAS_PREFIX(s, (size_t)(end - s), "fp=")) {
-		/* "\tpc=0x…": a C frame with no file at all. */
-		end = s;
-	}
-	colon = memrchr(s, ':', (size_t)(end - s));
-	if (colon) {
-		const char *q = colon + 1;
-		if (parse_u64(&q, end, &line) && q == end)
-			end = colon;
-		else
-			line = 0;
-	}
-	p->pending.file_off = scratch_add(p, s, (size_t)(end - s), &ok);
-	p->pending.file_len = (uint32_t)(end - s);
-	p->pending.line = line > UINT32_MAX ? 0 : (uint32_t)line;
-	p->pending.flags &= ~(uint32_t)GD_FRAME_NOFILE;
+	if (q < end && q > s && q[-1] == ':')
+		end = q - 1;
+	else
+		line = 0;
+	p->pend->file_off = scratch_add(p, s, (size_t)(end - s), &ok);
+	p->pend->file_len = (uint32_t)(end - s);
+	p->pend->line = line > UINT32_MAX ? 0 : (uint32_t)line;
+	p->pend->flags &= ~(uint32_t)GD_FRAME_NOFILE;
 	if (ok)
-		add_frame(p, &p->pending);
+		add_frame(p, p->pend);
 	p->expect_file = false;
 }
 
@@ -601,33 +655,38 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 {
 	bool ok = true;
 	const char *lp;
-	memset(&p->pending, 0, sizeof(p->pending));
+	p->pend = pend_slot(p);
+	memset(p->pend, 0, sizeof(*p->pend));
 	if (n && s[n - 1] == ')' && (lp = memrchr(s, '(', n - 1)) && lp > s) {
 		size_t flen = (size_t)(lp - s), alen = n - flen - 2;
-		p->pending.func_off = scratch_add(p, s, flen, &ok);
-		p->pending.func_len = (uint32_t)flen;
-		p->pending.args_off = scratch_add(p, lp + 1, alen, &ok);
-		p->pending.args_len = (uint32_t)alen;
+		p->pend->func_off = scratch_add(p, s, flen, &ok);
+		p->pend->func_len = (uint32_t)flen;
+		if (p->keep_args) {
+			p->pend->args_off = scratch_add(p, lp + 1, alen, &ok);
+			p->pend->args_len = (uint32_t)alen;
+		} else {
+			p->pend->args_off = p->pend->func_off;
+		}
 		if (alen == 3 && !memcmp(lp + 1, "...", 3))
-			p->pending.flags |= GD_FRAME_INLINED;
+			p->pend->flags |= GD_FRAME_INLINED;
 	} else if (HAS_PREFIX(s, n, "non-Go function")) {
-		p->pending.func_off = scratch_add(p, "non-Go function", 15, &ok);
-		p->pending.func_len = 15;
-		p->pending.args_off = p->pending.func_off;
-		p->pending.flags |= GD_FRAME_CGO;
+		p->pend->func_off = scratch_add(p, "non-Go function", 15, &ok);
+		p->pend->func_len = 15;
+		p->pend->args_off = p->pend->func_off;
+		p->pend->flags |= GD_FRAME_CGO;
 	} else if (s[0] != '-' && !memchr(s, ' ', n) && !memchr(s, ':', n)) {
 		/* A C frame named by a cgo symbolizer ("c_sleep_loop"), known
 		 * for one only if its "\tfile:line pc=0x…" line follows. */
-		p->pending.func_off = scratch_add(p, s, n, &ok);
-		p->pending.func_len = (uint32_t)n;
-		p->pending.args_off = p->pending.func_off;
-		p->pending.flags |= GD_FRAME_CGO;
+		p->pend->func_off = scratch_add(p, s, n, &ok);
+		p->pend->func_len = (uint32_t)n;
+		p->pend->args_off = p->pend->func_off;
+		p->pend->flags |= GD_FRAME_CGO;
 		p->speculative = true;
 	} else {
 		return false;
 	}
-	p->pending.file_off = p->pending.args_off;
-	p->pending.flags |= GD_FRAME_NOFILE;
+	p->pend->file_off = p->pend->args_off;
+	p->pend->flags |= GD_FRAME_NOFILE;
 	if (!ok) {
 		p->g.flags |= GD_G_FRAMES_CAPPED;
 		return true;
@@ -658,15 +717,16 @@ static void parse_created_by(struct dump_parser *p, const char *s, size_t n)
 	}
 	if (p->target == T_ANCESTOR)
 		return; /* an ancestor's creator: not this goroutine's */
-	memset(&p->pending, 0, sizeof(p->pending));
-	p->pending.func_off = scratch_add(p, f, (size_t)(end - f), &ok);
-	p->pending.func_len = (uint32_t)(end - f);
-	p->pending.args_off = p->pending.func_off;
-	p->pending.file_off = p->pending.func_off;
-	p->pending.flags = GD_FRAME_NOFILE;
+	p->pend = &p->pend_store;
+	memset(p->pend, 0, sizeof(*p->pend));
+	p->pend->func_off = scratch_add(p, f, (size_t)(end - f), &ok);
+	p->pend->func_len = (uint32_t)(end - f);
+	p->pend->args_off = p->pend->func_off;
+	p->pend->file_off = p->pend->func_off;
+	p->pend->flags = GD_FRAME_NOFILE;
 	p->target = T_CREATOR;
 	p->g.flags |= GD_G_HAS_CREATOR;
-	p->creator = p->pending;
+	p->creator = *p->pend;
 	p->expect_file = true;
 }
 
@@ -792,7 +852,7 @@ static bool find_embedded_header(struct dump_parser *p, const char *s, size_t n)
 	return true;
 }
 
-static void process_line(struct dump_parser *p, const char *s, size_t n)
+static inline __attribute__((always_inline)) void process_line(struct dump_parser *p, const char *s, size_t n)
 {
 	p->stats.lines++;
 	if (n && s[n - 1] == '\r')
@@ -830,8 +890,8 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 			p->stats.noise_lines++;
 		} else {
 			/* No file line: keep the frame without one. */
-			p->pending.flags |= GD_FRAME_NOFILE;
-			add_frame(p, &p->pending);
+			p->pend->flags |= GD_FRAME_NOFILE;
+			add_frame(p, p->pend);
 		}
 	}
 
@@ -903,6 +963,22 @@ static void process_line(struct dump_parser *p, const char *s, size_t n)
 	p->stats.noise_lines++;
 }
 
+/* The next '\n' in [s, end), or NULL.  Lines are short (~40 bytes): an
+ * inline 16-byte scan beats a memchr call per line. */
+static inline const char *find_newline(const char *s, const char *end)
+{
+#ifdef __SSE2__
+	const __m128i nl = _mm_set1_epi8('\n');
+	while (end - s >= 16) {
+		unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)s), nl));
+		if (m)
+			return s + __builtin_ctz(m);
+		s += 16;
+	}
+#endif
+	return memchr(s, '\n', (size_t)(end - s));
+}
+
 enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 {
 	const char *end = buf + len;
@@ -916,7 +992,7 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 				buf++;
 			continue;
 		}
-		nl = memchr(buf, '\n', (size_t)(end - buf));
+		nl = find_newline(buf, end);
 		if (p->skipping) {
 			if (!nl)
 				break;
@@ -951,16 +1027,14 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	return p->stop ? GD_EARG : GD_OK;
 }
 
-static inline bool is_hex(char c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F');
-}
-
 /* Is s (a last line, without its newline) a whole "\tFILE:LINE" file line,
- * optionally with " +0x1c9" and " fp=0x… sp=0x… pc=0x…"?  Then nothing of the
- * goroutine was lost. */
-static bool complete_file_line(const char *s, size_t n)
+ * with " +0x1c9" (and maybe " fp=0x… sp=0x… pc=0x…")?  Then nothing of the
+ * goroutine was lost.  Go prints the offset for every frame but inlined ones
+ * ("F(...)") and C frames, so only those may end at ":LINE": any other line
+ * ending there was cut in its number or before its offset. */
+static bool complete_file_line(const char *s, size_t n, bool offset_optional)
 {
+	bool offset = false;
 	const char *end, *colon, *q;
 	if (n && s[n - 1] == '\r')
 		n--;
@@ -983,6 +1057,7 @@ static bool complete_file_line(const char *s, size_t n)
 			for (const char *c = h; c < end; c++)
 				if (!is_hex(*c))
 					return false;
+			offset = true;
 			end = sp;
 		} else {
 			break;
@@ -994,7 +1069,7 @@ static bool complete_file_line(const char *s, size_t n)
 	for (q = colon + 1; q < end; q++)
 		if (*q < '0' || *q > '9')
 			return false;
-	return true;
+	return offset || offset_optional;
 }
 
 enum gd_err dump_parser_finish(struct dump_parser *p)
@@ -1003,7 +1078,8 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 	if (p->stop)
 		return GD_EARG;
 	if (!p->skipping && p->carry.len && p->in_block && p->expect_file &&
-	    complete_file_line(p->carry.buf, p->carry.len)) {
+	    complete_file_line(p->carry.buf, p->carry.len,
+			       p->target == T_STACK && (p->pend->flags & (GD_FRAME_INLINED | GD_FRAME_CGO)))) {
 		/* Pasted without its final newline: the last frame is whole. */
 		process_line(p, p->carry.buf, p->carry.len);
 		strbuf_reset(&p->carry);
@@ -1019,6 +1095,8 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 				p->stats.dropped++;
 				block_reset(p);
 			}
+		} else if (p->carry.len && memmem(p->carry.buf, p->carry.len, "goroutine ", 10)) {
+			p->stats.truncated = true; /* a header cut short */
 		} else if (p->carry.len) {
 			/* A last line outside any goroutine (a log line, "exit
 			 * status 2" without its newline): nothing was lost. */

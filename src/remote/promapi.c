@@ -326,32 +326,51 @@ static void show_expr(char *dst, size_t n, const char *expr)
 		memcpy(dst + n - 4, "...", 4);
 }
 
+/* The string value of "key" in a JSON text that may be cut short (fetch
+ * keeps the first 256 bytes of an error body): tolerant of spaces. */
+static bool json_field(const char *s, const char *key, char *out, size_t n)
+{
+	char pat[64];
+	size_t j = 0;
+	snprintf(pat, sizeof(pat), "\"%s\"", key);
+	/* the key, not the same word as a value ("status": "error") */
+	const char *p = s;
+	for (;;) {
+		p = strstr(p, pat);
+		if (!p)
+			return false;
+		p += strlen(pat);
+		while (*p == ' ')
+			p++;
+		if (*p != ':')
+			continue;
+		p++;
+		while (*p == ' ')
+			p++;
+		if (*p == '"')
+			break;
+	}
+	p++;
+	for (; *p && *p != '"' && j + 1 < n; p++)
+		out[j++] = (unsigned char)*p < 0x20 ? '?' : *p;
+	out[j] = '\0';
+	return true;
+}
+
 /* fetch's messages start with the (long, encoded) URL: put the query there
  * instead, and when the body was the API's error JSON, its message. */
 static void query_failed(struct prom_query *q, const char *fetch_msg)
 {
-	char ex[100], why[GD_ERRBUF_SIZE];
+	char ex[100], why[GD_ERRBUF_SIZE], a[64], b[300];
 	const char *p = strstr(fetch_msg, ": ");
-	const char *et = strstr(fetch_msg, "\"errorType\":\"");
-	const char *em = strstr(fetch_msg, "\"error\":\"");
 
 	show_expr(ex, sizeof(ex), q->expr);
 	copy_text(why, sizeof(why), p ? p + 2 : fetch_msg);
-	if (et && em) {
-		char a[64] = "", b[300] = "";
-		size_t i;
-		et += strlen("\"errorType\":\"");
-		em += strlen("\"error\":\"");
-		for (i = 0; et[i] && et[i] != '"' && i + 1 < sizeof(a); i++)
-			a[i] = et[i];
-		a[i] = '\0';
-		for (i = 0; em[i] && em[i] != '"' && i + 1 < sizeof(b); i++)
-			b[i] = em[i];
-		b[i] = '\0';
+	if (json_field(fetch_msg, "errorType", a, sizeof(a)) && json_field(fetch_msg, "error", b, sizeof(b))) {
 		/* the HTTP status, then the API's own words */
-		char *colon = strstr(why, ": {");
-		if (colon)
-			*colon = '\0';
+		char *brace = strstr(why, ": {");
+		if (brace)
+			*brace = '\0';
 		gd_fail(&q->eb, q->err, "query %s: %s: prometheus: %s: %s", ex, why, a, b);
 		return;
 	}

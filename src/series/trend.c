@@ -188,6 +188,8 @@ static bool period_complete(const struct period *q, size_t maxcount, double min_
  * (K+1) * (K*(N-K)+1) doubles. */
 static size_t mul_qbinom(double *poly, size_t deg, size_t N, size_t K, double *work, double *tmp)
 {
+	if (K == 0 || K > N || N > TREND_EXACT_MAX)
+		return deg; /* [N choose 0] = 1; beyond the exact range never called */
 	size_t d = K * (N - K);
 	size_t stride = d + 1;
 	/* rolling table over N' = 0..N of [N' choose K']_q, K' = 0..K */
@@ -196,7 +198,7 @@ static size_t mul_qbinom(double *poly, size_t deg, size_t N, size_t K, double *w
 	work[0] = 1; /* [0 choose 0] */
 	for (size_t np = 1; np <= N; np++) {
 		size_t top = np < K ? np : K;
-		for (size_t k = top; k >= 1; k--) {
+		for (size_t k = top; k > 0; k--) {
 			double *cur = &work[k * stride], *lower = &work[(k - 1) * stride];
 			/* [np,k] = [np-1,k-1] + q^k [np-1,k]: shift cur by k, add lower */
 			for (size_t j = d + 1; j-- > 0;)
