@@ -19,7 +19,7 @@ if grep -nE '#include <(linux/netlink|linux/inet_diag|linux/sock_diag)\.h>' cmd/
 fi
 # Renderers: src/cmd/ writes no report itself (report/ does, through
 # report/emit or its own renderers).
-if grep -nE 'jw_[a-z_]+\(|emit_[a-z_]+\(|#include "util/(json_writer|html)\.h"' cmd/*.c; then
+if grep -nE '(^|[^a-z_])(jw|emit)_[a-z_]+\(|#include "util/(json_writer|html)\.h"' cmd/*.c; then
 	echo "FAIL: a renderer in src/cmd/ (renderers belong in src/report/)"; failed=1
 fi
 
