@@ -241,7 +241,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (rep.nfindings)
 		rc = EXIT_FAIL;
-	if (!snaps[nt - 1].has_goroutines) {
+	if (!snaps[nt - 1].has_goroutines && !snaps[nt - 1].has_leak_profile) {
 		/* Memory and socket facts alone: the check is partial. */
 		warning("%s: partial: no goroutine dump or profile could be read%s", argv[a.argi],
 			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");
