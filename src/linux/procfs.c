@@ -15,6 +15,7 @@
 #include "linux/procfs.h"
 #include "util/xalloc.h"
 #include "util/human.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 /* ---- reading --------------------------------------------------------- */
@@ -113,22 +114,11 @@ static bool is_blank(char c)
 bool procfs_scan_u64(const char **pp, const char *end, uint64_t *out)
 {
 	const char *p = *pp;
-	uint64_t v = 0;
-	const char *digits;
 
 	while (p < end && is_blank(*p))
 		p++;
-	digits = p;
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		p++;
-	}
-	if (p == digits)
+	if (!scan_u64(&p, end, out))
 		return false;
-	*out = v;
 	*pp = p;
 	return true;
 }
