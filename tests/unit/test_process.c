@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "linux/process.h"
-#include "fixture_roots.h"
+#include "test_lib.h"
 
 /* linux/process: finding the Go processes of a (captured) host. */
 static void test_scan_fixture(void **state)
