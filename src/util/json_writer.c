@@ -152,3 +152,11 @@ void jw_end(struct json_writer *jw)
 	fputc('\n', jw->out);
 	jw->after_key = false;
 }
+
+void jw_string_or_null(struct json_writer *jw, const char *s)
+{
+	if (s)
+		jw_string(jw, s);
+	else
+		jw_null(jw);
+}
