@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -274,15 +273,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 	if ((e = dump_input_finish(in)))
 		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
 	return e;
-}
-
-/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
- * EPIPE on an earlier write and errno is long overwritten; a pipe whose
- * reader closed polls as POLLERR. */
-static bool stdout_reader_gone(void)
-{
-	struct pollfd pfd = { .fd = 1, .events = 0 };
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
@@ -627,16 +617,7 @@ int cmd_stacks(int argc, char **argv)
 	for (size_t i = 0; i < ninfos; i++)
 		free((char *)infos[i].error);
 	free(infos);
-	errno = 0;
-	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE || stdout_reader_gone()) {
-			/* `godiag stacks BIG | head`: the reader has all it wanted. */
-			rc = EXIT_OK;
-		} else if (rc == EXIT_OK) {
-			error("writing output: %s", strerror(errno ? errno : EIO));
-			rc = EXIT_FAIL;
-		}
-	}
+	/* main's finish_stdout() flushes stdout: `| head` ends quietly with 0. */
 out:
 	if (have_re)
 		regfree(&re);

@@ -706,7 +706,16 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 	const char *lp;
 	p->pend = pend_slot(p);
 	memset(p->pend, 0, sizeof(*p->pend));
-	if (n && s[n - 1] == ')' && (lp = memrchr(s, '(', n - 1)) && lp > s) {
+	lp = NULL;
+#ifdef __SSE2__
+	/* Arguments are short: the '(' is usually among the last 16 bytes. */
+	if (n >= 17 && s[n - 1] == ')') {
+		int k = last_in_16(s + n - 1, '(');
+		if (k >= 0)
+			lp = s + n - 17 + k;
+	}
+#endif
+	if (n && s[n - 1] == ')' && (lp || (lp = memrchr(s, '(', n - 1))) && lp > s) {
 		size_t flen = (size_t)(lp - s), alen = n - flen - 2;
 		p->pend->func = keep_str(p, s, flen, &ok);
 		p->pend->func_len = (uint32_t)flen;
