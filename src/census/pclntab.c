@@ -273,7 +273,7 @@ static enum gd_err read_cstr(const struct pclntab *t, uint64_t addr, char *buf, 
 		uint64_t room = 4096 - ((addr + n) & 4095);
 		if (k > room)
 			k = (size_t)room;
-		if (rd(t, addr + n, chunk, k))
+		if (rd(t, addr + n, chunk, k) && rd(t, addr + n, chunk, k = 1))
 			return GD_EIO;
 		for (size_t i = 0; i < k; i++) {
 			if (!chunk[i] || n + 1 >= cap) {
@@ -312,8 +312,13 @@ static int vbyte(struct vcur *c, unsigned char *out)
 		uint64_t room = 4096 - (c->addr & 4095);
 		if (k > room)
 			k = (size_t)room;
-		if (rd(c->t, c->addr, c->buf, k))
-			return -1;
+		/* a table may end just before the end of the mapping: fall
+		 * back to one byte at a time */
+		if (rd(c->t, c->addr, c->buf, k)) {
+			k = 1;
+			if (rd(c->t, c->addr, c->buf, k))
+				return -1;
+		}
 		c->addr += k;
 		c->pos = 0;
 		c->len = k;
