@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
@@ -140,6 +141,16 @@ static void check_layout(int layout)
 	char name[64], file[64];
 	int32_t line, sp;
 	build(&im, layout);
+	const char *seeds = getenv("PCLNTAB_SEED_DIR"); /* fuzz/corpus/pclntab */
+	if (seeds) {
+		char path[4200];
+		snprintf(path, sizeof(path), "%s/synthetic-%d", seeds, layout);
+		FILE *fp = fopen(path, "wb");
+		if (fp) {
+			fwrite(im.b, 1, im.len, fp);
+			fclose(fp);
+		}
+	}
 	assert_int_equal(pclntab_init(&t, img_read, &im, BASE, 0, im.len, &eb), GD_OK);
 	assert_int_equal(t.layout, layout);
 	assert_int_equal(t.nfunc, 2);
