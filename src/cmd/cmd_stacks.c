@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "census/source.h"
 #include "cmd/cmd.h"
 #include "cmd/options.h"
 #include "goroutine/dump_input.h"
@@ -65,6 +66,13 @@ static const char usage_text[] =
 	"  --cacert FILE       CA bundle to verify https; --insecure skips verification\n"
 	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
 	"  -q, --quiet         no progress output\n"
+	"process memory (no pprof endpoint needed; the process is never stopped):\n"
+	"  --pid PID           read the goroutines of a running Go process from its\n"
+	"                      memory (same uid, or CAP_SYS_PTRACE); falls back to the\n"
+	"                      process's pprof endpoint when memory cannot be read\n"
+	"  --no-read-memory    with --pid: only the pprof endpoint\n"
+	"  --record FILE       with --pid: save every range read (replay with --replay)\n"
+	"  --replay FILE       run the memory census on a recording, offline\n"
 	"\n"
 	"Exit status: 0 complete, 1 input unusable or result partial (truncated, or a SRC\n"
 	"unreadable), 2 usage.\n";
@@ -72,7 +80,7 @@ static const char usage_text[] =
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
 	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES, OPT_CACERT, OPT_INSECURE,
-	OPT_LABEL, OPT_DUMP,
+	OPT_LABEL, OPT_DUMP, OPT_PID, OPT_NO_READ_MEMORY, OPT_RECORD, OPT_REPLAY,
 };
 
 static const struct option long_opts[] = {
@@ -96,6 +104,10 @@ static const struct option long_opts[] = {
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "no-read-memory", no_argument, NULL, OPT_NO_READ_MEMORY },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -195,9 +207,50 @@ static bool is_url(const char *s)
 
 /* Read one source into in.  Returns GD_OK or an error already described in
  * *msg (without the source name). */
+static struct census_source_opts census_opts;
+
+static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
+			       uint64_t file_cap, bool quiet, char *msg, size_t msglen);
+
+/* "pid:N" (from --pid) or "replay:FILE" (--replay): the memory census, or
+ * the process's pprof endpoint when its memory cannot be read. */
+static enum gd_err read_census_source(const char *src, struct dump_input *in,
+				      const struct fetch_opts *fo, uint64_t file_cap, bool quiet,
+				      char *msg, size_t msglen)
+{
+	struct census_source_opts o = census_opts;
+	struct census_source cs;
+	struct strbuf text = STRBUF_INIT_MAX((size_t)1 << 30);
+	struct gd_errbuf eb = { "" };
+	pid_t pid = 0;
+	if (!strncmp(src, "replay:", 7))
+		o.replay = src + 7;
+	else
+		pid = (pid_t)strtol(src + 4, NULL, 10);
+	enum gd_err e = census_source_pid(pid, &o, &text, &cs, &eb);
+	if (e) {
+		snprintf(msg, msglen, "%s", eb.msg);
+		strbuf_release(&text);
+		return e;
+	}
+	if (!quiet)
+		note("what was read: %s", cs.what);
+	if (cs.memory_read)
+		e = dump_input_parse_buffer(in, text.buf, text.len, false, NULL, NULL);
+	strbuf_release(&text);
+	if (!cs.memory_read) {
+		return read_source(cs.fallback_url, in, fo, file_cap, quiet, msg, msglen);
+	}
+	if (e)
+		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+	return e;
+}
+
 static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
 			       uint64_t file_cap, bool quiet, char *msg, size_t msglen)
 {
+	if (!strncmp(src, "pid:", 4) || !strncmp(src, "replay:", 7))
+		return read_census_source(src, in, fo, file_cap, quiet, msg, msglen);
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
 	msg[0] = '\0';
@@ -353,6 +406,7 @@ int cmd_stacks(int argc, char **argv)
 	struct bucket **sorted;
 	size_t nsorted;
 	int c, rc = EXIT_OK;
+	char *census_src = NULL, **census_argv = NULL;
 
 	grouping_init(&g, GROUP_ANY_ARGS, 0);
 	fetch_opts_init(&fo);
@@ -367,6 +421,19 @@ int cmd_stacks(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case OPT_CACERT: fo.cacert = optarg; break;
 		case OPT_INSECURE: fo.insecure = true; break;
+		case OPT_NO_READ_MEMORY: census_opts.no_read_memory = true; break;
+		case OPT_RECORD: census_opts.record = optarg; break;
+		case OPT_PID:
+		case OPT_REPLAY: {
+			int pid;
+			size_t n = strlen(optarg) + 8;
+			if (c == OPT_PID && !cmd_parse_pid("stacks", optarg, &pid))
+				goto usage_err;
+			free(census_src);
+			census_src = xmalloc(n);
+			snprintf(census_src, n, "%s:%s", c == OPT_PID ? "pid" : "replay", optarg);
+			break;
+		}
 		case OPT_JSON: json = true; break;
 		case OPT_HTML: html = optarg; break;
 		case OPT_PPROF: pprof = optarg; break;
@@ -481,6 +548,14 @@ int cmd_stacks(int argc, char **argv)
 		default:
 			goto usage_err;
 		}
+	}
+	if (census_src) {
+		/* the census is one more source, after the others */
+		char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+		memcpy(v, argv, (size_t)argc * sizeof(*v));
+		v[argc++] = census_src;
+		census_argv = v;
+		argv = v;
 	}
 	if (optind >= argc) {
 		error("stacks: no source given");
@@ -619,6 +694,8 @@ int cmd_stacks(int argc, char **argv)
 	free(infos);
 	/* main's finish_stdout() flushes stdout: `| head` ends quietly with 0. */
 out:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	free(states);
@@ -633,6 +710,8 @@ usage_err:
 	fputs("usage: godiag stacks [options] SRC...  (see godiag stacks --help)\n", stderr);
 	rc = EXIT_USAGE;
 out_usage:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	free(states);
