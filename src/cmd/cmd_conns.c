@@ -18,6 +18,7 @@
 #include "cmd/options.h"
 #include "util/duration.h"
 #include "linux/sockdiag.h"
+#include "linux/procfs.h"
 #include "linux/sockets.h"
 #include "util/error.h"
 #include "util/json_writer.h"
@@ -612,70 +613,53 @@ int cmd_conns(int argc, char **argv)
 	struct tcp_sock_list l;
 	struct conns_view v;
 	struct gd_errbuf eb = { "" };
-	const char *target = NULL, *val;
 	uint64_t min_idle_ms = 0;
 	bool json = false;
 	enum gd_err rc;
-	char *end;
-	long pid;
+	int pid;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			conns_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
-			if (!*val)
-				goto missing;
-			o.proc_root = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--record-netlink"))) {
-			if (!*val)
-				goto missing;
-			o.record_file = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--replay-netlink"))) {
-			if (!*val)
-				goto missing;
-			o.replay_file = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--min-idle"))) {
-			if (!*val)
-				goto missing;
-			if (!parse_duration_ms(val, 1000, &min_idle_ms)) {
-				error("conns: bad duration '%s' (want e.g. 30s, 5m, 2h, 1d)", val);
-				return EXIT_USAGE;
-			}
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			error("conns: unknown option '%s'", argv[i]);
-			conns_usage(stderr);
-			return EXIT_USAGE;
-		} else if (!target) {
-			target = argv[i];
-		} else {
-			error("conns: more than one TARGET ('%s')", argv[i]);
-			return EXIT_USAGE;
-		}
-		continue;
-missing:
-		error("conns: option '%s' needs a value", argv[i]);
-		return EXIT_USAGE;
+	struct cmd_sources src;
+	const char *record = NULL;
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &json, "machine-readable output"),
+		OPT_DURATION(0, "min-idle", &min_idle_ms, 1000, 0, UINT64_MAX,
+			     "only connections idle at least this long"),
+		OPT_PROC_ROOT(&src),
+		OPT_REPLAY_NETLINK(&src),
+		OPT_STRING(0, "record-netlink", &record, "FILE", "also save the sock_diag replies to FILE"),
+		OPT_END(),
+	};
+
+	cmd_sources_init(&src);
+	argc = cmd_parse_options("conns", argc, argv, opts);
+	if (argc == CMD_OPT_HELP) {
+		conns_usage(stdout);
+		return EXIT_OK;
 	}
-	if (!target) {
+	if (argc == CMD_OPT_ERROR)
+		return EXIT_USAGE;
+	if (argc == 0) {
 		conns_usage(stderr);
 		return EXIT_USAGE;
 	}
-	errno = 0;
-	pid = strtol(target, &end, 10);
-	if (errno || *end || end == target || pid <= 0 || pid > INT32_MAX) {
-		error("conns: TARGET must be a PID, not '%s'", target);
+	if (argc > 1) {
+		error("conns: more than one TARGET ('%s')", argv[1]);
 		return EXIT_USAGE;
 	}
+	if (!cmd_parse_pid("conns", argv[0], &pid))
+		return EXIT_USAGE;
+	/* The default root is the live /proc; only an explicit one changes
+	 * the source (sock_opts treats a set proc_root as a captured tree). */
+	o.proc_root = strcmp(src.proc_root, PROCFS_ROOT_DEFAULT) ? src.proc_root : NULL;
+	o.replay_file = src.replay_netlink;
+	o.record_file = record;
 	if (o.record_file && o.replay_file) {
 		error("conns: --record-netlink and --replay-netlink exclude each other");
 		return EXIT_USAGE;
 	}
 
 	tcp_sock_list_init(&l);
-	rc = tcp_socks_for_pid(&o, (int)pid, &l, &eb);
+	rc = tcp_socks_for_pid(&o, pid, &l, &eb);
 	if (rc) {
 		error("conns: %s", eb.msg[0] ? eb.msg : gd_strerror(rc));
 		tcp_sock_list_release(&l);
@@ -683,15 +667,11 @@ missing:
 	}
 	view_build(&v, &l, min_idle_ms);
 	if (json)
-		render_json(stdout, (int)pid, &l, &v, min_idle_ms);
+		render_json(stdout, pid, &l, &v, min_idle_ms);
 	else
-		render_text(stdout, (int)pid, &l, &v, min_idle_ms);
+		render_text(stdout, pid, &l, &v, min_idle_ms);
 	view_release(&v);
 	rc = l.partial ? GD_ETRUNCATED : GD_OK;
 	tcp_sock_list_release(&l);
-	if (fflush(stdout)) {
-		error("conns: cannot write the output: %s", strerror(errno));
-		return EXIT_FAIL;
-	}
 	return rc ? EXIT_FAIL : EXIT_OK;
 }

@@ -16,6 +16,9 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "diagnose/finding.h"
+#include "diagnose/memrules.h"
+#include "diagnose/rules.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "remote/fetch.h"
@@ -32,13 +35,6 @@
 #define FINDINGS_MAX 8
 #define HEAP_BODY_MAX ((uint64_t)64 << 20)
 
-struct finding {
-	const char *id;
-	bool problem; /* false: context only, does not change the exit code */
-	char text[512];
-	char fix[256];
-};
-
 struct mem_view {
 	int pid;
 	bool is_go;
@@ -49,6 +45,7 @@ struct mem_view {
 	bool ev_set;
 	/* --pprof */
 	const char *pprof_base;
+	const struct cmd_http *http;
 	char heap_url[1024];
 	bool ms_ok;
 	struct go_memstats ms;
@@ -58,14 +55,15 @@ struct mem_view {
 	/* derived */
 	bool rss_known;
 	uint64_t rss;
-	struct finding f[FINDINGS_MAX];
-	size_t nf;
+	struct ruleset rules;
+	struct report rep; /* the memory rules that fire */
 };
 
 static void mem_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: godiag mem PID [--json] [--pprof URL] [--proc-root DIR] [--sys-root DIR]\n"
+		"usage: godiag mem PID [--json] [--pprof URL [--timeout SECS] [-H 'K: V'] [--cacert FILE]\n"
+		"                      [--insecure]] [--proc-root DIR] [--sys-root DIR]\n"
 		"\n"
 		"Explain a Go process's RSS: anonymous, file and shmem pages, LazyFree (pages\n"
 		"freed with MADV_FREE that still count), AnonHugePages, swap, the cgroup's\n"
@@ -76,11 +74,13 @@ static void mem_usage(FILE *out)
 		"  --pprof URL      also GET URL/debug/pprof/heap?debug=1 and use its MemStats\n"
 		"                   to split RSS into Go heap in use, idle, released, stacks,\n"
 		"                   runtime metadata and non-Go memory\n"
+		"  --timeout SECS   whole-transfer timeout for --pprof (1-3600, default 15)\n"
+		"  -H 'K: V'        extra request header (repeatable); --cacert FILE, --insecure\n"
 		"  --proc-root DIR  read DIR instead of /proc (a recorded tree)\n"
 		"  --sys-root DIR   read DIR instead of /sys\n"
 		"\n"
 		"Exit 0 when no problem shows, 1 when the verdict names one or the read was\n"
-		"partial, 2 on bad usage.\n");
+		"partial, 2 on bad usage, 3 when the process cannot be read.\n");
 }
 
 static bool st_has(const struct procinfo *pi, enum proc_status_field f)
@@ -96,19 +96,6 @@ static bool sm_has(const struct procinfo *pi, enum proc_smaps_field f)
 static bool cg_has(const struct procinfo *pi, enum proc_cg_field f)
 {
 	return (pi->cgroup.known >> f) & 1;
-}
-
-static struct finding *add_finding(struct mem_view *v, const char *id, bool problem)
-{
-	struct finding *f;
-
-	if (v->nf >= FINDINGS_MAX)
-		return NULL;
-	f = &v->f[v->nf++];
-	memset(f, 0, sizeof(*f));
-	f->id = id;
-	f->problem = problem;
-	return f;
 }
 
 static void hb(char *buf, size_t n, uint64_t v)
@@ -148,6 +135,7 @@ static void read_pprof(struct mem_view *v)
 	fetch_opts_init(&fo);
 	fo.total_timeout_ms = 15000;
 	fo.max_bytes = HEAP_BODY_MAX;
+	cmd_http_apply(v->http, &fo);
 	rc = fetch_buffer(v->heap_url, &fo, &body, &len, &res, &eb);
 	if (rc != GD_OK) {
 		snprintf(v->pprof_why, sizeof(v->pprof_why), "%s", eb.msg);
@@ -169,147 +157,13 @@ static void read_pprof(struct mem_view *v)
 					   &v->split);
 }
 
-/* ---- verdict --------------------------------------------------------- */
+/* ---- verdict: the memory rules (diagnose/memrules) ---------------------- */
 
-static bool go_before_116(const struct mem_view *v)
-{
-	struct go_version gv;
-
-	return v->is_go && v->gp.bin->bi.go_version &&
-	       go_version_parse(v->gp.bin->bi.go_version, &gv) && !go_version_at_least(&gv, 1, 16, 0);
-}
-
-static void judge_lazyfree(struct mem_view *v)
-{
-	uint64_t lf = v->pi.smaps.v[SM_LAZYFREE];
-	char a[32], b[32];
-	struct finding *f;
-
-	if (!sm_has(&v->pi, SM_LAZYFREE) || !v->rss_known)
-		return;
-	/* Small LazyFree is normal churn; only a real share of RSS matters. */
-	if (lf < 64 * MIB || lf * 10 < v->rss)
-		return;
-	f = add_finding(v, "madv-free-backlog", true);
-	if (!f)
-		return;
-	hb(a, sizeof(a), v->rss);
-	hb(b, sizeof(b), lf);
-	if (v->is_go) {
-		snprintf(f->text, sizeof(f->text),
-			 "RSS %s, of which %s is LazyFree: pages Go freed with MADV_FREE, which the "
-			 "kernel takes back only under memory pressure; not a leak", a, b);
-		if (go_before_116(v))
-			snprintf(f->fix, sizeof(f->fix), "GODEBUG=madvdontneed=1 or Go >= 1.16");
-		else if (v->ev_set && strstr(v->ev.reason, "environment"))
-			snprintf(f->fix, sizeof(f->fix),
-				 "remove madvdontneed=0 from the GODEBUG it is started with "
-				 "(Go >= 1.16 defaults to MADV_DONTNEED)");
-		else if (v->ev_set && strstr(v->ev.reason, "godebugDefault"))
-			snprintf(f->fix, sizeof(f->fix),
-				 "drop madvdontneed=0 from -X runtime.godebugDefault in the build's "
-				 "-ldflags, or start it with GODEBUG=madvdontneed=1");
-		else if (v->ev_set && strstr(v->ev.reason, "DefaultGODEBUG"))
-			snprintf(f->fix, sizeof(f->fix),
-				 "drop madvdontneed=0 from go.mod godebug / //go:debug, or start it "
-				 "with GODEBUG=madvdontneed=1");
-		else
-			snprintf(f->fix, sizeof(f->fix), "GODEBUG=madvdontneed=1");
-	} else {
-		snprintf(f->text, sizeof(f->text),
-			 "RSS %s, of which %s is LazyFree: pages freed with MADV_FREE (by the "
-			 "allocator), which the kernel takes back only under memory pressure; not a leak",
-			 a, b);
-		snprintf(f->fix, sizeof(f->fix), "none needed; the kernel reclaims them on demand");
-	}
-}
-
-static void judge_thp(struct mem_view *v)
-{
-	uint64_t huge = v->pi.smaps.v[SM_ANON_HUGE];
-	uint64_t anon = sm_has(&v->pi, SM_ANONYMOUS) ? v->pi.smaps.v[SM_ANONYMOUS]
-						     : v->pi.status.v[PST_RSSANON];
-	char a[32], b[32];
-	struct finding *f;
-
-	if (!sm_has(&v->pi, SM_ANON_HUGE) || huge < 64 * MIB || huge * 5 < anon)
-		return;
-	f = add_finding(v, "thp-inflation", true);
-	if (!f)
-		return;
-	hb(a, sizeof(a), huge);
-	hb(b, sizeof(b), anon);
-	snprintf(f->text, sizeof(f->text),
-		 "AnonHugePages %s of %s anonymous RSS: transparent huge pages can keep freed heap "
-		 "resident (THP enabled=%s, khugepaged max_ptes_none=%s)",
-		 a, b, v->pi.thp.enabled_known ? v->pi.thp.enabled : "?",
-		 v->pi.thp.max_ptes_none_known ? (v->pi.thp.max_ptes_none ? "non-zero" : "0") : "?");
-	snprintf(f->fix, sizeof(f->fix),
-		 "GODEBUG=disablethp=1 (Go >= 1.21.6), or khugepaged/max_ptes_none=0 and THP "
-		 "defrag=defer+madvise");
-}
-
-static void judge_runtime(struct mem_view *v)
-{
-	char a[32], b[32];
-	struct finding *f;
-
-	if (!v->split_ok)
-		return;
-	if (v->split.heap_idle >= 256 * MIB && v->rss_known && v->split.heap_idle * 4 >= v->rss &&
-	    (f = add_finding(v, "scavenger-lag", true))) {
-		hb(a, sizeof(a), v->split.heap_idle);
-		snprintf(f->text, sizeof(f->text),
-			 "the Go heap holds %s of free pages not yet returned to the OS "
-			 "(HeapIdle - HeapReleased); the background scavenger returns them slowly", a);
-		snprintf(f->fix, sizeof(f->fix),
-			 "GOMEMLIMIT near the working set, or debug.FreeOSMemory() after a spike");
-	}
-	if (v->split.non_go_known && v->split.non_go >= 256 * MIB &&
-	    v->split.non_go * 4 >= v->pi.status.v[PST_RSSANON] &&
-	    (f = add_finding(v, "non-go-memory", true))) {
-		hb(a, sizeof(a), v->split.non_go);
-		hb(b, sizeof(b), v->pi.status.v[PST_RSSANON]);
-		snprintf(f->text, sizeof(f->text),
-			 "%s of %s anonymous RSS is outside the Go runtime's accounting: cgo/C "
-			 "allocations, syscall.Mmap or thread stacks", a, b);
-		snprintf(f->fix, sizeof(f->fix),
-			 "look at cgo libraries and mmap users; the Go heap profile cannot see this memory");
-	}
-	if ((f = add_finding(v, "go-heap", false))) {
-		hb(a, sizeof(a), v->split.heap_inuse);
-		hb(b, sizeof(b), v->split.go_retained);
-		snprintf(f->text, sizeof(f->text),
-			 "Go heap in use %s of %s the runtime retains; growth there is what a heap "
-			 "profile explains", a, b);
-		snprintf(f->fix, sizeof(f->fix), "compare two heap profiles with godiag diff");
-	}
-}
-
-static void judge_cgroup(struct mem_view *v)
-{
-	const struct proc_cgroup *cg = &v->pi.cgroup;
-	char a[32], b[32];
-	struct finding *f;
-
-	if (!cg_has(&v->pi, CG_CURRENT) || !cg_has(&v->pi, CG_MAX) || cg->unlimited || !cg->v[CG_MAX])
-		return;
-	if (cg->v[CG_CURRENT] * 10 < cg->v[CG_MAX] * 9)
-		return;
-	f = add_finding(v, "cgroup-near-limit", true);
-	if (!f)
-		return;
-	hb(a, sizeof(a), cg->v[CG_CURRENT]);
-	hb(b, sizeof(b), cg->v[CG_MAX]);
-	snprintf(f->text, sizeof(f->text),
-		 "the cgroup uses %s of its %s limit: the kernel will reclaim (LazyFree and page "
-		 "cache first) and then OOM-kill", a, b);
-	snprintf(f->fix, sizeof(f->fix), "raise memory.max or set GOMEMLIMIT below it");
-}
-
-static void judge(struct mem_view *v)
+static enum gd_err judge(struct mem_view *v, struct gd_errbuf *eb)
 {
 	const struct procinfo *pi = &v->pi;
+	struct mem_facts mf;
+	enum gd_err rc;
 
 	if (st_has(pi, PST_VMRSS)) {
 		v->rss = pi->status.v[PST_VMRSS];
@@ -318,18 +172,19 @@ static void judge(struct mem_view *v)
 		v->rss = pi->smaps.v[SM_RSS];
 		v->rss_known = true;
 	}
-	judge_lazyfree(v);
-	judge_thp(v);
-	judge_runtime(v);
-	judge_cgroup(v);
+	rc = ruleset_load_builtin(&v->rules, eb);
+	if (rc != GD_OK)
+		return rc;
+	mem_facts_init(&mf, &v->pi, v->ms_ok ? &v->ms : NULL, v->ev_set ? &v->ev : NULL,
+		       v->is_go ? v->gp.bin->bi.go_version : NULL, v->is_go);
+	mf.memstats_source = v->heap_url;
+	memrules_run(&v->rules, &mf, &v->rep);
+	return GD_OK;
 }
 
 static const struct finding *first_problem(const struct mem_view *v)
 {
-	for (size_t i = 0; i < v->nf; i++)
-		if (v->f[i].problem)
-			return &v->f[i];
-	return NULL;
+	return v->rep.nfindings ? &v->rep.findings[0] : NULL;
 }
 
 static bool mem_partial(const struct mem_view *v)
@@ -344,7 +199,7 @@ static void verdict_line(const struct mem_view *v, struct strbuf *sb)
 	char a[32];
 
 	if (f) {
-		strbuf_addf(sb, "%s; fix: %s", f->text, f->fix);
+		strbuf_addstr(sb, f->summary);
 		return;
 	}
 	if (!v->rss_known) {
@@ -355,7 +210,8 @@ static void verdict_line(const struct mem_view *v, struct strbuf *sb)
 	strbuf_addf(sb, "RSS %s: no memory problem visible from %s", a,
 		    v->split_ok ? "/proc and MemStats" : "/proc");
 	if (!v->split_ok)
-		strbuf_addstr(sb, " (a growing heap needs heap profiles: --pprof URL, godiag diff)");
+		strbuf_addstr(sb, " (the Go heap needs --pprof URL; a growing heap shows between two heap "
+				  "profiles or bundles: godiag diff A B)");
 }
 
 /* ---- output ---------------------------------------------------------- */
@@ -513,21 +369,22 @@ static void render_json(FILE *out, struct mem_view *v, const char *verdict)
 
 	jw_key(&jw, "findings");
 	jw_array_begin(&jw);
-	for (size_t i = 0; i < v->nf; i++) {
+	for (size_t i = 0; i < v->rep.nfindings; i++) {
+		const struct finding *f = &v->rep.findings[i];
 		jw_object_begin(&jw);
 		jw_key(&jw, "id");
-		jw_string(&jw, v->f[i].id);
-		jw_key(&jw, "problem");
-		jw_bool(&jw, v->f[i].problem);
+		jw_string(&jw, f->rule);
+		jw_key(&jw, "severity");
+		jw_string(&jw, severity_name(f->severity));
 		jw_key(&jw, "text");
-		jw_string(&jw, v->f[i].text);
-		jw_key(&jw, "fix");
-		jw_string(&jw, v->f[i].fix);
+		jw_string(&jw, f->summary);
+		jw_str_or_null(&jw, "fix", f->fix);
 		jw_object_end(&jw);
 	}
 	jw_array_end(&jw);
 	jw_key(&jw, "verdict");
 	jw_string(&jw, verdict);
+	jw_str_or_null(&jw, "fix", first_problem(v) ? first_problem(v)->fix : NULL);
 	jw_key(&jw, "problem");
 	jw_bool(&jw, first_problem(v) != NULL);
 	jw_key(&jw, "partial");
@@ -615,12 +472,16 @@ static void render_text(FILE *out, struct mem_view *v, const char *verdict)
 			line(out, 2, "heap in use", true, v->split.heap_inuse, "HeapInuse");
 			line(out, 2, "heap idle", true, v->split.heap_idle, "HeapIdle - HeapReleased");
 			line(out, 2, "heap released", true, v->split.heap_released,
-			     "HeapReleased (MADV_FREE'd pages may still be resident)");
+			     v->ev_set && v->ev.policy == MEM_POLICY_MADV_FREE
+				     ? "HeapReleased (MADV_FREE'd pages may still be resident)"
+				     : "HeapReleased (returned to the OS)");
 			line(out, 2, "stacks", true, v->split.stacks, "StackSys");
 			line(out, 2, "runtime metadata", true, v->split.metadata,
 			     "MSpan, MCache, BuckHash, GC, Other");
 			line(out, 2, "non-Go", v->split.non_go_known, v->split.non_go,
 			     "RssAnon - (Sys - HeapReleased) - LazyFree: cgo, mmap, threads");
+			fprintf(out, "  (growth of the heap in use is what heap profiles explain: "
+				     "compare two with godiag diff A B)\n");
 		} else {
 			fprintf(out, "  unavailable: %s\n", v->pprof_why[0] ? v->pprof_why : "no MemStats");
 		}
@@ -659,10 +520,8 @@ static void render_text(FILE *out, struct mem_view *v, const char *verdict)
 	if (v->ev_set)
 		fprintf(out, "policy %s: %s\n", mem_policy_name(v->ev.policy), v->ev.reason);
 
-	for (size_t i = 0; i < v->nf; i++)
-		if (!v->f[i].problem || &v->f[i] != first_problem(v))
-			fprintf(out, "%s %s (%s)\n", v->f[i].problem ? "also:" : "note:", v->f[i].text,
-				v->f[i].fix);
+	for (size_t i = 1; i < v->rep.nfindings; i++)
+		fprintf(out, "also [%s]: %s\n", v->rep.findings[i].rule, v->rep.findings[i].summary);
 	if (mem_partial(v)) {
 		fprintf(out, "\npartial read:\n");
 		if (v->is_go && v->gp.note[0])
@@ -673,6 +532,8 @@ static void render_text(FILE *out, struct mem_view *v, const char *verdict)
 			fprintf(out, "  pprof: %s\n", v->pprof_why);
 	}
 	fprintf(out, "\nverdict: %s\n", verdict);
+	if (first_problem(v) && first_problem(v)->fix)
+		fprintf(out, "fix: %s\n", first_problem(v)->fix);
 }
 
 int cmd_mem(int argc, char **argv)
@@ -682,72 +543,54 @@ int cmd_mem(int argc, char **argv)
 	struct bin_cache cache;
 	struct gd_errbuf eb = { "" };
 	struct strbuf verdict;
-	const char *target = NULL, *val;
+	struct cmd_http http;
+	struct cmd_sources src;
+	const char *pprof = NULL;
 	bool json = false;
 	enum gd_err rc;
-	char *end;
-	long pid;
-	int ret;
+	int pid, ret;
 
-	v = xcalloc(1, sizeof(*v));
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &json, "one JSON object"),
+		OPT_PPROF_URL(&pprof),
+		OPT_HTTP(&http),
+		OPT_PROC_ROOT(&src),
+		OPT_SYS_ROOT(&src),
+		OPT_END(),
+	};
+
+	cmd_http_init(&http);
+	cmd_sources_init(&src);
+	argc = cmd_parse_options("mem", argc, argv, opts);
+	if (argc == CMD_OPT_HELP || argc == CMD_OPT_ERROR || argc != 1) {
+		if (argc == CMD_OPT_HELP)
 			mem_usage(stdout);
-			free(v);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			json = true;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
-			if (!*val)
-				goto missing;
-			roots.proc = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
-			if (!*val)
-				goto missing;
-			roots.sys = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--pprof"))) {
-			if (!*val)
-				goto missing;
-			v->pprof_base = val;
-		} else if (argv[i][0] == '-' && argv[i][1]) {
-			error("mem: unknown option '%s'", argv[i]);
+		else if (argc > 1)
+			error("mem: more than one TARGET ('%s')", argv[1]);
+		else if (argc == 0)
 			mem_usage(stderr);
-			free(v);
-			return EXIT_USAGE;
-		} else if (!target) {
-			target = argv[i];
-		} else {
-			error("mem: more than one TARGET ('%s')", argv[i]);
-			free(v);
-			return EXIT_USAGE;
-		}
-		continue;
-missing:
-		error("mem: option '%s' needs a value", argv[i]);
-		free(v);
+		cmd_http_release(&http);
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
+	}
+	if (!cmd_parse_pid("mem", argv[0], &pid)) {
+		cmd_http_release(&http);
 		return EXIT_USAGE;
 	}
-	if (!target) {
-		mem_usage(stderr);
-		free(v);
-		return EXIT_USAGE;
-	}
-	errno = 0;
-	pid = strtol(target, &end, 10);
-	if (errno || *end || end == target || pid <= 0 || pid > INT32_MAX) {
-		error("mem: TARGET must be a PID, not '%s'", target);
-		free(v);
-		return EXIT_USAGE;
-	}
-	v->pid = (int)pid;
+	roots.proc = src.proc_root;
+	roots.sys = src.sys_root;
+	v = xcalloc(1, sizeof(*v));
+	v->pprof_base = pprof;
+	v->http = &http;
+	v->pid = pid;
 
 	procinfo_init(&v->pi);
 	rc = procinfo_read(&v->pi, &roots, v->pid, PI_ALL, &eb);
 	if (rc != GD_OK) {
 		error("mem: %s", eb.msg);
 		procinfo_release(&v->pi);
+		cmd_http_release(&http);
 		free(v);
-		return EXIT_FAIL;
+		return EXIT_UNREADABLE;
 	}
 	bin_cache_init(&cache);
 	rc = process_identify(&cache, roots.proc, v->pid, &v->gp, &eb);
@@ -759,10 +602,18 @@ missing:
 	} else {
 		snprintf(v->not_go_why, sizeof(v->not_go_why), "%s", eb.msg);
 	}
+	ruleset_init(&v->rules);
+	report_init(&v->rep, argv[0]);
 	if (v->pprof_base)
 		read_pprof(v);
-	judge(v);
+	rc = judge(v, &eb);
+	if (rc != GD_OK) {
+		error("mem: %s", eb.msg);
+		ret = EXIT_FAIL;
+		goto out;
+	}
 
+	report_sort(&v->rep);
 	strbuf_init(&verdict, 4096);
 	verdict_line(v, &verdict);
 	if (json)
@@ -770,12 +621,15 @@ missing:
 	else
 		render_text(stdout, v, verdict.buf);
 	ret = first_problem(v) || mem_partial(v) ? EXIT_FAIL : EXIT_OK;
-
 	strbuf_release(&verdict);
+out:
+	report_release(&v->rep);
+	ruleset_release(&v->rules);
 	if (v->ev_set)
 		godebug_eval_release(&v->ev);
 	procinfo_release(&v->pi);
 	bin_cache_release(&cache);
+	cmd_http_release(&http);
 	free(v);
 	return ret;
 }

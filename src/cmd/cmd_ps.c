@@ -14,14 +14,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "diagnose/memrules.h"
 #include "remote/discover.h"
+#include "linux/netns.h"
 #include "linux/process.h"
 #include "linux/procfs.h"
 #include "linux/sockdiag.h"
@@ -45,11 +45,14 @@ struct ps_row {
 	struct godebug_eval ev;
 	char pprof[128];     /* endpoint found by --probe, or "" */
 	char probe_why[160]; /* why none was found */
+	struct mem_hit hits[8]; /* the memory rules that fire (diagnose/memrules) */
+	size_t nhits;
 };
 
 struct ps_opts {
 	bool json, probe;
 	const char *proc_root, *sys_root;
+	struct ruleset rules;
 };
 
 static void ps_usage(FILE *out)
@@ -126,180 +129,35 @@ static bool fill_row(struct ps_row *r, const struct ps_opts *o, const char *kern
 {
 	struct procfs_roots roots = { o->proc_root, o->sys_root };
 	struct gd_errbuf eb = { "" };
+	struct mem_facts mf;
 
 	procinfo_init(&r->pi);
-	if (procinfo_read(&r->pi, &roots, r->gp.pid, PI_STATUS | PI_SMAPS | PI_STAT | PI_ENVIRON,
-			  &eb) == GD_ENOENT)
+	if (procinfo_read(&r->pi, &roots, r->gp.pid,
+			  PI_STATUS | PI_SMAPS | PI_STAT | PI_ENVIRON | PI_CGROUP, &eb) == GD_ENOENT)
 		return false;
 	process_mem_policy(&r->gp, kernel, (r->pi.have & PI_ENVIRON) ? r->pi.env.val[PENV_GODEBUG] : NULL,
 			   &r->ev);
+	mem_facts_init(&mf, &r->pi, NULL, &r->ev, r->gp.bin->bi.go_version, true);
+	r->nhits = memrules_eval(&o->rules, &mf, r->hits, sizeof(r->hits) / sizeof(r->hits[0]));
 	if (o->probe)
 		probe_row(r, o);
 	return true;
 }
 
-/* ---- TCP counts: one dump per network namespace ---------------------
- *
- * A sock_diag dump walks every TCP socket of the namespace, so its cost is
- * set by the host (40,000 sockets: ~40 ms), not by the process.  Asking once
- * per Go process multiplies that by the number of rows; instead the first
- * process of each namespace is asked with the dump recorded (the documented
- * frame format of linux/sockdiag.h), and the recorded replies are parsed
- * again with the union of every row's socket inodes. */
-
-static void count_sock(struct tcp_counts *c, const struct tcp_sock *s)
-{
-	c->total++;
-	if (s->state == TCPS_ESTABLISHED)
-		c->established++;
-	else if (s->state == TCPS_LISTEN)
-		c->listening++;
-	else if (s->state == TCPS_CLOSE_WAIT)
-		c->close_wait++;
-	else
-		c->other++;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-/* Parse the NETLINK frames of a recording with `filter`; false when the
- * file holds none (the /proc fallback was used) or cannot be read. */
-static bool parse_recording(const char *path, const struct inode_set *filter,
-			    struct tcp_sock_list *out)
-{
-	struct strbuf sb;
-	struct sockdiag_parser p;
-	struct gd_errbuf eb;
-	size_t off = 0, frames = 0;
-	bool ok = true;
-
-	strbuf_init(&sb, SOCKDIAG_REPLAY_MAX);
-	if (procfs_read_file(path, SOCKDIAG_REPLAY_MAX, &sb, &eb) != GD_OK) {
-		strbuf_release(&sb);
-		return false;
-	}
-	sockdiag_parser_init(&p, filter, out);
-	while (off + SOCKDIAG_FRAME_HDR <= sb.len) {
-		const uint8_t *h = (const uint8_t *)sb.buf + off;
-		uint32_t len = le32(h + 8);
-		if (memcmp(h, "GDNL", 4) || len > sb.len - off - SOCKDIAG_FRAME_HDR) {
-			ok = false;
-			break;
-		}
-		if (h[4] == SOCKDIAG_FRAME_NETLINK) {
-			frames++;
-			if (sockdiag_parse(&p, h + SOCKDIAG_FRAME_HDR, len, &eb) != GD_OK) {
-				ok = false;
-				break;
-			}
-		}
-		off += SOCKDIAG_FRAME_HDR + len;
-	}
-	strbuf_release(&sb);
-	return ok && frames > 0 && p.dones >= 1;
-}
-
-static uint64_t netns_of(const char *root, int pid)
-{
-	char path[4096];
-	struct stat st;
-
-	snprintf(path, sizeof(path), "%s/%d/ns/net", root, pid);
-	return stat(path, &st) == 0 ? (uint64_t)st.st_ino : 0;
-}
-
-static void tcp_counts_one(struct ps_row *r, const struct ps_opts *o)
-{
-	struct sock_opts so = { .proc_root = o->proc_root };
-	struct gd_errbuf eb = { "" };
-
-	if (tcp_counts_for_pid(&so, r->gp.pid, &r->tcp, &eb) == GD_OK)
-		r->tcp_known = true;
-	else
-		snprintf(r->tcp_why, sizeof(r->tcp_why), "%s", eb.msg[0] ? eb.msg : "unreadable");
-}
-
+/* TCP counts: one sock_diag dump per network namespace (linux/netns). */
 static void tcp_counts_all(struct ps_row *rows, size_t n, const struct ps_opts *o)
 {
-	struct inode_set *sets = xcalloc(n ? n : 1, sizeof(*sets));
-	uint64_t *ns = xcalloc(n ? n : 1, sizeof(*ns));
-	bool *done = xcalloc(n ? n : 1, sizeof(*done));
-	char tmpl[] = "/tmp/godiag-ps-XXXXXX";
-	int tfd = -1;
+	struct netns_tcp_query *q = xcalloc(n ? n : 1, sizeof(*q));
 
-	for (size_t i = 0; i < n; i++) {
-		struct gd_errbuf eb = { "" };
-		inode_set_init(&sets[i]);
-		if (proc_socket_inodes(o->proc_root, rows[i].gp.pid, &sets[i], &eb) != GD_OK) {
-			snprintf(rows[i].tcp_why, sizeof(rows[i].tcp_why), "%s", eb.msg);
-			done[i] = true;
-			continue;
-		}
-		ns[i] = netns_of(o->proc_root, rows[i].gp.pid);
-	}
-	for (size_t i = 0; i < n; i++) {
-		struct sock_opts so = { .proc_root = o->proc_root };
-		struct inode_set all;
-		struct tcp_sock_list l;
-		struct gd_errbuf eb = { "" };
-		size_t members = 0;
-
-		if (done[i])
-			continue;
-		for (size_t j = i; j < n; j++)
-			members += !done[j] && ns[j] && ns[j] == ns[i];
-		if (members < 2) {
-			tcp_counts_one(&rows[i], o);
-			done[i] = true;
-			continue;
-		}
-		if (tfd < 0 && (tfd = mkstemp(tmpl)) < 0) {
-			tcp_counts_one(&rows[i], o);
-			done[i] = true;
-			continue;
-		}
-		so.record_file = tmpl;
-		inode_set_init(&all);
-		for (size_t j = i; j < n; j++)
-			if (!done[j] && ns[j] == ns[i])
-				for (size_t k = 0; k < sets[j].cap; k++)
-					if (sets[j].slots[k])
-						inode_set_add(&all, sets[j].slots[k]);
-		tcp_sock_list_init(&l);
-		if (tcp_counts_for_pid(&so, rows[i].gp.pid, &rows[i].tcp, &eb) != GD_OK ||
-		    !parse_recording(tmpl, &all, &l)) {
-			/* No shared dump (fallback path, or it failed): ask per process. */
-			tcp_counts_one(&rows[i], o);
-			done[i] = true;
-			inode_set_release(&all);
-			tcp_sock_list_release(&l);
-			continue;
-		}
-		for (size_t j = i; j < n; j++) {
-			if (done[j] || ns[j] != ns[i])
-				continue;
-			memset(&rows[j].tcp, 0, sizeof(rows[j].tcp));
-			for (size_t k = 0; k < l.n; k++)
-				if (inode_set_has(&sets[j], l.v[k].inode))
-					count_sock(&rows[j].tcp, &l.v[k]);
-			rows[j].tcp_known = true;
-			done[j] = true;
-		}
-		inode_set_release(&all);
-		tcp_sock_list_release(&l);
-	}
-	if (tfd >= 0) {
-		close(tfd);
-		unlink(tmpl);
-	}
 	for (size_t i = 0; i < n; i++)
-		inode_set_release(&sets[i]);
-	free(sets);
-	free(ns);
-	free(done);
+		q[i].pid = rows[i].gp.pid;
+	netns_tcp_counts(o->proc_root, q, n);
+	for (size_t i = 0; i < n; i++) {
+		rows[i].tcp_known = q[i].known;
+		rows[i].tcp = q[i].counts;
+		snprintf(rows[i].tcp_why, sizeof(rows[i].tcp_why), "%s", q[i].why);
+	}
+	free(q);
 }
 
 static bool row_partial(const struct ps_row *r)
@@ -315,18 +173,6 @@ static bool status_has(const struct procinfo *pi, enum proc_status_field f)
 static bool lazyfree_known(const struct procinfo *pi)
 {
 	return (pi->smaps.known >> SM_LAZYFREE) & 1;
-}
-
-/* LazyFree worth a glance: at least 64 MiB and a fifth of RSS. */
-static bool lazyfree_high(const struct procinfo *pi)
-{
-	uint64_t lf = pi->smaps.v[SM_LAZYFREE], rss = pi->status.v[PST_VMRSS];
-
-	if (!lazyfree_known(pi))
-		return false;
-	if (!status_has(pi, PST_VMRSS))
-		rss = pi->smaps.v[SM_RSS];
-	return lf >= (64u << 20) && lf * 5 >= rss;
 }
 
 static void render_json(FILE *out, struct ps_row *rows, size_t n, const struct ps_opts *o)
@@ -430,10 +276,13 @@ static void render_json(FILE *out, struct ps_row *rows, size_t n, const struct p
 			else
 				jw_null(&jw);
 		}
+		jw_key(&jw, "rules");
+		jw_array_begin(&jw);
+		for (size_t k = 0; k < r->nhits; k++)
+			jw_string(&jw, r->hits[k].rule->id);
+		jw_array_end(&jw);
 		jw_key(&jw, "flags");
 		jw_array_begin(&jw);
-		if (lazyfree_high(pi))
-			jw_string(&jw, "lazyfree");
 		if (r->gp.exe_deleted)
 			jw_string(&jw, "deleted");
 		if (!r->gp.verified)
@@ -515,12 +364,13 @@ static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct p
 {
 	fprintf(out, "%-7s %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s%s %s\n", "PID", "USER",
 		"GO", "MODULE", "RSS", "LAZYFREE", "THR", "ESTAB", "LISTEN", "UPTIME", "POLICY",
-		o->probe ? " PPROF" : "", "FLAGS");
+		o->probe ? " PPROF" : "", "FLAGS    RULES");
 	for (size_t i = 0; i < n; i++) {
 		struct ps_row *r = &rows[i];
 		const struct procinfo *pi = &r->pi;
 		char user[64], ver[16], mod[32], rss[16], lf[16], thr[16], est[16], lis[16], up[16];
 		char flags[64] = "";
+		struct strbuf ids = STRBUF_INIT_MAX(1024);
 
 		if (status_has(pi, PST_UID)) {
 			char tmp[64];
@@ -554,14 +404,18 @@ static void render_text(FILE *out, struct ps_row *rows, size_t n, const struct p
 			procfs_human_age(up, sizeof(up), pi->age_seconds);
 		else
 			snprintf(up, sizeof(up), "?");
-		snprintf(flags, sizeof(flags), "%s%s%s%s", lazyfree_high(pi) ? "lazyfree " : "",
-			 r->gp.exe_deleted ? "deleted " : "", !r->gp.verified ? "unverified " : "",
-			 row_partial(r) ? "partial" : "");
+		snprintf(flags, sizeof(flags), "%s%s%s", r->gp.exe_deleted ? "deleted " : "",
+			 !r->gp.verified ? "unverified " : "", row_partial(r) ? "partial" : "");
+		if (!flags[0])
+			snprintf(flags, sizeof(flags), "-");
+		for (size_t k = 0; k < r->nhits; k++)
+			strbuf_addf(&ids, "%s%s", k ? "," : "", r->hits[k].rule->id);
 		fprintf(out, "%-7d %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s", r->gp.pid, user, ver,
 			mod, rss, lf, thr, est, lis, up, mem_policy_name(r->ev.policy));
 		if (o->probe)
 			fprintf(out, " %s", r->pprof[0] ? r->pprof : "-");
-		fprintf(out, " %s\n", flags);
+		fprintf(out, " %-8s %s\n", flags, ids.len ? ids.buf : "-");
+		strbuf_release(&ids);
 	}
 	/* Reasons after the table, one line per partial row, so the table
 	 * stays aligned and nothing unknown goes unexplained. */
@@ -585,43 +439,46 @@ int cmd_ps(int argc, char **argv)
 	struct ps_row *rows;
 	size_t nrows = 0;
 	char kernel[128] = "";
-	const char *val;
 
-	for (int i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-			ps_usage(stdout);
-			return EXIT_OK;
-		} else if (!strcmp(argv[i], "--json")) {
-			o.json = true;
-		} else if (!strcmp(argv[i], "--probe")) {
-			o.probe = true;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--proc-root"))) {
-			if (!*val)
-				goto missing;
-			o.proc_root = val;
-		} else if ((val = cmd_opt_value(argc, argv, &i, "--sys-root"))) {
-			if (!*val)
-				goto missing;
-			o.sys_root = val;
-		} else {
-			error("ps: unknown argument '%s'", argv[i]);
-			ps_usage(stderr);
-			return EXIT_USAGE;
-		}
-		continue;
-missing:
-		error("ps: option '%s' needs a value", argv[i]);
+	struct cmd_sources src;
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &o.json, "a JSON array"),
+		OPT_BOOL(0, "probe", &o.probe, "GET /debug/pprof/ on each process's listeners"),
+		OPT_PROC_ROOT(&src),
+		OPT_SYS_ROOT(&src),
+		OPT_END(),
+	};
+
+	cmd_sources_init(&src);
+	argc = cmd_parse_options("ps", argc, argv, opts);
+	if (argc == CMD_OPT_HELP) {
+		ps_usage(stdout);
+		return EXIT_OK;
+	}
+	if (argc == CMD_OPT_ERROR)
+		return EXIT_USAGE;
+	if (argc > 0) {
+		error("ps: unexpected argument '%s'", argv[0]);
 		return EXIT_USAGE;
 	}
+	o.proc_root = src.proc_root;
+	o.sys_root = src.sys_root;
 	if (o.probe && fetch_global_init(&eb) != GD_OK) {
 		error("ps: %s", eb.msg);
 		return EXIT_FAIL;
 	}
 
+	ruleset_init(&o.rules);
+	if (ruleset_load_builtin(&o.rules, &eb) != GD_OK) {
+		error("ps: %s", eb.msg);
+		ruleset_release(&o.rules);
+		return EXIT_FAIL;
+	}
 	process_scan_init(&scan);
 	if (process_scan_run(&scan, o.proc_root, &eb) != GD_OK) {
 		error("ps: %s", eb.msg);
 		process_scan_release(&scan);
+		ruleset_release(&o.rules);
 		return EXIT_FAIL;
 	}
 	proc_kernel_release(o.proc_root, kernel, sizeof(kernel), NULL);
@@ -649,5 +506,6 @@ missing:
 	}
 	free(rows);
 	process_scan_release(&scan);
+	ruleset_release(&o.rules);
 	return EXIT_OK;
 }

@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <poll.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -16,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
@@ -46,6 +48,9 @@ static const char usage_text[] =
 	"  --min-wait DUR      only goroutines blocked at least DUR (90s, 10m, 2h, 1d)\n"
 	"  --match REGEX       only buckets with a frame whose function or file matches\n"
 	"  --min-count N       only buckets of at least N goroutines\n"
+	"  --label KEY=VALUE   only goroutines with this pprof label (repeatable: all must hold)\n"
+	"  --dump N            of an input holding several dumps (a restarting pod's log),\n"
+	"                      read the Nth; default: the last\n"
 	"output:\n"
 	"  --json              machine-readable output (see docs/ARCHITECTURE.md)\n"
 	"  --html FILE         also write a self-contained HTML page\n"
@@ -62,11 +67,13 @@ static const char usage_text[] =
 	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
 	"  -q, --quiet         no progress output\n"
 	"\n"
-	"Exit status: 0 complete, 1 input unusable or result partial (truncated), 2 usage.\n";
+	"Exit status: 0 complete, 1 input unusable or result partial (truncated, or a SRC\n"
+	"unreadable), 2 usage.\n";
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
 	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES, OPT_CACERT, OPT_INSECURE,
+	OPT_LABEL, OPT_DUMP,
 };
 
 static const struct option long_opts[] = {
@@ -88,6 +95,8 @@ static const struct option long_opts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "cacert", required_argument, NULL, OPT_CACERT },
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "label", required_argument, NULL, OPT_LABEL },
+	{ "dump", required_argument, NULL, OPT_DUMP },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -192,6 +201,7 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 {
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
+	msg[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &prog.last);
 
 	if (is_url(src)) {
@@ -207,7 +217,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 		}
 	} else {
 		int fd = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : 0;
-		char *buf;
 		struct stat st;
 		if (fd < 0) {
 			snprintf(msg, msglen, "%s", strerror(errno));
@@ -249,42 +258,31 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 				}
 			}
 		}
-		buf = xmalloc((size_t)4 << 20);
-		for (uint64_t total = 0;;) {
-			ssize_t n = read(fd, buf, (size_t)4 << 20);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				snprintf(msg, msglen, "read failed: %s", strerror(errno));
-				e = GD_EIO;
-				break;
-			}
-			if (n == 0)
-				break;
-			if (total + (uint64_t)n > file_cap) {
-				n = (ssize_t)(file_cap - total);
-				in->truncated = true;
+		{
+			bool capped = false;
+			e = dump_input_read_fd(in, fd, file_cap, &capped, progress_at, &prog, msg, msglen);
+			progress_end(&prog);
+			if (fd)
+				close(fd);
+			if (capped)
 				warning("%s: stopped at %" PRIu64 " bytes (--max-size)", src, file_cap);
-				if (n == 0)
-					break;
-			}
-			total += (uint64_t)n;
-			progress_update(&prog, (uint64_t)n);
-			if ((e = dump_input_write(in, buf, (size_t)n))) {
+			if (e && !msg[0])
 				snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
-				break;
-			}
-		}
-		progress_end(&prog);
-		free(buf);
-		if (fd)
-			close(fd);
-		if (e)
 			return e;
+		}
 	}
 	if ((e = dump_input_finish(in)))
 		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
 	return e;
+}
+
+/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
+ * EPIPE on an earlier write and errno is long overwritten; a pipe whose
+ * reader closed polls as POLLERR. */
+static bool stdout_reader_gone(void)
+{
+	struct pollfd pfd = { .fd = 1, .events = 0 };
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
@@ -345,6 +343,12 @@ int cmd_stacks(int argc, char **argv)
 	size_t nstates = 0;
 	const char **headers = NULL;
 	size_t nheaders = 0;
+	const char **labels = NULL;
+	size_t nlabels = 0;
+	uint32_t want_dump = 0;
+	struct stacks_input_info *infos = NULL;
+	size_t ninfos = 0;
+	bool mixed = false, any_partial = false;
 	regex_t re;
 	bool have_re = false;
 	uint64_t max_line = DUMP_DEFAULT_MAX_LINE, frames = 30, file_cap = UINT64_MAX;
@@ -429,8 +433,10 @@ int cmd_stacks(int argc, char **argv)
 			}
 			break;
 		case OPT_TIMEOUT:
-			if (!parse_count(optarg, &v) || v == 0 || v > 86400) {
-				error("--timeout: expected seconds (1-86400), got '%s'", optarg);
+			/* The range and message of cmd/options.h's OPT_HTTP. */
+			if (!parse_count(optarg, &v) || v < CMD_TIMEOUT_MIN || v > CMD_TIMEOUT_MAX) {
+				error("stacks: --timeout: expected seconds (%d-%d), got '%s'", CMD_TIMEOUT_MIN,
+				      CMD_TIMEOUT_MAX, optarg);
 				goto usage_err;
 			}
 			fo.total_timeout_ms = (long)v * 1000;
@@ -459,9 +465,24 @@ int cmd_stacks(int argc, char **argv)
 				goto usage_err;
 			}
 			break;
+		case OPT_LABEL:
+			if (!strchr(optarg, '=') || optarg[0] == '=') {
+				error("--label: expected KEY=VALUE, got '%s'", optarg);
+				goto usage_err;
+			}
+			labels = xreallocarray(labels, nlabels + 1, sizeof(*labels));
+			labels[nlabels++] = optarg;
+			break;
+		case OPT_DUMP:
+			if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX) {
+				error("--dump: expected a dump number (1, 2, ...), got '%s'", optarg);
+				goto usage_err;
+			}
+			want_dump = (uint32_t)v;
+			break;
 		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
-				error("--header: expected 'Name: value' on one line");
+			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':') || *optarg == ':') {
+				error("stacks: -H: expected 'Name: value' on one line, got '%s'", optarg);
 				goto usage_err;
 			}
 			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));
@@ -482,6 +503,8 @@ int cmd_stacks(int argc, char **argv)
 	g.filter.states = states;
 	g.filter.nstates = nstates;
 	g.filter.match = have_re ? &re : NULL;
+	g.filter.labels = labels;
+	g.filter.nlabels = nlabels;
 
 	for (int i = optind; i < argc; i++) {
 		if (is_url(argv[i])) {
@@ -495,26 +518,43 @@ int cmd_stacks(int argc, char **argv)
 	}
 
 	inputs = xcalloc((size_t)(argc - optind), sizeof(*inputs));
+	infos = xcalloc((size_t)(argc - optind), sizeof(*infos));
 	for (int i = optind; i < argc; i++) {
 		struct dump_input *in = &inputs[i - optind];
+		struct stacks_input_info *info = &infos[ninfos++];
+		const char *name = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
 		char msg[GD_ERRBUF_SIZE + 64];
 		enum gd_err e;
 		dump_input_init(in, &g, (size_t)max_line);
+		in->want_dump = want_dump;
 		e = read_source(argv[i], in, &fo, file_cap, quiet, msg, sizeof(msg));
+		dump_input_flush(in);
 		if (srcname.len)
 			strbuf_addstr(&srcname, ", ");
-		strbuf_addstr(&srcname, strcmp(argv[i], "-") ? argv[i] : "<stdin>");
-		if (format == DUMP_FMT_UNKNOWN)
-			format = in->format;
+		strbuf_addstr(&srcname, name);
+		info->source = argv[i];
+		info->format = in->format;
+		info->goroutines = in->read_goroutines;
+		info->dumps = in->dumps;
+		info->dump = in->dumps ? (want_dump ? want_dump : in->dumps) : 0;
+		info->truncated = in->truncated;
+		if (e == GD_OK || in->read_goroutines) {
+			if (format == DUMP_FMT_UNKNOWN)
+				format = in->format;
+			else if (in->format != format)
+				mixed = true;
+		}
 		if (e == GD_OK) {
 			const struct dump_stats *st = dump_input_stats(in);
 			any_ok = true;
+			if (in->dumps > 1 && !want_dump)
+				warning("%u dumps in %s; showing the last; --dump N for another", in->dumps, name);
 			if (in->truncated) {
 				truncated = true;
 				error("%s: truncated: %" PRIu64 " goroutines read, the rest lost",
 				      argv[i], in->read_goroutines);
-				strbuf_addf(&partial, "%struncated: %" PRIu64 " goroutines read, the rest lost",
-					    partial.len ? "; " : "", in->read_goroutines);
+				strbuf_addf(&partial, "%s%s: truncated: %" PRIu64 " goroutines read, the rest lost",
+					    partial.len ? "; " : "", name, in->read_goroutines);
 			}
 			if (in->long_lines)
 				warning("%s: skipped %" PRIu64 " line(s) longer than %" PRIu64 " bytes", argv[i],
@@ -524,17 +564,24 @@ int cmd_stacks(int argc, char **argv)
 			if (st && st->signal[0] && !signal)
 				signal = st->signal;
 		} else {
+			info->error = xstrdup(msg);
 			/* fetch's messages already start with the (credential-free) URL. */
 			if (is_url(argv[i]) && !strncmp(msg, "http", 4))
 				error("%s", msg);
 			else
-				error("%s: %s", strcmp(argv[i], "-") ? argv[i] : "<stdin>", msg);
-			if (g.total) {
+				error("%s: %s", name, msg);
+			if (in->read_goroutines) {
 				/* Goroutines were read before the failure: show them, labelled. */
 				any_ok = true;
 				truncated = true;
-				strbuf_addf(&partial, "%s%s", partial.len ? "; " : "", msg);
 			}
+			/* The others are still worth showing; the result says which
+			 * source it lacks. */
+			any_partial = true;
+			if (is_url(argv[i]) && !strncmp(msg, "http", 4))
+				strbuf_addf(&partial, "%s%s", partial.len ? "; " : "", msg);
+			else
+				strbuf_addf(&partial, "%s%s: %s", partial.len ? "; " : "", name, msg);
 			rc = EXIT_FAIL;
 		}
 	}
@@ -543,6 +590,7 @@ int cmd_stacks(int argc, char **argv)
 		struct stacks_report r = {
 			.source = srcname.buf,
 			.format = format,
+			.mixed = mixed,
 			.g = &g,
 			.truncated = truncated,
 			.partial = partial.len ? partial.buf : NULL,
@@ -550,6 +598,11 @@ int cmd_stacks(int argc, char **argv)
 			.signal = signal,
 			.show_args = mode == GROUP_EXACT_ARGS,
 			.max_frames = (size_t)frames,
+			.has_crash_goid = g.has_crash,
+			.crash_goid = g.crash_goid,
+			.crash_bucket = grouping_crash_bucket(&g),
+			.inputs = infos,
+			.ninputs = ninfos,
 		};
 		bool color = !strcmp(color_opt, "always") ||
 			     (!strcmp(color_opt, "auto") && isatty(1) && !getenv("NO_COLOR"));
@@ -565,19 +618,31 @@ int cmd_stacks(int argc, char **argv)
 		if (pprof && write_pprof(pprof, sorted, nsorted))
 			rc = EXIT_FAIL;
 		free(sorted);
-		if (truncated)
+		if (truncated || any_partial)
 			rc = EXIT_FAIL;
 	}
 	for (int i = optind; i < argc; i++)
 		dump_input_release(&inputs[i - optind]);
 	free(inputs);
-	if (fflush(stdout) && rc == EXIT_OK)
-		rc = error("writing output: %s", strerror(errno)) ? EXIT_FAIL : EXIT_FAIL;
+	for (size_t i = 0; i < ninfos; i++)
+		free((char *)infos[i].error);
+	free(infos);
+	errno = 0;
+	if (fflush(stdout) || ferror(stdout)) {
+		if (errno == EPIPE || stdout_reader_gone()) {
+			/* `godiag stacks BIG | head`: the reader has all it wanted. */
+			rc = EXIT_OK;
+		} else if (rc == EXIT_OK) {
+			error("writing output: %s", strerror(errno ? errno : EIO));
+			rc = EXIT_FAIL;
+		}
+	}
 out:
 	if (have_re)
 		regfree(&re);
 	free(states);
 	free(headers);
+	free(labels);
 	strbuf_release(&srcname);
 	strbuf_release(&partial);
 	grouping_release(&g);
@@ -591,6 +656,7 @@ out_usage:
 		regfree(&re);
 	free(states);
 	free(headers);
+	free(labels);
 	grouping_release(&g);
 	return rc;
 }

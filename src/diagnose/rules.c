@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 #include <errno.h>
+#include <stdarg.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,6 +37,7 @@ static void rule_release(struct rule *r)
 	for (size_t i = 0; i < r->nunaged_states; i++)
 		free(r->unaged_states[i]);
 	free(r->summary);
+	free(r->inferred);
 	free(r->fix);
 	free(r->snippet);
 	for (size_t i = 0; i < r->nrefs; i++)
@@ -131,6 +134,7 @@ static const struct {
 	{ "goroutines", RULE_GOROUTINES },   { "leak-profile", RULE_LEAK_PROFILE },
 	{ "heap-growth", RULE_HEAP_GROWTH }, { "madv-free", RULE_MADV_FREE },
 	{ "heap-idle", RULE_HEAP_IDLE },     { "rss-outside-heap", RULE_RSS_OUTSIDE },
+	{ "thp", RULE_THP },                 { "cgroup-limit", RULE_CGROUP_LIMIT },
 };
 
 struct parse_state {
@@ -176,8 +180,14 @@ static enum gd_err set_key(struct parse_state *ps, struct rule *r, const char *k
 			return FAIL(ps, "%s:%zu: severity must be info, warning or critical", ps->origin, ps->lineno);
 		return GD_OK;
 	}
-	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix")) {
-		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : &r->fix;
+	if (!strcmp(key, "pool-check")) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return FAIL(ps, "%s:%zu: pool-check must be yes or no", ps->origin, ps->lineno);
+		r->pool_check = !strcmp(v, "yes");
+		return GD_OK;
+	}
+	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix") || !strcmp(key, "inferred")) {
+		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : key[0] == 'i' ? &r->inferred : &r->fix;
 		free(*dst);
 		*dst = xstrdup(v);
 		return GD_OK;
@@ -472,4 +482,65 @@ enum gd_err ruleset_load_file(struct ruleset *rs, const char *path, struct gd_er
 enum gd_err ruleset_load_builtin(struct ruleset *rs, struct gd_errbuf *eb)
 {
 	return ruleset_parse(rs, godiag_builtin_rules, strlen(godiag_builtin_rules), "built-in", eb);
+}
+
+/* --- templates -------------------------------------------------------------- */
+
+char *rule_expand(const char *tmpl, const struct rule_var *vars, size_t nvars)
+{
+	struct strbuf sb = STRBUF_INIT_MAX(16384);
+	const char *p = tmpl;
+	while (*p) {
+		const char *open = strchr(p, '{'), *close;
+		if (!open) {
+			strbuf_addstr(&sb, p);
+			break;
+		}
+		strbuf_add(&sb, p, (size_t)(open - p));
+		close = strchr(open, '}');
+		if (!close) {
+			strbuf_addstr(&sb, open);
+			break;
+		}
+		{
+			bool found = false;
+			for (size_t i = 0; i < nvars; i++) {
+				if (strlen(vars[i].name) == (size_t)(close - open - 1) &&
+				    !memcmp(vars[i].name, open + 1, (size_t)(close - open - 1))) {
+					strbuf_addstr(&sb, vars[i].value);
+					found = true;
+					break;
+				}
+			}
+			if (!found)
+				strbuf_add(&sb, open, (size_t)(close - open + 1));
+		}
+		p = close + 1;
+	}
+	return strbuf_detach(&sb, NULL);
+}
+
+struct rule_var *rule_var_set(struct rule_var *v, size_t *n, const char *name, const char *fmt, ...)
+{
+	va_list ap;
+	v[*n].name = name;
+	va_start(ap, fmt);
+	vsnprintf(v[*n].value, sizeof(v[*n].value), fmt, ap);
+	va_end(ap);
+	return &v[(*n)++];
+}
+
+struct finding *rule_add_finding(struct report *r, const struct rule *rule, double confidence,
+				 const struct rule_var *vars, size_t nvars)
+{
+	struct finding *f = report_add_finding(r, rule->id, rule->severity, confidence);
+	f->summary = rule_expand(rule->summary, vars, nvars);
+	if (rule->fix || rule->snippet) {
+		char *fix = rule->fix ? rule_expand(rule->fix, vars, nvars) : NULL;
+		finding_set_fix(f, fix, rule->snippet);
+		free(fix);
+	}
+	for (size_t i = 0; i < rule->nrefs; i++)
+		finding_add_ref(f, rule->refs[i]);
+	return f;
 }

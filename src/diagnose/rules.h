@@ -42,6 +42,8 @@ enum rule_kind {
 	RULE_MADV_FREE,     /* RSS held by MADV_FREE'd pages (LazyFree) */
 	RULE_HEAP_IDLE,     /* HeapIdle - HeapReleased large: scavenger lag */
 	RULE_RSS_OUTSIDE,   /* RSS well above MemStats Sys: cgo, mmap */
+	RULE_THP,           /* AnonHugePages a large share of anonymous RSS */
+	RULE_CGROUP_LIMIT,  /* the cgroup's usage near memory.max */
 };
 
 enum rule_sockets {
@@ -83,6 +85,13 @@ struct rule {
 	double min_ratio;
 	double confidence;        /* base confidence */
 	char *summary;            /* template: {goroutines} {max_wait} {sockets} ... */
+	/* What the finding lets godiag infer but never read, e.g. "no
+	 * IdleTimeout or ReadTimeout"; shown as an inferred fact with the age
+	 * it rests on. */
+	char *inferred;
+	/* Goroutines parked where a worker pool parks (a channel receive):
+	 * a fixed count with equal ages is "could be an idle pool" (info). */
+	bool pool_check;
 	char *fix;
 	char *snippet;
 	char *refs[RULES_MAX_REFS];
@@ -105,5 +114,21 @@ enum gd_err ruleset_load_file(struct ruleset *rs, const char *path, struct gd_er
 /* The rules compiled into the binary. */
 enum gd_err ruleset_load_builtin(struct ruleset *rs, struct gd_errbuf *eb);
 const struct rule *ruleset_find(const struct ruleset *rs, const char *id);
+
+/* A rule's summary and fix are templates with {name} placeholders; a
+ * placeholder with no value stays as written. */
+struct rule_var {
+	const char *name;
+	char value[512];
+};
+
+struct rule_var *rule_var_set(struct rule_var *v, size_t *n, const char *name, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* The expanded template, malloc'd (capped at 16 KiB). */
+char *rule_expand(const char *tmpl, const struct rule_var *vars, size_t nvars);
+/* A finding of `rule` in r: its id, severity, expanded summary and fix,
+ * snippet and refs. */
+struct finding *rule_add_finding(struct report *r, const struct rule *rule, double confidence,
+				 const struct rule_var *vars, size_t nvars);
 
 #endif

@@ -11,9 +11,12 @@
 #include <unistd.h>
 
 #include "diagnose/evidence_dir.h"
+#include "diagnose/sniff.h"
 #include "diagnose/snapshot.h"
 #include "goroutine/dump_input.h"
 #include "linux/sockdiag.h"
+#include "linux/ss_text.h"
+#include "pprof/gzip.h"
 #include "remote/discover.h"
 #include "remote/expvar.h"
 #include "remote/promtext.h"
@@ -50,6 +53,7 @@ void snapshot_release(struct snapshot *s)
 	free(s->base_url);
 	grouping_release(&s->g);
 	grouping_release(&s->leak);
+	survival_set_release(&s->ids);
 	procinfo_release(&s->pi);
 	go_buildinfo_release(&s->bi);
 	if (s->has_policy)
@@ -70,40 +74,477 @@ static int64_t now_s(void)
 	return (int64_t)time(NULL);
 }
 
-/* Save a raw piece into the bundle directory, if one is being written. */
-static void bundle_save(const struct collect_opts *o, const char *name, const char *buf, size_t len)
+/* --- applying a piece ------------------------------------------------------ */
+
+static const char *piece_what(const struct evidence_piece *p)
 {
-	char path[4096];
-	FILE *f;
-	if (!o->bundle_dir)
-		return;
-	snprintf(path, sizeof(path), "%s/%s", o->bundle_dir, name);
-	f = fopen(path, "wb");
-	if (!f)
-		return;
-	if (len)
-		fwrite(buf, 1, len, f);
-	fclose(f);
+	if (p->what)
+		return p->what;
+	if (p->kind == EV_UNKNOWN && p->name)
+		return p->name;
+	return evidence_kind_name(p->kind);
 }
 
-/* --- goroutines and heap over HTTP --------------------------------------- */
+static void add_listener(struct snapshot *s, uint16_t port)
+{
+	const size_t max = sizeof(s->listen_ports) / sizeof(s->listen_ports[0]);
+	for (size_t j = 0; j < s->nlisten; j++)
+		if (s->listen_ports[j] == port)
+			return;
+	if (s->nlisten < max)
+		s->listen_ports[s->nlisten++] = port;
+}
 
-static enum gd_err read_dump(struct grouping *g, const char *buf, size_t len, bool *truncated, bool *waits,
-			     struct gd_errbuf *eb)
+static int cmp_u16(const void *a, const void *b)
+{
+	uint16_t x = *(const uint16_t *)a, y = *(const uint16_t *)b;
+	return (x > y) - (x < y);
+}
+
+void snapshot_find_listeners(struct snapshot *s, bool guess)
+{
+	uint16_t *ports;
+	size_t n = 0;
+	s->nlisten = 0;
+	for (size_t i = 0; i < s->socks.n; i++)
+		if (s->socks.v[i].state == TCPS_LISTEN)
+			add_listener(s, s->socks.v[i].local_port);
+	if (s->nlisten || !guess)
+		return;
+	/* `ss -tinp` without -a shows no LISTEN rows.  A listener still shows:
+	 * its port is the local port of many ESTABLISHED sockets, where a
+	 * client's sockets each have their own ephemeral port.  Counted by
+	 * sorting the ports: O(n log n) for hosts with 100k connections. */
+	ports = xmalloc(sizeof(*ports) * (s->socks.n + 1));
+	for (size_t i = 0; i < s->socks.n; i++)
+		if (s->socks.v[i].state == TCPS_ESTABLISHED)
+			ports[n++] = s->socks.v[i].local_port;
+	qsort(ports, n, sizeof(*ports), cmp_u16);
+	for (size_t i = 0; i + 1 < n; i++) {
+		if (ports[i] != ports[i + 1])
+			continue;
+		add_listener(s, ports[i]);
+		while (i + 1 < n && ports[i + 1] == ports[i])
+			i++;
+	}
+	free(ports);
+}
+
+static bool apply_goroutines(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct grouping g;
+	struct dump_input in;
+	enum gd_err e;
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	dump_input_init(&in, &g, 0);
+	e = dump_input_parse_buffer(&in, p->buf, p->len, false, NULL, NULL);
+	if (e) {
+		snprintf(note, notelen, "%s", in.eb.msg[0] ? in.eb.msg : gd_strerror(e));
+	} else if (s->has_goroutines && (s->goroutines_have_waits || in.format != DUMP_FMT_DEBUG2)) {
+		/* debug=2 carries states and wait times: it wins over profiles. */
+		snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s; another dump was used", g.total,
+			 dump_format_name(in.format), in.truncated ? ", truncated: the rest lost" : "");
+	} else {
+		grouping_release(&s->g);
+		s->g = g;
+		grouping_init(&g, GROUP_ANY_ARGS, 0);
+		s->has_goroutines = true;
+		s->goroutines_have_waits = in.format == DUMP_FMT_DEBUG2;
+		s->goroutines_truncated = in.truncated;
+		snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s", s->g.total, dump_format_name(in.format),
+			 in.truncated ? ", truncated: the rest lost" : "");
+		/* A second look compares goroutine ids: keep every one (the
+		 * grouping keeps a few per bucket).  Plain text only. */
+		survival_set_release(&s->ids);
+		survival_set_init(&s->ids);
+		s->has_ids = false;
+		if (in.format == DUMP_FMT_DEBUG2 && !gz_is_gzip(p->buf, p->len)) {
+			struct gd_errbuf seb = { "" };
+			s->has_ids = !survival_set_parse(&s->ids, p->buf, p->len, &seb) && s->ids.n;
+		}
+	}
+	grouping_release(&g);
+	dump_input_release(&in);
+	return !e;
+}
+
+static bool apply_leak(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
 {
 	struct dump_input in;
 	enum gd_err e;
-	dump_input_init(&in, g, 0);
-	e = dump_input_parse_buffer(&in, buf, len, false, NULL, NULL);
-	if (truncated)
-		*truncated = in.truncated;
-	if (waits)
-		*waits = in.format == DUMP_FMT_DEBUG2;
+	if (s->has_leak_profile) {
+		snprintf(note, notelen, "another goroutineleak profile was used");
+		return true;
+	}
+	dump_input_init(&in, &s->leak, 0);
+	e = dump_input_parse_buffer(&in, p->buf, p->len, false, NULL, NULL);
 	if (e)
-		gd_fail(eb, e, "%s", in.eb.msg[0] ? in.eb.msg : gd_strerror(e));
+		snprintf(note, notelen, "%s", in.eb.msg[0] ? in.eb.msg : gd_strerror(e));
+	else
+		s->has_leak_profile = true;
 	dump_input_release(&in);
-	return e;
+	return !e;
 }
+
+static bool apply_heap(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	enum gd_err e;
+	bool cut;
+	if (s->has_heap) {
+		snprintf(note, notelen, "another heap profile was used");
+		return true;
+	}
+	heap_profile_release(&s->heap);
+	heap_profile_init(&s->heap);
+	e = p->kind == EV_HEAP_TEXT ? heap_profile_parse_text(&s->heap, p->buf, p->len, &eb)
+				    : heap_profile_from_proto(&s->heap, p->buf, p->len, &eb);
+	if (e) {
+		snprintf(note, notelen, "%s", eb.msg);
+		heap_profile_release(&s->heap);
+		heap_profile_init(&s->heap);
+		return false;
+	}
+	s->has_heap = true;
+	if (s->heap.has_memstats) {
+		s->ms = s->heap.memstats;
+		s->has_memstats = true;
+		snprintf(s->memstats_source, sizeof(s->memstats_source), "%s MemStats", piece_what(p));
+	}
+	/* Go ends the text with the MemStats block and a newline; a copy cut
+	 * short loses the block's last lines (NumGC...). */
+	cut = s->heap.truncated ||
+	      (p->kind == EV_HEAP_TEXT && ((p->len && p->buf[p->len - 1] != '\n') ||
+					   (s->heap.has_memstats && !(s->heap.memstats.known & (1ull << MS_NUM_GC)))));
+	snprintf(note, notelen, "%zu allocation sites%s%s", s->heap.nsites,
+		 s->heap.from_proto ? "" : s->heap.has_memstats ? ", MemStats" : ", no MemStats block",
+		 cut ? "; truncated: the file ends early" : "");
+	return true;
+}
+
+static bool apply_ss_text(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	struct ss_text st;
+	int pid;
+	ss_text_init(&st);
+	if (ss_text_parse(&st, p->buf, p->len, piece_what(p), 0, &eb)) {
+		snprintf(note, notelen, "%s", eb.msg);
+		ss_text_release(&st);
+		return false;
+	}
+	/* A ticket's `ss -tinp` may cover the whole host: keep the service's
+	 * rows (the pid of /proc/PID/status or of the manifest, applied first).
+	 * Without one, rows of several processes cannot be told apart: the
+	 * file is ignored rather than another process's sockets taken. */
+	pid = s->pid;
+	if (pid <= 0 && ss_text_pid_count(&st) == 1)
+		pid = ss_text_main_pid(&st);
+	if (pid <= 0 && ss_text_pid_count(&st) > 1) {
+		snprintf(note, notelen,
+			 "ignored: rows of %zu processes and no PID to choose (add /proc/PID/status or a manifest)",
+			 ss_text_pid_count(&st));
+		ss_text_release(&st);
+		return false;
+	}
+	if (pid > 0) {
+		ss_text_release(&st);
+		ss_text_init(&st);
+		ss_text_parse(&st, p->buf, p->len, piece_what(p), pid, &eb);
+	}
+	tcp_sock_list_release(&s->socks);
+	s->socks = st.socks;
+	tcp_sock_list_init(&st.socks);
+	ss_text_release(&st);
+	s->has_sockets = true;
+	snapshot_find_listeners(s, true);
+	snprintf(note, notelen, "%zu sockets%s", s->socks.n, s->socks.idle_known ? "" : " (no idle times)");
+	return true;
+}
+
+static bool apply_recording(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	struct sockdiag_replay r;
+	enum gd_err e;
+	memset(&r, 0, sizeof(r));
+	tcp_sock_list_release(&s->socks);
+	tcp_sock_list_init(&s->socks);
+	e = sockdiag_replay_parse(p->buf, p->len, NULL, &r, &s->socks, &eb);
+	sockdiag_replay_release(&r);
+	if (e) {
+		snprintf(note, notelen, "%s", eb.msg);
+		return false;
+	}
+	s->has_sockets = true;
+	/* The recording carries tcp_info: idle times are as good as live. */
+	for (size_t i = 0; i < s->socks.n; i++)
+		s->socks.idle_known |= s->socks.v[i].has_idle;
+	snprintf(s->socks.source, sizeof(s->socks.source), "sock_diag (recorded in %s)",
+		 p->name ? p->name : piece_what(p));
+	snapshot_find_listeners(s, false);
+	snprintf(note, notelen, "%zu sockets", s->socks.n);
+	return true;
+}
+
+static bool apply_expvar(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	struct expvar_vars v;
+	bool ok = true;
+	expvar_vars_init(&v);
+	if (expvar_parse(&v, p->buf, p->len, piece_what(p), &eb)) {
+		snprintf(note, notelen, "%s", eb.msg);
+		ok = false;
+	} else if (!v.has_memstats) {
+		snprintf(note, notelen, "no memstats");
+		ok = false;
+	} else if (!s->has_memstats) {
+		s->ms = v.memstats;
+		s->has_memstats = true;
+		snprintf(s->memstats_source, sizeof(s->memstats_source), "%s memstats", piece_what(p));
+	}
+	expvar_vars_release(&v);
+	return ok;
+}
+
+static bool apply_metrics(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	struct prom_set set;
+	bool ok = true;
+	if (s->has_memstats)
+		return true;
+	prom_set_init(&set);
+	if (prom_parse(&set, p->buf, p->len, piece_what(p), &eb)) {
+		snprintf(note, notelen, "%s", eb.msg);
+		ok = false;
+	} else if (!prom_to_memstats(&set, &s->ms, NULL)) {
+		snprintf(note, notelen, "no go_memstats_*");
+		ok = false;
+	} else {
+		s->has_memstats = true;
+		snprintf(s->memstats_source, sizeof(s->memstats_source), "%s go_memstats_*", piece_what(p));
+	}
+	prom_set_release(&set);
+	return ok;
+}
+
+static bool apply_bytes(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct gd_errbuf eb = { "" };
+	switch (p->kind) {
+	case EV_GOROUTINE_DEBUG2:
+	case EV_GOROUTINE_DEBUG1:
+	case EV_GOROUTINE_PROTO:
+		return apply_goroutines(s, p, note, notelen);
+	case EV_GOROUTINELEAK_DEBUG1:
+	case EV_GOROUTINELEAK_PROTO:
+		return apply_leak(s, p, note, notelen);
+	case EV_HEAP_TEXT:
+	case EV_HEAP_PROTO:
+		return apply_heap(s, p, note, notelen);
+	case EV_PROC_STATUS: {
+		const char *pid = memmem(p->buf, p->len, "\nPid:", 5);
+		if (proc_status_parse(p->buf, p->len, &s->pi.status, piece_what(p), &eb)) {
+			snprintf(note, notelen, "%s", eb.msg);
+			return false;
+		}
+		s->has_proc = true;
+		if (pid && !s->pid) {
+			long v = strtol(pid + 5, NULL, 10);
+			if (v > 0 && v < 4194304)
+				s->pid = (int)v;
+		}
+		return true;
+	}
+	case EV_SMAPS_ROLLUP:
+	case EV_SMAPS:
+		if (proc_smaps_parse(p->buf, p->len, &s->pi.smaps, piece_what(p), &eb)) {
+			snprintf(note, notelen, "%s", eb.msg);
+			return false;
+		}
+		s->pi.smaps.source = p->kind == EV_SMAPS ? SMAPS_SUMMED : SMAPS_ROLLUP;
+		s->has_proc = true;
+		return true;
+	case EV_SOCKSTAT:
+		if (sockstat_parse(p->buf, p->len, &s->socks.sockstat, &eb)) {
+			snprintf(note, notelen, "%s", eb.msg);
+			return false;
+		}
+		return true;
+	case EV_SS_TEXT:
+		return apply_ss_text(s, p, note, notelen);
+	case EV_NETLINK_RECORDING:
+		return apply_recording(s, p, note, notelen);
+	case EV_EXPVAR:
+		return apply_expvar(s, p, note, notelen);
+	case EV_METRICS:
+		return apply_metrics(s, p, note, notelen);
+	case EV_BUNDLE_MANIFEST:
+		snprintf(note, notelen, "a bundle manifest outside its bundle: ignored");
+		return false;
+	default:
+		if (gz_is_gzip(p->buf, p->len)) {
+			/* gzip that the sniffer could not decode: a cut or damaged
+			 * profile, probably; the goroutine reader says which. */
+			struct grouping g;
+			struct dump_input in;
+			enum gd_err e;
+			grouping_init(&g, GROUP_ANY_ARGS, 0);
+			dump_input_init(&in, &g, 0);
+			e = dump_input_parse_buffer(&in, p->buf, p->len, false, NULL, NULL);
+			snprintf(note, notelen, "gzip data, not a readable profile: %.400s", e ? in.eb.msg : "no samples");
+			dump_input_release(&in);
+			grouping_release(&g);
+			return false;
+		}
+		snprintf(note, notelen, "unrecognised: not evidence godiag reads");
+		return false;
+	}
+}
+
+bool snapshot_apply(struct snapshot *s, const struct evidence_piece *p, struct report_snapshot *rs)
+{
+	char note[GD_ERRBUF_SIZE + 256];
+	bool ok;
+	if (p->failed) {
+		report_snapshot_piece(rs, piece_what(p), p->source, p->time, false, p->note);
+		return false;
+	}
+	note[0] = '\0';
+	ok = apply_bytes(s, p, note, sizeof(note));
+	if (ok && p->note && p->note[0]) {
+		size_t l = strlen(note);
+		snprintf(note + l, sizeof(note) - l, "%s%s", l ? "; " : "", p->note);
+	}
+	report_snapshot_piece(rs, piece_what(p), p->source, p->time, ok, note[0] ? note : NULL);
+	return ok;
+}
+
+/* --- bundles ---------------------------------------------------------------- */
+
+static const char *bundle_name(enum evidence_kind k)
+{
+	switch (k) {
+	case EV_GOROUTINE_DEBUG2: return "goroutine-debug2.txt";
+	case EV_GOROUTINE_DEBUG1: return "goroutine-debug1.txt";
+	case EV_GOROUTINELEAK_DEBUG1: return "goroutineleak-debug1.txt";
+	case EV_HEAP_TEXT: return "heap-debug1.txt";
+	case EV_EXPVAR: return "debug-vars.json";
+	case EV_METRICS: return "metrics.txt";
+	case EV_PROC_STATUS: return "proc-status.txt";
+	case EV_SMAPS_ROLLUP: return "proc-smaps_rollup.txt";
+	case EV_SOCKSTAT: return "proc-net-sockstat.txt";
+	case EV_NETLINK_RECORDING: return "sockets.gdnl";
+	default: return NULL;
+	}
+}
+
+/* Save a raw piece into the bundle being written, if there is one; a
+ * failed write is recorded as a failed file (and said in the log). */
+static void bundle_save(const struct collect_opts *o, struct report_snapshot *rs, enum evidence_kind kind,
+			const char *buf, size_t len, const char *source)
+{
+	const char *name = bundle_name(kind);
+	if (!o->bundle || !name)
+		return;
+	if (bundle_writer_save(o->bundle, name, kind, buf, len, source, now_s())) {
+		const struct bundle_file *f = &o->bundle->files[o->bundle->nfiles - 1];
+		report_snapshot_piece(rs, name, source, now_s(), false, f->note);
+	}
+}
+
+void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id)
+{
+#define DUP(x) ((x) ? xstrdup(x) : NULL)
+	memset(id, 0, sizeof(*id));
+	id->target = DUP(s->label);
+	id->time = s->time;
+	id->pid = s->pid;
+	if (s->has_buildinfo) {
+		id->go_version = DUP(s->bi.go_version);
+		id->module = DUP(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
+		id->default_godebug = DUP(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
+		id->ldflags = DUP(go_buildinfo_setting(&s->bi, "-ldflags"));
+	}
+	if (s->has_proc) {
+		if (s->pi.kernel_release[0])
+			id->kernel = xstrdup(s->pi.kernel_release);
+		/* Only the runtime knobs: the environment may hold secrets. */
+		id->env_godebug = DUP(s->pi.env.val[PENV_GODEBUG]);
+		id->env_gogc = DUP(s->pi.env.val[PENV_GOGC]);
+		id->env_gomemlimit = DUP(s->pi.env.val[PENV_GOMEMLIMIT]);
+	}
+	if (s->has_policy) {
+		id->mem_policy = xstrdup(mem_policy_name(s->policy.policy));
+		id->mem_policy_reason = DUP(s->policy.reason);
+	}
+#undef DUP
+}
+
+/* A bundle's manifest: identity facts that no file carries. */
+static void apply_manifest(struct snapshot *s, const struct evidence_set *set, struct report_snapshot *rs)
+{
+	const struct bundle_identity *id = &set->manifest.id;
+	if (set->manifest_error) {
+		char note[GD_ERRBUF_SIZE + 64];
+		snprintf(note, sizeof(note), "%s; the files were recognised by content instead", set->manifest_error);
+		report_snapshot_piece(rs, "bundle manifest", set->manifest_path, 0, false, note);
+		return;
+	}
+	if (!set->has_manifest)
+		return;
+	if (id->time)
+		s->time = rs->time = id->time;
+	if (id->pid)
+		s->pid = id->pid;
+	if (id->go_version) {
+		s->bi.go_version = xstrdup(id->go_version);
+		s->has_buildinfo = true;
+		if (id->module)
+			s->bi.mod_path = xstrdup(id->module);
+	}
+	if (id->kernel)
+		snprintf(s->pi.kernel_release, sizeof(s->pi.kernel_release), "%s", id->kernel);
+	if (id->go_version) {
+		godebug_eval_compute(&s->policy, id->go_version, id->kernel, id->default_godebug, id->ldflags,
+				     id->env_godebug);
+		s->has_policy = true;
+	}
+	report_snapshot_piece(rs, "bundle manifest", set->manifest_path, s->time, true,
+			      set->through_manifest ? NULL : "no file list (version 1): files recognised by content");
+}
+
+/* Pieces in an order where each can rely on the others: debug=2 dumps and
+ * /proc/PID/status first (the status names the process whose rows of a
+ * host-wide `ss -tinp` belong to the service), failures last. */
+static int apply_rank(const struct evidence_piece *p)
+{
+	if (p->failed)
+		return 2;
+	return p->kind == EV_GOROUTINE_DEBUG2 || p->kind == EV_PROC_STATUS ? 0 : 1;
+}
+
+static size_t apply_set(struct snapshot *s, const struct evidence_set *set, struct report_snapshot *rs)
+{
+	size_t used = 0;
+	int64_t newest = 0;
+	apply_manifest(s, set, rs);
+	for (int rank = 0; rank < 3; rank++)
+		for (size_t i = 0; i < set->n; i++)
+			if (apply_rank(&set->v[i]) == rank && snapshot_apply(s, &set->v[i], rs)) {
+				used++;
+				if (set->v[i].time > newest)
+					newest = set->v[i].time;
+			}
+	/* Without a manifest, the evidence is as old as its newest file. */
+	if (!set->has_manifest && newest)
+		s->time = rs->time = newest;
+	return used;
+}
+
+/* --- goroutines and heap over HTTP --------------------------------------- */
 
 static double mean_depth(const struct grouping *g)
 {
@@ -115,7 +556,7 @@ static double mean_depth(const struct grouping *g)
 	return frames / (double)g->total;
 }
 
-/* GET base + path; records the piece; on success *buf holds the body. */
+/* GET base + path; records a failure; on success *buf holds the body. */
 static bool fetch_piece(const char *base, const char *path, const char *what, const struct collect_opts *o,
 			struct report_snapshot *rs, char **buf, size_t *len, bool quiet_404)
 {
@@ -139,18 +580,34 @@ static bool fetch_piece(const char *base, const char *path, const char *what, co
 	return true;
 }
 
+/* Fetch base+path, save it in the bundle, apply it as a piece of `kind`. */
+static bool fetch_apply(struct snapshot *s, const char *base, const char *path, const char *what,
+			enum evidence_kind kind, const char *extra, const struct collect_opts *o,
+			struct report_snapshot *rs, bool quiet_404)
+{
+	struct evidence_piece p = { .kind = kind, .what = what, .source = base, .note = extra };
+	char *buf;
+	size_t len;
+	bool ok;
+	if (!fetch_piece(base, path, what, o, rs, &buf, &len, quiet_404))
+		return false;
+	p.time = now_s();
+	p.buf = buf;
+	p.len = len;
+	bundle_save(o, rs, kind, buf, len, base);
+	ok = snapshot_apply(s, &p, rs);
+	free(buf);
+	return ok;
+}
+
 static void collect_url(struct snapshot *s, const char *base, const struct collect_opts *o,
 			struct report_snapshot *rs)
 {
-	char *buf;
-	size_t len;
-	struct gd_errbuf eb = { "" };
-	struct grouping g1;
-	bool have_d1 = false;
 	double pause = 0, depth = 0;
 	char note[512];
 	struct pprof_index idx;
-	bool have_index = false;
+	bool have_index = false, have_d1;
+	uint64_t d1_total = 0;
 
 	free(s->base_url);
 	s->base_url = xstrdup(base);
@@ -174,118 +631,42 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		}
 	}
 
-	/* debug=1 first: a short pause on Go >= 1.19, and it sizes debug=2's. */
-	grouping_init(&g1, GROUP_ANY_ARGS, 0);
-	if (fetch_piece(base, "/debug/pprof/goroutine?debug=1", "goroutine?debug=1", o, rs, &buf, &len, false)) {
-		if (read_dump(&g1, buf, len, NULL, NULL, &eb)) {
-			report_snapshot_piece(rs, "goroutine?debug=1", base, now_s(), false, eb.msg);
-		} else {
-			have_d1 = true;
-			depth = mean_depth(&g1);
-			pause = snapshot_estimate_stw_ms(g1.total, depth);
-			snprintf(note, sizeof(note), "%" PRIu64 " goroutines, mean depth %.1f frames", g1.total, depth);
-			report_snapshot_piece(rs, "goroutine?debug=1", base, now_s(), true, note);
-			bundle_save(o, "goroutine-debug1.txt", buf, len);
-		}
-		free(buf);
+	/* debug=1 first: a short pause on Go >= 1.19, and it sizes debug=2's
+	 * (a debug=2 dump read next takes its place in the snapshot). */
+	have_d1 = fetch_apply(s, base, "/debug/pprof/goroutine?debug=1", "goroutine?debug=1", EV_GOROUTINE_DEBUG1,
+			      NULL, o, rs, false);
+	if (have_d1) {
+		d1_total = s->g.total;
+		depth = mean_depth(&s->g);
+		pause = snapshot_estimate_stw_ms(d1_total, depth);
 	}
-
 	if (have_d1 && pause > o->max_stw_ms) {
 		snprintf(note, sizeof(note),
 			 "skipped: the stop-the-world pause of debug=2 is estimated at %.0f ms (%" PRIu64
 			 " goroutines x %.0f frames), over the %.0f ms budget (--max-stw); using debug=1, socket idle times and goroutineleak",
-			 pause, g1.total, depth, o->max_stw_ms);
+			 pause, d1_total, depth, o->max_stw_ms);
 		report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, note);
-	} else if (fetch_piece(base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", o, rs, &buf, &len, false)) {
-		bool trunc = false, waits = false;
-		grouping_release(&s->g);
-		grouping_init(&s->g, GROUP_ANY_ARGS, 0);
-		if (read_dump(&s->g, buf, len, &trunc, &waits, &eb)) {
-			report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, eb.msg);
-		} else {
-			s->has_goroutines = true;
-			s->goroutines_have_waits = waits;
-			s->goroutines_truncated = trunc;
-			snprintf(note, sizeof(note), "%" PRIu64 " goroutines%s; estimated pause %.1f ms", s->g.total,
-				 trunc ? " (truncated: the rest lost)" : "", pause);
-			report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), true, note);
-			bundle_save(o, "goroutine-debug2.txt", buf, len);
-		}
-		free(buf);
+	} else {
+		snprintf(note, sizeof(note), "estimated pause %.1f ms", pause);
+		fetch_apply(s, base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", EV_GOROUTINE_DEBUG2, note,
+			    o, rs, false);
 	}
-	if (!s->has_goroutines && have_d1) {
-		grouping_release(&s->g);
-		s->g = g1;
-		grouping_init(&g1, GROUP_ANY_ARGS, 0);
-		s->has_goroutines = true;
-	}
-	grouping_release(&g1);
 
 	/* goroutineleak (Go 1.26 experiment, 1.27): proves channel/sync leaks.
 	 * Asked for when the index lists it, or when there is no index. */
-	if ((!have_index || pprof_index_get(&idx, "goroutineleak")) &&
-	    fetch_piece(base, "/debug/pprof/goroutineleak?debug=1", "goroutineleak?debug=1", o, rs, &buf, &len,
-			!have_index)) {
-		if (!read_dump(&s->leak, buf, len, NULL, NULL, &eb)) {
-			s->has_leak_profile = true;
-			report_snapshot_piece(rs, "goroutineleak?debug=1", base, now_s(), true, NULL);
-			bundle_save(o, "goroutineleak-debug1.txt", buf, len);
-		}
-		free(buf);
-	}
+	if (!have_index || pprof_index_get(&idx, "goroutineleak"))
+		fetch_apply(s, base, "/debug/pprof/goroutineleak?debug=1", "goroutineleak?debug=1",
+			    EV_GOROUTINELEAK_DEBUG1, NULL, o, rs, !have_index);
 
 	/* heap?debug=1: allocation sites and the MemStats trailer. */
-	if (fetch_piece(base, "/debug/pprof/heap?debug=1", "heap?debug=1", o, rs, &buf, &len, false)) {
-		enum gd_err e = heap_profile_parse_text(&s->heap, buf, len, &eb);
-		if (e) {
-			report_snapshot_piece(rs, "heap?debug=1", base, now_s(), false, eb.msg);
-		} else {
-			s->has_heap = true;
-			if (s->heap.has_memstats) {
-				s->ms = s->heap.memstats;
-				s->has_memstats = true;
-				snprintf(s->memstats_source, sizeof(s->memstats_source), "heap?debug=1 MemStats");
-			}
-			report_snapshot_piece(rs, "heap?debug=1", base, now_s(), true,
-					      s->heap.has_memstats ? NULL : "no MemStats block");
-			bundle_save(o, "heap-debug1.txt", buf, len);
-		}
-		free(buf);
-	}
+	fetch_apply(s, base, "/debug/pprof/heap?debug=1", "heap?debug=1", EV_HEAP_TEXT, NULL, o, rs, false);
 
 	/* Without a MemStats block, the runtime's numbers may still be served
 	 * as expvar or Prometheus metrics (absent on most services: quiet 404). */
-	if (!s->has_memstats && fetch_piece(base, "/debug/vars", "/debug/vars", o, rs, &buf, &len, true)) {
-		struct expvar_vars v;
-		struct gd_errbuf veb = { "" };
-		expvar_vars_init(&v);
-		if (expvar_parse(&v, buf, len, "/debug/vars", &veb) || !v.has_memstats) {
-			report_snapshot_piece(rs, "/debug/vars", base, now_s(), false, veb.msg[0] ? veb.msg : "no memstats");
-		} else {
-			s->ms = v.memstats;
-			s->has_memstats = true;
-			snprintf(s->memstats_source, sizeof(s->memstats_source), "/debug/vars memstats");
-			report_snapshot_piece(rs, "/debug/vars", base, now_s(), true, NULL);
-			bundle_save(o, "debug-vars.json", buf, len);
-		}
-		expvar_vars_release(&v);
-		free(buf);
-	}
-	if (!s->has_memstats && fetch_piece(base, "/metrics", "/metrics", o, rs, &buf, &len, true)) {
-		struct prom_set set;
-		struct gd_errbuf peb = { "" };
-		prom_set_init(&set);
-		if (prom_parse(&set, buf, len, "/metrics", &peb) || !prom_to_memstats(&set, &s->ms, NULL)) {
-			report_snapshot_piece(rs, "/metrics", base, now_s(), false, peb.msg[0] ? peb.msg : "no go_memstats_*");
-		} else {
-			s->has_memstats = true;
-			snprintf(s->memstats_source, sizeof(s->memstats_source), "/metrics go_memstats_*");
-			report_snapshot_piece(rs, "/metrics", base, now_s(), true, NULL);
-			bundle_save(o, "metrics.txt", buf, len);
-		}
-		prom_set_release(&set);
-		free(buf);
-	}
+	if (!s->has_memstats)
+		fetch_apply(s, base, "/debug/vars", "/debug/vars", EV_EXPVAR, NULL, o, rs, true);
+	if (!s->has_memstats)
+		fetch_apply(s, base, "/metrics", "/metrics", EV_METRICS, NULL, o, rs, true);
 }
 
 static char *base_of(const char *url)
@@ -301,40 +682,6 @@ static char *base_of(const char *url)
 }
 
 /* --- a live process -------------------------------------------------------- */
-
-void snapshot_find_listeners(struct snapshot *s)
-{
-	const size_t max = sizeof(s->listen_ports) / sizeof(s->listen_ports[0]);
-	s->nlisten = 0;
-	for (size_t i = 0; i < s->socks.n && s->nlisten < max; i++) {
-		const struct tcp_sock *t = &s->socks.v[i];
-		bool dup = false;
-		if (t->state != TCPS_LISTEN)
-			continue;
-		for (size_t j = 0; j < s->nlisten; j++)
-			dup |= s->listen_ports[j] == t->local_port;
-		if (!dup)
-			s->listen_ports[s->nlisten++] = t->local_port;
-	}
-	if (s->nlisten)
-		return;
-	/* `ss -tinp` without -a shows no LISTEN rows.  A listener still shows:
-	 * its port is the local port of many ESTABLISHED sockets, where a
-	 * client's sockets each have their own ephemeral port. */
-	for (size_t i = 0; i < s->socks.n && s->nlisten < max; i++) {
-		const struct tcp_sock *t = &s->socks.v[i];
-		size_t same = 0;
-		bool dup = false;
-		if (t->state != TCPS_ESTABLISHED)
-			continue;
-		for (size_t j = 0; j < s->nlisten; j++)
-			dup |= s->listen_ports[j] == t->local_port;
-		for (size_t k = 0; k < s->socks.n && !dup && same < 2; k++)
-			same += s->socks.v[k].state == TCPS_ESTABLISHED && s->socks.v[k].local_port == t->local_port;
-		if (!dup && same >= 2)
-			s->listen_ports[s->nlisten++] = t->local_port;
-	}
-}
 
 /* The process's own pprof endpoint, on one of its loopback listeners. */
 static bool discover_endpoint(struct snapshot *s, const struct collect_opts *o, struct report_snapshot *rs,
@@ -354,35 +701,88 @@ static bool discover_endpoint(struct snapshot *s, const struct collect_opts *o, 
 	return true;
 }
 
-static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)
+/* Raw copies of /proc files for a bundle, read back by `doctor DIR`
+ * (environ is not copied: it may hold secrets; its runtime knobs go to the
+ * manifest). */
+static void bundle_proc_copies(const struct collect_opts *o, struct report_snapshot *rs, int pid)
+{
+	static const struct {
+		const char *file;
+		enum evidence_kind kind;
+	} files[] = {
+		{ "status", EV_PROC_STATUS },
+		{ "smaps_rollup", EV_SMAPS_ROLLUP },
+		{ "net/sockstat", EV_SOCKSTAT },
+	};
+	const char *proc = o->proc_root ? o->proc_root : "/proc";
+	char path[4096];
+	for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
+		struct strbuf sb = STRBUF_INIT_MAX((size_t)16 << 20);
+		struct gd_errbuf eb = { "" };
+		snprintf(path, sizeof(path), "%s/%d/%s", proc, pid, files[i].file);
+		if (!procfs_read_file(path, (size_t)16 << 20, &sb, &eb))
+			bundle_save(o, rs, files[i].kind, sb.buf, sb.len, path);
+		else
+			bundle_writer_record(o->bundle, bundle_name(files[i].kind), files[i].kind, path, now_s(), false,
+					     eb.msg);
+		strbuf_release(&sb);
+	}
+}
+
+static void collect_sockets(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)
+{
+	struct sock_opts so = { o->proc_root, NULL, NULL };
+	struct gd_errbuf eb = { "" };
+	char recfile[4096];
+	enum gd_err e;
+	if (o->bundle) {
+		bundle_writer_path(o->bundle, bundle_name(EV_NETLINK_RECORDING), recfile, sizeof(recfile));
+		so.record_file = recfile;
+	}
+	e = tcp_socks_for_pid(&so, pid, &s->socks, &eb);
+	if (e && so.record_file) {
+		/* The recording could not be written: the sockets still can be
+		 * read, and the bundle says its copy failed. */
+		char why[GD_ERRBUF_SIZE];
+		snprintf(why, sizeof(why), "%s", eb.msg);
+		so.record_file = NULL;
+		tcp_sock_list_release(&s->socks);
+		tcp_sock_list_init(&s->socks);
+		e = tcp_socks_for_pid(&so, pid, &s->socks, &eb);
+		bundle_writer_record(o->bundle, bundle_name(EV_NETLINK_RECORDING), EV_NETLINK_RECORDING, "sock_diag",
+				     now_s(), false, why);
+		if (!e)
+			report_snapshot_piece(rs, bundle_name(EV_NETLINK_RECORDING), "sock_diag", now_s(), false, why);
+	} else if (so.record_file) {
+		bundle_writer_record(o->bundle, bundle_name(EV_NETLINK_RECORDING), EV_NETLINK_RECORDING,
+				     s->socks.source, now_s(), !e, e ? eb.msg : NULL);
+	}
+	if (e) {
+		report_snapshot_piece(rs, "TCP sockets", NULL, now_s(), false, eb.msg);
+		return;
+	}
+	s->has_sockets = true;
+	snapshot_find_listeners(s, false);
+	report_snapshot_piece(rs, "TCP sockets", s->socks.source, now_s(), !s->socks.partial,
+			      s->socks.notes[0] ? s->socks.notes : NULL);
+}
+
+static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect_opts *o,
+			       struct report_snapshot *rs, struct gd_errbuf *oeb)
 {
 	struct procfs_roots roots = { o->proc_root, o->sys_root };
 	struct gd_errbuf eb = { "" };
+	enum gd_err be;
 	char path[4096], base[160];
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
-	struct sock_opts so = { o->proc_root, NULL, NULL };
-	char recfile[4096];
 
 	s->pid = pid;
-	if (o->bundle_dir) {
-		/* Raw copies, read back by `doctor DIR` (environ is not copied:
-		 * it may hold secrets; its runtime knobs go to the manifest). */
-		static const char *const files[][2] = {
-			{ "status", "proc-status.txt" },
-			{ "smaps_rollup", "proc-smaps_rollup.txt" },
-			{ "net/sockstat", "proc-net-sockstat.txt" },
-		};
-		for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-			struct strbuf sb = STRBUF_INIT_MAX((size_t)16 << 20);
-			snprintf(path, sizeof(path), "%s/%d/%s", proc, pid, files[i][0]);
-			if (!procfs_read_file(path, (size_t)16 << 20, &sb, &eb))
-				bundle_save(o, files[i][1], sb.buf, sb.len);
-			strbuf_release(&sb);
-		}
-	}
 	if (procinfo_read(&s->pi, &roots, pid, PI_ALL, &eb)) {
 		report_snapshot_piece(rs, "/proc", proc, now_s(), false, eb.msg);
 	} else {
+		/* Copies for a bundle only of a process that is there. */
+		if (o->bundle)
+			bundle_proc_copies(o, rs, pid);
 		s->has_proc = true;
 		report_snapshot_piece(rs, "/proc (status, smaps_rollup, environ, cgroup)", proc, now_s(),
 				      !procinfo_partial(&s->pi), NULL);
@@ -391,8 +791,15 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 	}
 
 	snprintf(path, sizeof(path), "%s/%d/exe", proc, pid);
-	if (go_buildinfo_read_file(path, &s->bi, &eb)) {
+	if ((be = go_buildinfo_read_file(path, &s->bi, &eb))) {
 		report_snapshot_piece(rs, "Go build info", path, now_s(), false, eb.msg);
+		/* Not a Go program: no pprof to probe, no rule that applies.
+		 * Its listeners are never asked anything. */
+		if (be == GD_EFORMAT && !o->pprof_url && s->has_proc)
+			return gd_fail(oeb, GD_EFORMAT, "%d: not a Go process (%s)", pid, eb.msg);
+		if (be == GD_EPERM && !o->pprof_url)
+			return gd_fail(oeb, GD_EPERM, "%d: permission denied reading %s (run as the process's user or root)",
+				       pid, path);
 	} else {
 		s->has_buildinfo = true;
 		report_snapshot_piece(rs, "Go build info", path, now_s(), true, s->bi.go_version);
@@ -405,18 +812,7 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 		s->has_policy = true;
 	}
 
-	if (o->bundle_dir) {
-		snprintf(recfile, sizeof(recfile), "%s/sockets.gdnl", o->bundle_dir);
-		so.record_file = recfile;
-	}
-	if (tcp_socks_for_pid(&so, pid, &s->socks, &eb)) {
-		report_snapshot_piece(rs, "TCP sockets", NULL, now_s(), false, eb.msg);
-	} else {
-		s->has_sockets = true;
-		snapshot_find_listeners(s);
-		report_snapshot_piece(rs, "TCP sockets", s->socks.source, now_s(), !s->socks.partial,
-				      s->socks.notes[0] ? s->socks.notes : NULL);
-	}
+	collect_sockets(s, pid, o, rs);
 
 	if (o->pprof_url) {
 		char *b = base_of(o->pprof_url);
@@ -426,6 +822,7 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
 		collect_url(s, base, o, rs);
 	}
+	return GD_OK;
 }
 
 /* --- entry point ----------------------------------------------------------- */
@@ -452,9 +849,13 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		long pid = strtol(target, NULL, 10);
 		if (pid <= 0 || pid > 4194304)
 			return gd_fail(eb, GD_EARG, "%s: not a valid PID", target);
-		collect_pid(s, (int)pid, o, rs);
+		{
+			enum gd_err e = collect_pid(s, (int)pid, o, rs, eb);
+			if (e)
+				return e;
+		}
 		if (!s->has_proc && !s->has_sockets && !s->has_buildinfo)
-			return gd_fail(eb, GD_ENOENT, "%s: no such process, or nothing could be read", target);
+			return gd_fail(eb, GD_ENOENT, "%s: no such process", target);
 	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
 		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);
@@ -462,12 +863,26 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		free(base);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
-	} else if (!stat(target, &st) && S_ISDIR(st.st_mode)) {
-		enum gd_err e = evidence_dir_read(s, target, rs, eb);
-		if (e)
+	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {
+		struct evidence_set set;
+		enum gd_err e;
+		size_t used;
+		evidence_set_init(&set);
+		e = S_ISDIR(st.st_mode) ? evidence_dir_read(&set, target, eb) : evidence_file_read(&set, target, eb);
+		if (e) {
+			evidence_set_release(&set);
 			return e;
+		}
+		used = apply_set(s, &set, rs);
+		evidence_set_release(&set);
+		if (!used)
+			return gd_fail(eb, GD_EFORMAT, S_ISDIR(st.st_mode)
+				       ? "%s: no evidence godiag can read in this directory"
+				       : "%s: not evidence godiag can read", target);
+	} else if (errno == ENOENT || errno == ENOTDIR) {
+		return gd_fail(eb, GD_ENOENT, "%s: no such file or directory (nor a PID or an http(s):// URL)", target);
 	} else {
-		return gd_fail(eb, GD_EARG, "%s: not a PID, an http(s):// URL or a directory", target);
+		return gd_fail(eb, GD_EARG, "%s: not a PID, an http(s):// URL, a directory or a file", target);
 	}
 	if (s->has_buildinfo) {
 		free(rs->go_version);

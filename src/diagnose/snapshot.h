@@ -5,9 +5,14 @@
  *
  * TARGET is a PID (live /proc, sock_diag, ELF build info, and the pprof
  * endpoint found on the process's own loopback listeners), an http(s) base
- * URL (the pprof endpoints under /debug/pprof/), or a directory of evidence
- * files recognised by content (what engineers attach to tickets; also what
- * `godiag bundle` writes).
+ * URL (the pprof endpoints under /debug/pprof/), a directory of evidence
+ * (a bundle read through its manifest, or files attached to a ticket,
+ * recognised by content), or one evidence file (a dump, a profile).
+ *
+ * This module is the only writer of struct snapshot.  Every piece of
+ * evidence that arrives as bytes (a file, a body fetched from a URL or from
+ * a PID's own pprof endpoint) goes through snapshot_apply(); the live
+ * process's /proc facts and sockets come from their readers in linux/.
  *
  * Do no harm: collection is read-only, sends no signal, and asks for the
  * stop-the-world debug=2 dump only when the pause estimated from debug=1
@@ -18,7 +23,10 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "diagnose/bundle.h"
+#include "diagnose/evidence_dir.h"
 #include "diagnose/finding.h"
+#include "diagnose/survival.h"
 #include "goroutine/group.h"
 #include "linux/buildinfo.h"
 #include "linux/procfs.h"
@@ -33,7 +41,7 @@ struct collect_opts {
 	const char *sys_root;         /* NULL: /sys */
 	double max_stw_ms;            /* pause budget for debug=2 */
 	struct fetch_opts fetch;
-	const char *bundle_dir;       /* when set, every raw piece is saved here */
+	struct bundle_writer *bundle; /* when set, every raw piece is saved there */
 	const char *pprof_url;        /* a PID's endpoint, given: no probing */
 	bool quiet;
 };
@@ -50,6 +58,8 @@ struct snapshot {
 	bool goroutines_have_waits;  /* from debug=2: wait minutes known */
 	bool goroutines_truncated;
 	struct grouping g;
+	bool has_ids;                /* every goroutine's id, stack key and wait (debug=2) */
+	struct survival_set ids;
 	bool has_leak_profile;
 	struct grouping leak;
 
@@ -81,9 +91,22 @@ void snapshot_release(struct snapshot *s);
 enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struct collect_opts *o,
 			     struct report_snapshot *rs, struct gd_errbuf *eb);
 
-/* Fill listen_ports from the sockets: LISTEN rows, or when there are none
- * (`ss -tinp` without -a), the local ports several connections share. */
-void snapshot_find_listeners(struct snapshot *s);
+/* Apply one piece of evidence to s, whatever its origin, and record it
+ * in rs (read, with a note, or failed and why).  Goroutine dumps: a
+ * debug=2 dump (states, waits) wins over debug=1/proto ones, and the first
+ * of each wins over later ones.  Returns true when the piece was used. */
+bool snapshot_apply(struct snapshot *s, const struct evidence_piece *p, struct report_snapshot *rs);
+
+/* Fill listen_ports from the sockets' LISTEN rows.  With guess (only for
+ * `ss -tinp` text, which shows no LISTEN rows without -a), when there are
+ * none, a local port that several ESTABLISHED sockets share counts as a
+ * listener: a client's sockets each have their own ephemeral port.  Live
+ * or recorded sock_diag data lists LISTEN rows, so there, none means none. */
+void snapshot_find_listeners(struct snapshot *s, bool guess);
+
+/* What a bundle's manifest says about s beside its files (strings copied;
+ * bundle_identity_release() frees them). */
+void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id);
 
 /* Estimated stop-the-world pause of a debug=2 dump, in ms, from the
  * goroutine count and mean stack depth (DESIGN: ~2-22 us per goroutine). */

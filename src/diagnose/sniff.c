@@ -33,11 +33,20 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_EXPVAR] = "expvar",
 	[EV_METRICS] = "metrics",
 	[EV_BUNDLE_MANIFEST] = "bundle-manifest",
+	[EV_NETLINK_RECORDING] = "sockdiag-recording",
 };
 
 const char *evidence_kind_name(enum evidence_kind k)
 {
 	return (unsigned)k < EV_KIND_MAX ? kind_names[k] : "unknown";
+}
+
+enum evidence_kind evidence_kind_from_name(const char *name)
+{
+	for (int k = 1; name && k < EV_KIND_MAX; k++)
+		if (!strcmp(name, kind_names[k]))
+			return (enum evidence_kind)k;
+	return EV_UNKNOWN;
 }
 
 /* ---- line shapes ---- */
@@ -474,6 +483,11 @@ enum evidence_kind evidence_sniff_ex(const char *name, const unsigned char *buf,
 	if (!info)
 		info = &local;
 	memset(info, 0, sizeof(*info));
+	/* godiag's sock_diag recording: frames that start with "GDNL". */
+	if (len >= 12 && !memcmp(buf, "GDNL", 4)) {
+		info->binary = true;
+		return info->kind = EV_NETLINK_RECORDING;
+	}
 	info->kind = sniff(buf, len, info, 0);
 	if (!info->mixed)
 		info->other = EV_UNKNOWN;

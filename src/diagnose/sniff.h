@@ -4,7 +4,8 @@
  * they were named: goroutine dumps (debug=2, debug=1, proto), goroutineleak
  * profiles, heap profiles (text and proto), copies of /proc/PID/status,
  * smaps_rollup, smaps, /proc/net/sockstat, `ss -tinp` text, expvar JSON,
- * Prometheus /metrics text, and a godiag bundle manifest.
+ * Prometheus /metrics text, a godiag bundle manifest, and godiag's own
+ * sock_diag recordings (the "GDNL" frames of a bundle's sockets.gdnl).
  *
  * Text is judged line by line over a window (the first SNIFF_WINDOW bytes,
  * SNIFF_MAX_LINES lines): each line that only one format would print votes
@@ -45,11 +46,15 @@ enum evidence_kind {
 	EV_EXPVAR,
 	EV_METRICS,
 	EV_BUNDLE_MANIFEST,
+	EV_NETLINK_RECORDING,
 	EV_KIND_MAX
 };
 
 /* "goroutine-debug2", "heap-proto", "proc-status", ... ("unknown"). */
 const char *evidence_kind_name(enum evidence_kind k);
+/* The kind called name (as evidence_kind_name() spells it); EV_UNKNOWN
+ * for any other string, "unknown" included. */
+enum evidence_kind evidence_kind_from_name(const char *name);
 
 struct evidence_sniff_info {
 	enum evidence_kind kind;

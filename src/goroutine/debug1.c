@@ -30,9 +30,12 @@ struct debug1_parser {
 	bool seen_header;
 	bool stopped;         /* the callback returned non-zero */
 	bool truncated;
+	bool earlier_truncated; /* an earlier profile of the input lacked records */
 	enum gd_err err;      /* sticky format error */
 	char name[16];
-	uint64_t total;
+	uint64_t total;       /* of the current profile */
+	uint64_t sum;         /* counts of the current profile's records so far */
+	uint32_t dump;        /* profiles seen: a log may hold several */
 	/* the open record */
 	bool in_record;
 	uint64_t count;
@@ -150,6 +153,8 @@ static enum gd_err emit(struct debug1_parser *p)
 	r.nframes = (uint32_t)p->nframes;
 	r.labels = p->labels.buf;
 	r.labels_len = (uint32_t)p->labels.len;
+	r.dump = p->dump;
+	p->sum += p->count;
 	if (p->capped)
 		p->stats.frames_capped++;
 	p->stats.records++;
@@ -186,6 +191,9 @@ static enum gd_err parse_header(struct debug1_parser *p, const char *s, size_t n
 	memcpy(p->name, s, name_len);
 	p->name[name_len] = '\0';
 	p->seen_header = true;
+	p->dump++;
+	p->stats.profiles++;
+	p->sum = 0;
 	return GD_OK;
 }
 
@@ -253,6 +261,16 @@ static enum gd_err process_line(struct debug1_parser *p, const char *s, size_t n
 		if (p->in_record)
 			return emit(p);
 		return GD_OK;
+	}
+	if (s[0] == 'g' && memmem(s, n, " profile: total ", 16)) {
+		/* A second profile in the same input (a log, files pasted
+		 * together): the records that follow are the next one's. */
+		enum gd_err e = p->in_record ? emit(p) : GD_OK;
+		if (e)
+			return e;
+		if (p->sum < p->total)
+			p->earlier_truncated = true;
+		return parse_header(p, s, n);
 	}
 	if (s[0] >= '0' && s[0] <= '9') {
 		uint64_t count;
@@ -328,17 +346,33 @@ enum gd_err debug1_parser_feed(struct debug1_parser *p, const char *buf, size_t 
 	return GD_OK;
 }
 
+static bool whole_frame_line(const char *s, size_t n)
+{
+	const char *colon = memrchr(s, ':', n);
+	if (n < 3 || s[0] != '#' || s[1] != '\t' || !colon || colon + 1 == s + n)
+		return false;
+	for (const char *q = colon + 1; q < s + n; q++)
+		if (*q < '0' || *q > '9')
+			return false;
+	return true;
+}
+
 enum gd_err debug1_parser_finish(struct debug1_parser *p)
 {
 	enum gd_err e;
+	bool whole_last = false; /* ends in a whole frame line, without its newline */
 
 	if (p->err)
 		return p->err;
 	if (p->stopped)
 		return GD_EARG;
 	if (p->line.len || p->skipping) {
-		/* Ends mid-line: the text was cut. */
-		p->truncated = true;
+		whole_last = !p->skipping && whole_frame_line(p->line.buf, p->line.len);
+		/* Ends mid-line: the text was cut, unless it is a whole frame
+		 * line ("#\t0x...\tF+0x1\tFILE:LINE") of a record whose count
+		 * completes the total (checked below). */
+		if (p->skipping || !whole_frame_line(p->line.buf, p->line.len))
+			p->truncated = true;
 		if (p->line.len) {
 			e = process_line(p, p->line.buf, p->line.len);
 			strbuf_reset(&p->line);
@@ -351,12 +385,19 @@ enum gd_err debug1_parser_finish(struct debug1_parser *p)
 		return p->err = gd_fail(&p->eb, GD_EFORMAT, p->stats.lines ?
 					"no debug=1 goroutine profile header" : "empty input");
 	if (p->in_record) {
-		/* No closing blank line: the stack may be cut, drop it. */
-		p->truncated = true;
-		p->stats.dropped++;
-		record_reset(p);
+		if (p->sum + p->count == p->total && !p->truncated && whole_last) {
+			/* Only the final blank line is missing: the counts add
+			 * up to the header's total, nothing was lost. */
+			if ((e = emit(p)))
+				return e;
+		} else {
+			/* No closing blank line: the stack may be cut, drop it. */
+			p->truncated = true;
+			p->stats.dropped++;
+			record_reset(p);
+		}
 	}
-	if (p->stats.goroutines < p->total)
+	if (p->sum < p->total)
 		p->truncated = true;
 	return GD_OK;
 }

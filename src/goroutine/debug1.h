@@ -17,9 +17,14 @@
  *
  * Truncation: Go ends every record with a blank line and the header's total
  * is the sum of all counts.  A last record without its blank line is
- * dropped (its stack may be cut) and the profile is reported truncated; so is
- * a profile whose counts add up to less than the header's total, or that
- * ends mid-line. */
+ * dropped (its stack may be cut) and the profile is reported truncated,
+ * unless its last line is a whole frame line and the counts add up to the
+ * total (only the final newline is missing); a profile whose counts add up
+ * to less than the header's total, or that ends mid-line, is truncated too.
+ *
+ * Several profiles: each "goroutine profile: total N" header starts a new
+ * one; records carry its number (gd_record.dump), and truncation is judged
+ * on the last. */
 #ifndef GODIAG_DEBUG1_H
 #define GODIAG_DEBUG1_H
 
@@ -41,6 +46,7 @@ struct debug1_stats {
 	uint64_t long_lines;  /* lines over DEBUG1_MAX_LINE, skipped */
 	uint64_t dropped;     /* records dropped as incomplete */
 	uint64_t frames_capped; /* records that had frames beyond the cap */
+	uint32_t profiles;    /* "goroutine profile: total N" headers: a log may hold several */
 };
 
 struct debug1_parser;

@@ -38,6 +38,7 @@ enum gd_goroutine_flags {
 	GD_G_HAS_BUBBLE = 1 << 8,  /* ", synctest bubble N" / "synctest group N" */
 	GD_G_DECORATED = 1 << 9,   /* " gp=0x… m=…" header decoration (Go 1.22+ crashes) */
 	GD_G_FRAMES_CAPPED = 1 << 10, /* more frames than we keep; the rest dropped */
+	GD_G_CRASHED = 1 << 11,    /* the first goroutine after a crash header: the one that crashed */
 };
 
 struct gd_goroutine {
@@ -56,6 +57,7 @@ struct gd_goroutine {
 	struct gd_frame *frames; /* innermost first */
 	struct gd_frame creator; /* valid when GD_G_HAS_CREATOR */
 	uint64_t creator_goid;   /* valid when GD_G_CREATOR_GOID */
+	uint32_t dump;           /* which dump of the input (1, 2, ...): logs may hold several */
 };
 
 /* One aggregated stack from a debug=1 or debug=0 goroutine profile: no IDs,
@@ -66,6 +68,7 @@ struct gd_record {
 	uint32_t nframes;
 	const char *labels;  /* "{\"k\":\"v\"}" as printed by debug=1, or "" */
 	uint32_t labels_len;
+	uint32_t dump;       /* which profile of the input (1, 2, ...) */
 };
 
 typedef int (*gd_goroutine_fn)(const struct gd_goroutine *g, void *ctx);

@@ -24,6 +24,7 @@ void grouping_release(struct grouping *g)
 		free(g->buckets[i].frames);
 		free(g->buckets[i].states);
 		free(g->buckets[i].waits);
+		free(g->buckets[i].label_sets);
 	}
 	free(g->buckets);
 	free(g->index);
@@ -117,16 +118,24 @@ static void index_grow(struct grouping *g)
 static struct bucket *bucket_find(struct grouping *g, const struct key *k, const struct gd_frame *all,
 				  uint32_t nall, const struct gd_frame *creator)
 {
-	uint64_t h = key_hash(k);
+	uint64_t h;
 	size_t j;
 	struct bucket *b;
 
+	/* Goroutines come in runs of one stack (a loop started them, allgs
+	 * keeps their order): comparing with the last bucket is cheaper than
+	 * hashing every frame, and usually settles it. */
+	if (g->last_bucket && key_matches(g, &g->buckets[g->last_bucket - 1], k))
+		return &g->buckets[g->last_bucket - 1];
+	h = key_hash(k);
 	if ((g->nbuckets + 1) * 2 > g->index_size)
 		index_grow(g);
 	for (j = h & (g->index_size - 1); g->index[j]; j = (j + 1) & (g->index_size - 1)) {
 		b = &g->buckets[g->index[j] - 1];
-		if (b->hash == h && key_matches(g, b, k))
+		if (b->hash == h && key_matches(g, b, k)) {
+			g->last_bucket = g->index[j];
 			return b;
+		}
 	}
 	ALLOC_GROW(g->buckets, g->nbuckets + 1, g->buckets_alloc);
 	b = &g->buckets[g->nbuckets];
@@ -148,22 +157,114 @@ static struct bucket *bucket_find(struct grouping *g, const struct key *k, const
 	}
 	g->index[j] = (uint32_t)g->nbuckets + 1;
 	g->nbuckets++;
+	g->last_bucket = (uint32_t)g->nbuckets;
 	return b;
 }
 
+static const char no_labels[] = "";
+
 /* Labels do not split buckets (the stack is the leak's identity); a bucket
- * shows its goroutines' labels when they all agree. */
-static void note_labels(struct grouping *g, struct bucket *b, const char *labels, uint32_t len)
+ * keeps each distinct label set with its count. */
+static void count_labels(struct grouping *g, struct bucket *b, const char *labels, size_t len, uint64_t n)
 {
-	if (b->count == 0) {
-		if (len)
-			b->labels = intern_str(&g->strings, labels, len);
+	const char *l = no_labels;
+	if (!len && b->nlabel_sets && b->label_sets[0].labels == no_labels) {
+		b->label_sets[0].count += n; /* the common case: no labels at all */
 		return;
 	}
-	if (b->labels_mixed)
-		return;
-	if ((b->labels ? strlen(b->labels) : 0) != len || (len && memcmp(b->labels, labels, len)))
+	if (len)
+		l = intern_str(&g->strings, labels, len);
+	for (size_t i = 0; i < b->nlabel_sets; i++) {
+		if (b->label_sets[i].labels == l) {
+			b->label_sets[i].count += n;
+			return;
+		}
+	}
+	if (b->nlabel_sets) {
 		b->labels_mixed = true;
+	} else if (len) {
+		b->labels = l;
+	}
+	if (b->nlabel_sets >= BUCKET_MAX_LABEL_SETS) {
+		b->labels_other += n;
+		return;
+	}
+	ALLOC_GROW(b->label_sets, b->nlabel_sets + 1, b->label_sets_alloc);
+	b->label_sets[b->nlabel_sets].labels = l;
+	b->label_sets[b->nlabel_sets].count = n;
+	b->nlabel_sets++;
+}
+
+/* One label text value, quoted ("v", Go %q escapes) or bare (up to ',' or
+ * '}'); unquoted into out.  Returns the position after it. */
+static const char *label_token(const char *s, const char *end, char *out, size_t cap, size_t *outlen)
+{
+	size_t o = 0;
+	while (s < end && *s == ' ')
+		s++;
+	if (s < end && *s == '"') {
+		for (s++; s < end && *s != '"'; s++) {
+			char c = *s;
+			if (c == '\\' && s + 1 < end) {
+				c = *++s;
+				if (c == 'n')
+					c = '\n';
+				else if (c == 't')
+					c = '\t';
+			}
+			if (o < cap)
+				out[o++] = c;
+		}
+		if (s < end)
+			s++;
+	} else {
+		while (s < end && *s != ',' && *s != '}' && *s != ':') {
+			if (o < cap)
+				out[o++] = *s;
+			s++;
+		}
+		while (o && out[o - 1] == ' ')
+			o--;
+	}
+	*outlen = o;
+	return s;
+}
+
+bool labels_match(const char *labels, size_t n, const char *key_value)
+{
+	const char *eq = strchr(key_value, '='), *s = labels, *end = labels + n;
+	size_t klen, vlen;
+	char k[256], v[1024];
+	if (!eq || !n)
+		return false;
+	klen = (size_t)(eq - key_value);
+	vlen = strlen(eq + 1);
+	if (s < end && *s == '{')
+		s++;
+	while (s < end && *s != '}') {
+		size_t kl, vl;
+		s = label_token(s, end, k, sizeof(k), &kl);
+		if (s >= end || *s != ':')
+			return false;
+		s = label_token(s + 1, end, v, sizeof(v), &vl);
+		if (kl == klen && vl == vlen && !memcmp(k, key_value, klen) && !memcmp(v, eq + 1, vlen))
+			return true;
+		while (s < end && *s == ' ')
+			s++;
+		if (s < end && *s == ',')
+			s++;
+		else
+			break;
+	}
+	return false;
+}
+
+static bool labels_wanted(const struct group_filter *f, const char *labels, size_t n)
+{
+	for (size_t i = 0; i < f->nlabels; i++)
+		if (!labels_match(labels, n, f->labels[i]))
+			return false;
+	return true;
 }
 
 static void count_state(struct state_count **v, size_t *n, size_t *alloc, const char *state, uint64_t c)
@@ -228,7 +329,12 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 		g->locked++;
 	if (gr->flags & GD_G_LEAKED)
 		g->leaked++;
-	if (!state_wanted(&g->filter, state) || (g->filter.has_min_wait && minutes < g->filter.min_wait)) {
+	if (gr->flags & GD_G_CRASHED) {
+		g->has_crash = true;
+		g->crash_goid = gr->id;
+	}
+	if (!state_wanted(&g->filter, state) || (g->filter.has_min_wait && minutes < g->filter.min_wait) ||
+	    (g->filter.nlabels && !labels_wanted(&g->filter, gr->labels, gr->labels_len))) {
 		g->filtered++;
 		return 0;
 	}
@@ -244,7 +350,9 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 		k.creator = (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL;
 	}
 	b = bucket_find(g, &k, gr->frames, gr->nframes, (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL);
-	note_labels(g, b, gr->labels, gr->labels_len);
+	count_labels(g, b, gr->labels, gr->labels_len, 1);
+	if (gr->flags & GD_G_CRASHED)
+		b->crashed = true;
 
 	b->count++;
 	count_state(&b->states, &b->nstates, &b->states_alloc, state, 1);
@@ -275,6 +383,10 @@ int grouping_add_record(const struct gd_record *r, void *ctx)
 	struct bucket *b;
 
 	g->total += r->count;
+	if (g->filter.nlabels && !labels_wanted(&g->filter, r->labels, r->labels_len)) {
+		g->filtered += r->count;
+		return 0;
+	}
 	memset(&k, 0, sizeof(k));
 	k.frames = r->frames;
 	k.nframes = r->nframes;
@@ -283,13 +395,40 @@ int grouping_add_record(const struct gd_record *r, void *ctx)
 	if (g->mode == GROUP_CREATOR)
 		k.nframes = 0; /* profiles carry no creator: everything shares one bucket */
 	b = bucket_find(g, &k, r->frames, r->nframes, NULL);
-	note_labels(g, b, r->labels, r->labels_len);
+	count_labels(g, b, r->labels, r->labels_len, r->count);
 	b->count += r->count;
 	return 0;
 }
 
+/* Goroutines without a state (from profiles) next to ones with states:
+ * count them as "unknown", so the states still add up to the total. */
+static void mark_unknown(struct grouping *g)
+{
+	const char *unk = intern_str(&g->strings, GROUP_UNKNOWN_STATE, strlen(GROUP_UNKNOWN_STATE));
+	uint64_t sum = 0;
+	for (size_t i = 0; i < g->nstates; i++)
+		sum += g->states[i].count;
+	if (g->total > sum) {
+		count_state(&g->states, &g->nstates, &g->states_alloc, unk, g->total - sum);
+		g->unknown += g->total - sum;
+	}
+	for (size_t i = 0; i < g->nbuckets; i++) {
+		struct bucket *b = &g->buckets[i];
+		uint64_t bs = 0;
+		for (size_t j = 0; j < b->nstates; j++)
+			bs += b->states[j].count;
+		if (b->count > bs)
+			count_state(&b->states, &b->nstates, &b->states_alloc, unk, b->count - bs);
+	}
+}
+
 void grouping_merge(struct grouping *dst, const struct grouping *src)
 {
+	bool stateless = (!dst->has_states && dst->total) || (!src->has_states && src->total);
+	if (src->has_crash && !dst->has_crash) {
+		dst->has_crash = true;
+		dst->crash_goid = src->crash_goid;
+	}
 	dst->total += src->total;
 	dst->filtered += src->filtered;
 	dst->locked += src->locked;
@@ -312,8 +451,12 @@ void grouping_merge(struct grouping *dst, const struct grouping *src)
 			k.creator = sb->has_creator ? &sb->creator : NULL;
 		}
 		b = bucket_find(dst, &k, sb->frames, sb->nframes, sb->has_creator ? &sb->creator : NULL);
-		note_labels(dst, b, sb->labels ? sb->labels : "", sb->labels ? (uint32_t)strlen(sb->labels) : 0);
-		b->labels_mixed |= sb->labels_mixed;
+		for (size_t j = 0; j < sb->nlabel_sets; j++)
+			count_labels(dst, b, sb->label_sets[j].labels, strlen(sb->label_sets[j].labels),
+				     sb->label_sets[j].count);
+		b->labels_other += sb->labels_other;
+		b->labels_mixed |= sb->labels_mixed || sb->labels_other;
+		b->crashed |= sb->crashed;
 		b->count += sb->count;
 		for (size_t j = 0; j < sb->nstates; j++)
 			count_state(&b->states, &b->nstates, &b->states_alloc,
@@ -332,6 +475,16 @@ void grouping_merge(struct grouping *dst, const struct grouping *src)
 		for (uint32_t j = 0; j < sb->nids && b->nids < BUCKET_MAX_IDS; j++)
 			b->ids[b->nids++] = sb->ids[j];
 	}
+	if (stateless && dst->has_states)
+		mark_unknown(dst);
+}
+
+const struct bucket *grouping_crash_bucket(const struct grouping *g)
+{
+	for (size_t i = 0; i < g->nbuckets; i++)
+		if (g->buckets[i].crashed)
+			return &g->buckets[i];
+	return NULL;
 }
 
 static bool bucket_matches(const struct bucket *b, const regex_t *re)

@@ -31,6 +31,17 @@ struct state_count {
 	uint64_t count;
 };
 
+/* One distinct pprof label set of a bucket and how many goroutines had it.
+ * labels is interned, "" for goroutines without labels. */
+struct label_count {
+	const char *labels;
+	uint64_t count;
+};
+
+/* Distinct label sets kept per bucket; the rest are counted together
+ * (labels_other), so a label per request cannot blow up memory. */
+#define BUCKET_MAX_LABEL_SETS 64
+
 struct wait_count {
 	uint32_t minutes;
 	uint64_t count;
@@ -53,6 +64,10 @@ struct bucket {
 	struct gd_frame creator;
 	const char *labels; /* interned, of the first goroutine (debug=1/0, Go 1.27 dumps) */
 	bool labels_mixed;  /* its goroutines carry different labels */
+	struct label_count *label_sets; /* in order of first sighting */
+	size_t nlabel_sets, label_sets_alloc;
+	uint64_t labels_other; /* goroutines with a label set beyond BUCKET_MAX_LABEL_SETS */
+	bool crashed;       /* holds the goroutine that crashed */
 	struct state_count *states;
 	size_t nstates, states_alloc;
 	struct wait_count *waits; /* sorted by minutes; 0 stands for "under a minute" */
@@ -71,6 +86,8 @@ struct group_filter {
 	bool has_min_wait;
 	regex_t *match;      /* keep buckets with a frame whose func or file matches */
 	uint64_t min_count;  /* keep buckets with at least this many goroutines */
+	const char **labels; /* "KEY=VALUE": keep goroutines carrying every one */
+	size_t nlabels;
 };
 
 struct grouping {
@@ -89,7 +106,16 @@ struct grouping {
 	uint64_t locked, leaked;
 	bool has_states;      /* false for profiles without states (debug=1/0) */
 	const char *last_state; /* interned; most goroutines share a state with the previous one */
+	uint32_t last_bucket; /* bucket number + 1 of the last goroutine (0: none) */
+	uint64_t unknown;     /* goroutines merged from profiles without states (counted as "unknown") */
+	bool has_crash;       /* crash_goid names the goroutine that crashed */
+	uint64_t crash_goid;
 };
+
+/* The state goroutines of a debug=1 / debug=0 input get when merged with a
+ * dump that has states. */
+#define GROUP_UNKNOWN_STATE "unknown"
+
 
 void grouping_init(struct grouping *g, enum group_mode mode, uint32_t top_n);
 void grouping_release(struct grouping *g);
@@ -101,13 +127,22 @@ int grouping_add_record(const struct gd_record *r, void *ctx);
 
 /* Add everything src counted into dst, bucket by bucket (src's buckets in
  * their order, so dst keeps the first IDs seen).  Both must use the same
- * mode; src is left unchanged. */
+ * mode; src is left unchanged.  The goroutines of a src without states
+ * (a profile) are counted in dst->states and the buckets' states as
+ * GROUP_UNKNOWN_STATE, and in dst->unknown. */
 void grouping_merge(struct grouping *dst, const struct grouping *src);
 
 /* The buckets that pass the bucket filters, sorted by count (descending),
  * then by innermost function name.  Returns a new array of pointers into g;
  * free() it. */
 struct bucket **grouping_sorted(struct grouping *g, size_t *n);
+
+/* Does a label text (debug=1's {"k":"v", ...} or Go 1.27's {k: v, ...})
+ * hold key=value?  "KEY=VALUE" is split at the first '='. */
+bool labels_match(const char *labels, size_t n, const char *key_value);
+
+/* The bucket holding the goroutine that crashed, or NULL. */
+const struct bucket *grouping_crash_bucket(const struct grouping *g);
 
 /* Wait-time figures of a bucket; false when no goroutine printed minutes. */
 bool bucket_wait_stats(const struct bucket *b, uint32_t *min, uint32_t *median, uint32_t *max);

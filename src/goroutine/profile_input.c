@@ -6,9 +6,9 @@
 #include "pprof/profile.h"
 #include "util/banned.h"
 
-struct debug1_parser *profile_input_new_debug1(struct grouping *g)
+struct debug1_parser *profile_input_new_debug1(gd_record_fn fn, void *ctx)
 {
-	return debug1_parser_new(grouping_add_record, g);
+	return debug1_parser_new(fn, ctx);
 }
 
 static enum gd_err debug1_error(struct debug1_parser *p, enum gd_err e, struct gd_errbuf *eb)
@@ -49,7 +49,7 @@ enum gd_err profile_input_decode_proto(struct grouping *g, const char *buf, size
 	if (e == GD_OK && !profile_is_goroutine(&prof))
 		e = gd_fail(eb, GD_EFORMAT, "is a pprof profile, but not a goroutine profile");
 	if (e == GD_OK) {
-		profile_goroutine_records(&prof, grouping_add_record, g);
+		profile_goroutine_records_debug1(&prof, grouping_add_record, g);
 		if (g->total == 0)
 			e = gd_fail(eb, GD_EFORMAT, "goroutine profile holds no samples");
 	}

@@ -731,6 +731,7 @@ int profile_goroutine_records(const struct profile *p, gd_record_fn fn, void *ct
 		r.nframes = nf > UINT32_MAX ? UINT32_MAX : (uint32_t)nf;
 		r.labels = labels.buf;
 		r.labels_len = (uint32_t)labels.len;
+		r.dump = 1;
 		ret = fn(&r, ctx);
 	}
 	free(frames);
@@ -739,4 +740,43 @@ int profile_goroutine_records(const struct profile *p, gd_record_fn fn, void *ct
 	strbuf_release(&labels);
 	strbuf_release(&tmp);
 	return ret;
+}
+
+static bool is_runtime_func(const struct gd_frame *f)
+{
+	return (f->func_len >= 8 && !memcmp(f->func, "runtime.", 8)) ||
+	       (f->func_len >= 17 && !memcmp(f->func, "internal/runtime/", 17));
+}
+
+static bool is_goexit(const struct gd_frame *f)
+{
+	return f->func_len == 14 && !memcmp(f->func, "runtime.goexit", 14);
+}
+
+struct debug1_view {
+	gd_record_fn fn;
+	void *ctx;
+};
+
+static int debug1_view_record(const struct gd_record *r, void *ctx)
+{
+	const struct debug1_view *v = ctx;
+	struct gd_record out = *r;
+	uint32_t first = 0, n = r->nframes;
+	while (n && is_goexit(&r->frames[n - 1]))
+		n--;
+	/* An unsymbolized frame (a bare address) stops the hiding, as in Go. */
+	while (first < n && !(r->frames[first].flags & GD_FRAME_NOFILE) && is_runtime_func(&r->frames[first]))
+		first++;
+	if (first == n)
+		first = 0; /* only runtime frames: Go prints them all */
+	out.frames = r->frames + first;
+	out.nframes = n - first;
+	return v->fn(&out, v->ctx);
+}
+
+int profile_goroutine_records_debug1(const struct profile *p, gd_record_fn fn, void *ctx)
+{
+	struct debug1_view v = { fn, ctx };
+	return profile_goroutine_records(p, debug1_view_record, &v);
 }

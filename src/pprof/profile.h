@@ -121,6 +121,13 @@ bool profile_is_goroutine(const struct profile *p);
  * the callback returned (which stops the walk). */
 int profile_goroutine_records(const struct profile *p, gd_record_fn fn, void *ctx);
 
+/* The same walk, with each stack as Go's debug=1 printer shows it
+ * (printStackRecord): the leading runtime.X and internal/runtime/X frames
+ * (runtime.gopark, selectgo, chanrecv...) and runtime.goexit hidden, unless
+ * nothing else would remain.  debug=1 and debug=2 show stacks this way, so
+ * the three formats of one process group alike. */
+int profile_goroutine_records_debug1(const struct profile *p, gd_record_fn fn, void *ctx);
+
 /* Total of the goroutine count over all samples (what debug=1 prints as
  * "total N"). */
 uint64_t profile_goroutine_total(const struct profile *p);

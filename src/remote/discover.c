@@ -7,7 +7,6 @@
 #include <string.h>
 #include <sys/socket.h>
 
-#include "linux/sockdiag.h"
 #include "linux/sockets.h"
 #include "remote/discover.h"
 #include "util/banned.h"
@@ -230,27 +229,4 @@ enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struc
 	if (!nc)
 		return gd_fail(eb, GD_ENOENT, "no listening port on loopback or any address");
 	return gd_fail(eb, GD_ENOENT, "no /debug/pprof/ on %zu listening port%s", nc, nc == 1 ? "" : "s");
-}
-
-enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
-				   char *out_base_url, size_t outlen, struct gd_errbuf *eb)
-{
-	struct sock_opts so = { .proc_root = proc_root };
-	struct tcp_sock_list l;
-	enum gd_err rc;
-
-	if (outlen)
-		out_base_url[0] = '\0';
-	tcp_sock_list_init(&l);
-	rc = tcp_socks_for_pid(&so, pid, &l, eb);
-	if (rc == GD_OK) {
-		rc = pprof_endpoint_from_socks(&l, opts, out_base_url, outlen, eb);
-		if (rc) {
-			char why[GD_ERRBUF_SIZE];
-			snprintf(why, sizeof(why), "%s", eb->msg);
-			gd_fail(eb, rc, "pid %d: %.400s", pid, why);
-		}
-	}
-	tcp_sock_list_release(&l);
-	return rc;
 }

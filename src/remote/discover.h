@@ -7,7 +7,7 @@
  * older: <tr><td align=right>N<td><a href="NAME?debug=1">).  The goroutine
  * count tells how long a debug=2 dump would stop the world.
  *
- * pprof_endpoint_for_pid() looks at the process's own LISTEN sockets bound
+ * pprof_endpoint_from_socks() looks at the process's own LISTEN sockets bound
  * to loopback or the any address and GETs http://127.0.0.1:PORT/debug/pprof/
  * (or [::1]) with a 1 s timeout each, at most DISCOVER_MAX_PROBES ports,
  * the least busy first (a probe is a request the application may serve
@@ -50,16 +50,13 @@ const struct pprof_index_entry *pprof_index_get(const struct pprof_index *idx, c
 enum gd_err pprof_index_fetch(const char *base_url, const struct fetch_opts *opts,
 			      struct pprof_index *out, struct gd_errbuf *eb);
 
-/* Probe pid's loopback/any LISTEN ports for /debug/pprof/.  On GD_OK
- * out_base_url is "http://127.0.0.1:PORT" (or "http://[::1]:PORT").
- * GD_ENOENT (message says how many ports were tried) when none answered;
- * socket listing errors pass through.  proc_root NULL means "/proc";
- * opts NULL means 1 s timeouts. */
+/* Probe the loopback/any LISTEN ports of a process's socket list (read
+ * by doctor, by ps) for /debug/pprof/.  On GD_OK out_base_url is
+ * "http://127.0.0.1:PORT" (or "http://[::1]:PORT").  GD_ENOENT (message
+ * says how many ports were tried) when none answered.  opts NULL means 1 s
+ * timeouts. */
 struct tcp_sock_list;
-/* The same, over a socket list already read (by doctor, by ps). */
 enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
 				      char *out_base_url, size_t outlen, struct gd_errbuf *eb);
-enum gd_err pprof_endpoint_for_pid(const char *proc_root, int pid, const struct fetch_opts *opts,
-				   char *out_base_url, size_t outlen, struct gd_errbuf *eb);
 
 #endif

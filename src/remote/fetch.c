@@ -606,71 +606,65 @@ static enum gd_err build_headers(struct xfer *x, const struct fetch_opts *o,
 #define SETOPT(h, opt, val)                                                     \
 	do {                                                                    \
 		CURLcode c_ = curl_easy_setopt((h), (opt), (val));              \
-		if (c_ != CURLE_OK) {                                           \
-			ret = xfail(&x, eb, GD_EUNSUPPORTED, "libcurl: %s: %s", \
-				    #opt, curl_easy_strerror(c_));              \
-			goto out;                                               \
-		}                                                               \
+		if (c_ != CURLE_OK)                                             \
+			return xfail(x, eb, GD_EUNSUPPORTED, "libcurl: %s: %s", \
+				     #opt, curl_easy_strerror(c_));             \
 	} while (0)
 
-enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
-			 fetch_write_fn fn, void *ctx,
-			 struct fetch_result *res, struct gd_errbuf *eb)
-{
-	struct fetch_opts defaults;
+/* One transfer's state from set-up to verdict, shared by fetch_stream()
+ * (easy interface) and fetch_many() (multi interface), so both defend and
+ * report alike. */
+struct transfer {
 	struct xfer x;
-	CURL *h = NULL;
-	struct curl_slist *hdrs = NULL;
-	char *sock = NULL;
-	const char *http_url = url;
-	uint64_t t0 = mono_ms();
-	enum gd_err ret;
-	CURLcode rc;
+	CURL *h;
+	struct curl_slist *hdrs;
+	char *sock;
+	uint64_t t0;
+};
 
-	if (eb)
-		eb->msg[0] = '\0';
-	if (res)
-		memset(res, 0, sizeof(*res));
-	if (!o) {
-		fetch_opts_init(&defaults);
-		o = &defaults;
-	}
-	memset(&x, 0, sizeof(x));
-	x.o = o;
-	x.fn = fn;
-	x.ctx = ctx;
-	x.last_dlnow = -1;
-	x.clen = -1;
+static enum gd_err transfer_setup(struct transfer *tr, const char *url, const struct fetch_opts *o,
+				  fetch_write_fn fn, void *ctx, struct gd_errbuf *eb)
+{
+	struct xfer *x = &tr->x;
+	const char *http_url = url;
+	CURL *h;
+	enum gd_err ret;
+
+	memset(tr, 0, sizeof(*tr));
+	tr->t0 = mono_ms();
+	x->o = o;
+	x->fn = fn;
+	x->ctx = ctx;
+	x->last_dlnow = -1;
+	x->clen = -1;
 	if (!url || !fn)
 		return gd_fail(eb, GD_EARG, "fetch: no URL or no reader");
-	display_url(x.url, sizeof(x.url), url);
+	display_url(x->url, sizeof(x->url), url);
 
 	ret = fetch_global_init(eb);
 	if (ret)
 		return ret;
 	if (!strncmp(url, "unix:", 5)) {
-		ret = split_unix(url, &sock, &http_url, eb);
+		ret = split_unix(url, &tr->sock, &http_url, eb);
 		if (ret)
 			return ret;
-		x.sock = sock;
+		x->sock = tr->sock;
 	} else if (o->unix_socket) {
-		x.sock = o->unix_socket;
+		x->sock = o->unix_socket;
 	}
-	ret = check_url(&x, http_url, eb);
+	ret = check_url(x, http_url, eb);
 	if (ret)
-		goto out;
-	ret = build_headers(&x, o, &hdrs, eb);
+		return ret;
+	ret = build_headers(x, o, &tr->hdrs, eb);
 	if (ret)
-		goto out;
+		return ret;
 
-	h = curl_easy_init();
-	if (!h) {
-		ret = xfail(&x, eb, GD_ENOMEM, "could not create a libcurl handle");
-		goto out;
-	}
+	h = tr->h = curl_easy_init();
+	if (!h)
+		return xfail(x, eb, GD_ENOMEM, "could not create a libcurl handle");
 	SETOPT(h, CURLOPT_URL, http_url);
 	SETOPT(h, CURLOPT_NOSIGNAL, 1L);
-	SETOPT(h, CURLOPT_ERRORBUFFER, x.curl_err);
+	SETOPT(h, CURLOPT_ERRORBUFFER, x->curl_err);
 	SETOPT(h, CURLOPT_PROTOCOLS_STR, "http,https");
 	SETOPT(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	SETOPT(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -689,10 +683,10 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 		if (slack < (uint64_t)INT64_MAX)
 			SETOPT(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)slack);
 	}
-	if (hdrs)
-		SETOPT(h, CURLOPT_HTTPHEADER, hdrs);
-	if (x.sock)
-		SETOPT(h, CURLOPT_UNIX_SOCKET_PATH, x.sock);
+	if (tr->hdrs)
+		SETOPT(h, CURLOPT_HTTPHEADER, tr->hdrs);
+	if (x->sock)
+		SETOPT(h, CURLOPT_UNIX_SOCKET_PATH, x->sock);
 	if (o->insecure) {
 		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -700,15 +694,21 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 	if (o->cacert)
 		SETOPT(h, CURLOPT_CAINFO, o->cacert);
 	SETOPT(h, CURLOPT_HEADERFUNCTION, on_header);
-	SETOPT(h, CURLOPT_HEADERDATA, &x);
+	SETOPT(h, CURLOPT_HEADERDATA, x);
 	SETOPT(h, CURLOPT_WRITEFUNCTION, on_body);
-	SETOPT(h, CURLOPT_WRITEDATA, &x);
+	SETOPT(h, CURLOPT_WRITEDATA, x);
 	SETOPT(h, CURLOPT_NOPROGRESS, 0L);
 	SETOPT(h, CURLOPT_XFERINFOFUNCTION, on_progress);
-	SETOPT(h, CURLOPT_XFERINFODATA, &x);
+	SETOPT(h, CURLOPT_XFERINFODATA, x);
+	return GD_OK;
+}
 
-	rc = curl_easy_perform(h);
-	ret = classify(&x, h, rc, eb);
+/* The verdict once curl is done with the handle (rc), and the result. */
+static enum gd_err transfer_finish(struct transfer *tr, CURLcode rc, struct fetch_result *res,
+				   struct gd_errbuf *eb)
+{
+	CURL *h = tr->h;
+	enum gd_err ret = classify(&tr->x, h, rc, eb);
 
 	if (res) {
 		char *s = NULL;
@@ -724,16 +724,142 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 		curl_easy_getinfo(h, CURLINFO_REDIRECT_COUNT, &redirs);
 		res->redirects = redirs;
 	}
-out:
-	if (res) {
-		res->bytes = x.bytes;
-		res->elapsed_ms = mono_ms() - t0;
-	}
-	if (h)
-		curl_easy_cleanup(h);
-	curl_slist_free_all(hdrs);
-	free(sock);
 	return ret;
+}
+
+static void transfer_release(struct transfer *tr, struct fetch_result *res)
+{
+	if (res) {
+		res->bytes = tr->x.bytes;
+		res->elapsed_ms = mono_ms() - tr->t0;
+	}
+	if (tr->h)
+		curl_easy_cleanup(tr->h);
+	curl_slist_free_all(tr->hdrs);
+	free(tr->sock);
+	tr->h = NULL;
+	tr->hdrs = NULL;
+	tr->sock = NULL;
+}
+
+enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
+			 fetch_write_fn fn, void *ctx,
+			 struct fetch_result *res, struct gd_errbuf *eb)
+{
+	struct fetch_opts defaults;
+	struct transfer tr;
+	enum gd_err ret;
+
+	if (eb)
+		eb->msg[0] = '\0';
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (!o) {
+		fetch_opts_init(&defaults);
+		o = &defaults;
+	}
+	ret = transfer_setup(&tr, url, o, fn, ctx, eb);
+	if (!ret)
+		ret = transfer_finish(&tr, curl_easy_perform(tr.h), res, eb);
+	transfer_release(&tr, res);
+	return ret;
+}
+
+void fetch_many(struct fetch_req *reqs, size_t n, size_t parallel, const struct fetch_opts *o,
+		void (*done)(struct fetch_req *req, void *arg), void *arg)
+{
+	struct fetch_opts defaults;
+	struct transfer *trs;
+	CURLM *m;
+	size_t next = 0, running = 0;
+
+	if (!n)
+		return;
+	if (!o) {
+		fetch_opts_init(&defaults);
+		o = &defaults;
+	}
+	if (!parallel)
+		parallel = 1;
+	for (size_t i = 0; i < n; i++) {
+		reqs[i].err = GD_OK;
+		reqs[i].eb.msg[0] = '\0';
+		memset(&reqs[i].res, 0, sizeof(reqs[i].res));
+	}
+	m = curl_multi_init();
+	if (!m || fetch_global_init(&reqs[0].eb)) {
+		for (size_t i = 0; i < n; i++) {
+			reqs[i].err = gd_fail(&reqs[i].eb, GD_ENOMEM, "could not create a libcurl multi handle");
+			if (done)
+				done(&reqs[i], arg);
+		}
+		if (m)
+			curl_multi_cleanup(m);
+		return;
+	}
+	trs = xcalloc(n, sizeof(*trs));
+	while (next < n || running) {
+		/* top up to the bound; a request that fails to start is done */
+		while (next < n && running < parallel) {
+			struct fetch_req *rq = &reqs[next];
+			struct transfer *tr = &trs[next];
+			enum gd_err e = transfer_setup(tr, rq->url, o, rq->fn, rq->ctx, &rq->eb);
+			if (!e) {
+				curl_easy_setopt(tr->h, CURLOPT_PRIVATE, (void *)(uintptr_t)next);
+				if (curl_multi_add_handle(m, tr->h) != CURLM_OK)
+					e = xfail(&tr->x, &rq->eb, GD_EIO, "libcurl: could not add the transfer");
+			}
+			next++;
+			if (e) {
+				rq->err = e;
+				transfer_release(tr, &rq->res);
+				if (done)
+					done(rq, arg);
+				continue;
+			}
+			running++;
+		}
+		int still = 0, numfds = 0;
+		if (curl_multi_perform(m, &still) != CURLM_OK)
+			break;
+		CURLMsg *msg;
+		int left;
+		while ((msg = curl_multi_info_read(m, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			void *priv = NULL;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &priv);
+			size_t i = (size_t)(uintptr_t)priv;
+			struct fetch_req *rq = &reqs[i];
+			struct transfer *tr = &trs[i];
+			CURLcode rc = msg->data.result;
+			curl_multi_remove_handle(m, tr->h);
+			rq->err = transfer_finish(tr, rc, &rq->res, &rq->eb);
+			transfer_release(tr, &rq->res);
+			running--;
+			if (done)
+				done(rq, arg);
+		}
+		if (running && (next >= n || running >= parallel))
+			curl_multi_poll(m, NULL, 0, 200, &numfds);
+	}
+	/* only on a multi failure: whatever is in flight or not started fails */
+	for (size_t i = next; i < n; i++) {
+		reqs[i].err = gd_fail(&reqs[i].eb, GD_EIO, "%s: libcurl multi interface failed",
+				      reqs[i].url ? reqs[i].url : "?");
+		if (done)
+			done(&reqs[i], arg);
+	}
+	for (size_t i = 0; i < next; i++)
+		if (trs[i].h) {
+			curl_multi_remove_handle(m, trs[i].h);
+			reqs[i].err = xfail(&trs[i].x, &reqs[i].eb, GD_EIO, "libcurl multi interface failed");
+			transfer_release(&trs[i], &reqs[i].res);
+			if (done)
+				done(&reqs[i], arg);
+		}
+	curl_multi_cleanup(m);
+	free(trs);
 }
 
 static enum gd_err collect(const char *data, size_t len, void *ctx)

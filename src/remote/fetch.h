@@ -82,6 +82,23 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 			 fetch_write_fn fn, void *ctx,
 			 struct fetch_result *res, struct gd_errbuf *eb);
 
+/* Many GETs on one thread (the libcurl multi interface), at most `parallel`
+ * in flight, each with the same defences, errors and messages as
+ * fetch_stream().  done (may be NULL) is called once per request as it ends,
+ * in completion order, from inside fetch_many(): a caller can parse the
+ * body there and free it.  Returns when all have ended. */
+struct fetch_req {
+	const char *url;          /* in */
+	fetch_write_fn fn;        /* in: gets the decoded 2xx body */
+	void *ctx;                /* in */
+	void *user;               /* in: the caller's, untouched */
+	enum gd_err err;          /* out: as fetch_stream() would return */
+	struct fetch_result res;  /* out */
+	struct gd_errbuf eb;      /* out: the message when err != GD_OK */
+};
+void fetch_many(struct fetch_req *reqs, size_t n, size_t parallel, const struct fetch_opts *o,
+		void (*done)(struct fetch_req *req, void *arg), void *arg);
+
 /* fetch_stream() into memory.  *buf is malloc'd and NUL-terminated (the NUL
  * is not counted in *len) on GD_OK, and on GD_ETRUNCATED / GD_ETIMEOUT /
  * GD_ETOOBIG it holds what arrived (the caller may still parse a cut dump);

@@ -83,6 +83,34 @@ static void text_frame(FILE *out, const struct gd_frame *f, bool args, const str
 	fprintf(out, "%s\n", st->reset);
 }
 
+static const char *report_format_name(const struct stacks_report *r)
+{
+	return r->mixed ? "mixed" : dump_format_name(r->format);
+}
+
+/* Where b is among the shown buckets (r->nbuckets if not there). */
+static size_t bucket_index(const struct stacks_report *r, const struct bucket *b)
+{
+	for (size_t i = 0; i < r->nbuckets; i++)
+		if (r->buckets[i] == b)
+			return i;
+	return r->nbuckets;
+}
+
+static void text_label_sets(FILE *out, const struct bucket *b)
+{
+	fputs("  labels:", out);
+	for (size_t k = 0; k < b->nlabel_sets; k++) {
+		const struct label_count *lc = &b->label_sets[k];
+		fputs(k ? ", " : " ", out);
+		put_safe_str(out, lc->labels[0] ? lc->labels : "(none)");
+		fprintf(out, " x%" PRIu64, lc->count);
+	}
+	if (b->labels_other)
+		fprintf(out, ", %" PRIu64 " more with other labels", b->labels_other);
+	fputc('\n', out);
+}
+
 void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 {
 	const struct style *st = color ? &ansi : &plain;
@@ -94,7 +122,7 @@ void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 	fprintf(out, "%s%s goroutines%s in %zu bucket%s (", st->bold, num, st->reset, r->nbuckets,
 		r->nbuckets == 1 ? "" : "s");
 	put_safe_str(out, r->source);
-	fprintf(out, ", %s)\n", dump_format_name(r->format));
+	fprintf(out, ", %s)\n", report_format_name(r));
 	if (r->preamble && *r->preamble) {
 		fprintf(out, "%s", st->warn);
 		put_safe_str(out, r->preamble);
@@ -121,11 +149,25 @@ void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 		fprintf(out, "shown after filters: %s goroutines\n", num);
 	}
 
-	for (size_t i = 0; i < r->nbuckets; i++) {
-		const struct bucket *b = r->buckets[i];
+	/* The crashing goroutine's bucket first: it is what the reader came for. */
+	size_t ci = r->crash_bucket ? bucket_index(r, r->crash_bucket) : r->nbuckets;
+	for (size_t o = 0; o < r->nbuckets; o++) {
+		size_t i = o;
+		const struct bucket *b;
 		uint32_t mn, med, mx;
-		size_t nf = b->nframes;
+		size_t nf;
+		if (ci < r->nbuckets) {
+			if (o == 0)
+				i = ci;
+			else if (o <= ci)
+				i = o - 1;
+		}
+		b = r->buckets[i];
+		nf = b->nframes;
 		fputc('\n', out);
+		if (b == r->crash_bucket) {
+			fprintf(out, "%s>>> crashed here: goroutine %" PRIu64 "%s\n", st->warn, r->crash_goid, st->reset);
+		}
 		group_digits(num, sizeof(num), b->count);
 		fprintf(out, "%s%s%s", st->bold, num, st->reset);
 		if (b->nstates == 1) {
@@ -152,11 +194,8 @@ void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 					fprintf(out, " %s %" PRIu64 ";", wait_bin_label[k], bins[k]);
 			fprintf(out, "%s\n", st->reset);
 		}
-		if (b->labels) {
-			fputs("  labels: ", out);
-			put_safe_str(out, b->labels);
-			fputs(b->labels_mixed ? " (and others)\n" : "\n", out);
-		}
+		if (b->labels || b->labels_mixed)
+			text_label_sets(out, b);
 		if (b->nids) {
 			fprintf(out, "  %sids:", st->dim);
 			for (uint32_t k = 0; k < b->nids; k++)
@@ -221,7 +260,7 @@ void stacks_render_json(FILE *out, const struct stacks_report *r)
 	jw_key(&jw, "source");
 	jw_string(&jw, r->source);
 	jw_key(&jw, "format");
-	jw_string(&jw, dump_format_name(r->format));
+	jw_string(&jw, report_format_name(r));
 	jw_key(&jw, "total");
 	jw_uint(&jw, g->total);
 	jw_key(&jw, "truncated");
@@ -231,10 +270,54 @@ void stacks_render_json(FILE *out, const struct stacks_report *r)
 	jw_key(&jw, "crash");
 	if (r->preamble && *r->preamble)
 		jw_string(&jw, r->preamble);
+	else if (r->signal && *r->signal)
+		jw_string(&jw, r->signal); /* SIGQUIT: quit */
 	else
 		jw_null(&jw);
+	jw_key(&jw, "signal");
+	if (r->signal && *r->signal)
+		jw_string(&jw, r->signal);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "crash_goroutine");
+	if (r->has_crash_goid)
+		jw_uint(&jw, r->crash_goid);
+	else
+		jw_null(&jw);
+	jw_key(&jw, "dumps");
+	{
+		uint32_t d = 0;
+		for (size_t i = 0; i < r->ninputs; i++)
+			d = r->inputs[i].dumps > d ? r->inputs[i].dumps : d;
+		jw_uint(&jw, d);
+	}
+	jw_key(&jw, "inputs");
+	jw_array_begin(&jw);
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const struct stacks_input_info *in = &r->inputs[i];
+		jw_object_begin(&jw);
+		jw_key(&jw, "source");
+		jw_string(&jw, in->source);
+		jw_key(&jw, "format");
+		jw_string(&jw, dump_format_name(in->format));
+		jw_key(&jw, "goroutines");
+		jw_uint(&jw, in->goroutines);
+		jw_key(&jw, "dumps");
+		jw_uint(&jw, in->dumps);
+		jw_key(&jw, "dump");
+		jw_uint(&jw, in->dump);
+		jw_key(&jw, "truncated");
+		jw_bool(&jw, in->truncated);
+		jw_key(&jw, "error");
+		jw_string(&jw, in->error);
+		jw_object_end(&jw);
+	}
+	jw_array_end(&jw);
 	jw_key(&jw, "states");
-	json_states(&jw, g->states, g->nstates);
+	if (g->has_states)
+		json_states(&jw, g->states, g->nstates);
+	else
+		json_states(&jw, NULL, 0);
 	jw_key(&jw, "locked");
 	jw_uint(&jw, g->locked);
 	jw_key(&jw, "leaked");
@@ -248,7 +331,14 @@ void stacks_render_json(FILE *out, const struct stacks_report *r)
 		jw_key(&jw, "count");
 		jw_uint(&jw, b->count);
 		jw_key(&jw, "states");
-		json_states(&jw, b->states, b->nstates);
+		if (g->has_states)
+			json_states(&jw, b->states, b->nstates);
+		else
+			json_states(&jw, NULL, 0);
+		if (b->crashed) {
+			jw_key(&jw, "crashed");
+			jw_bool(&jw, true);
+		}
 		jw_key(&jw, "wait_minutes");
 		if (bucket_wait_stats(b, &mn, &med, &mx)) {
 			uint64_t bins[WAIT_BINS];
@@ -282,6 +372,23 @@ void stacks_render_json(FILE *out, const struct stacks_report *r)
 		if (b->labels_mixed) {
 			jw_key(&jw, "labels_mixed");
 			jw_bool(&jw, true);
+		}
+		jw_key(&jw, "label_sets");
+		jw_array_begin(&jw);
+		if (b->labels || b->labels_mixed) {
+			for (size_t k = 0; k < b->nlabel_sets; k++) {
+				jw_object_begin(&jw);
+				jw_key(&jw, "labels");
+				jw_string(&jw, b->label_sets[k].labels);
+				jw_key(&jw, "count");
+				jw_uint(&jw, b->label_sets[k].count);
+				jw_object_end(&jw);
+			}
+		}
+		jw_array_end(&jw);
+		if (b->labels_other) {
+			jw_key(&jw, "labels_other");
+			jw_uint(&jw, b->labels_other);
 		}
 		jw_key(&jw, "frames");
 		jw_array_begin(&jw);
@@ -352,7 +459,7 @@ void stacks_render_html(FILE *out, const struct stacks_report *r)
 	fputs("<h1>godiag stacks: ", out);
 	html_escape_str(out, r->source);
 	fprintf(out, "</h1>\n<p>%" PRIu64 " goroutines in %zu buckets (%s).</p>\n", g->total, r->nbuckets,
-		dump_format_name(r->format));
+		report_format_name(r));
 	if (r->preamble && *r->preamble) {
 		fputs("<p class=\"bad\">", out);
 		html_escape_str(out, r->preamble);
@@ -386,9 +493,17 @@ void stacks_render_html(FILE *out, const struct stacks_report *r)
 			fprintf(out, " <span class=\"w\">%" PRIu64 " locked to thread</span>", b->locked);
 		if (b->leaked)
 			fprintf(out, " <span class=\"bad\">%" PRIu64 " leaked</span>", b->leaked);
-		if (b->labels) {
-			fputs(" <span class=\"w\">labels ", out);
-			html_escape_str(out, b->labels);
+		if (b == r->crash_bucket)
+			fprintf(out, " <span class=\"bad\">crashed here: goroutine %" PRIu64 "</span>", r->crash_goid);
+		if (b->labels || b->labels_mixed) {
+			fputs(" <span class=\"w\">labels", out);
+			for (size_t k = 0; k < b->nlabel_sets; k++) {
+				fputs(k ? ", " : " ", out);
+				html_escape_str(out, b->label_sets[k].labels[0] ? b->label_sets[k].labels : "(none)");
+				fprintf(out, " &times;%" PRIu64, b->label_sets[k].count);
+			}
+			if (b->labels_other)
+				fprintf(out, ", %" PRIu64 " more with other labels", b->labels_other);
 			fputs("</span>", out);
 		}
 		fputs("\n<details", out);

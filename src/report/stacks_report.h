@@ -11,9 +11,21 @@
 #include "goroutine/dump_input.h"
 #include "goroutine/group.h"
 
+/* One SRC of the report. */
+struct stacks_input_info {
+	const char *source;
+	enum dump_format format;  /* DUMP_FMT_UNKNOWN if it could not be read */
+	uint64_t goroutines;      /* of the dump kept */
+	uint32_t dumps;           /* dumps (or profiles) it held */
+	uint32_t dump;            /* the one kept (1-based) */
+	bool truncated;
+	const char *error;        /* why it could not be read, or NULL */
+};
+
 struct stacks_report {
 	const char *source;
 	enum dump_format format;
+	bool mixed;           /* the inputs have different formats */
 	const struct grouping *g;
 	struct bucket *const *buckets; /* filtered and sorted */
 	size_t nbuckets;
@@ -22,6 +34,11 @@ struct stacks_report {
 	const char *preamble; /* "panic: ..." of a crash dump, or NULL */
 	const char *signal;
 	bool show_args;       /* exact-argument grouping */
+	bool has_crash_goid;  /* crash_goid: the goroutine that crashed */
+	uint64_t crash_goid;
+	const struct bucket *crash_bucket; /* its bucket (text shows it first), or NULL */
+	const struct stacks_input_info *inputs;
+	size_t ninputs;
 	size_t max_frames;    /* text output: frames shown per bucket (0: all) */
 };
 

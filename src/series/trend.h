@@ -25,9 +25,17 @@ struct trend_params {
 	double period_s;        /* trough window; default 86400 (--period) */
 	size_t min_periods;     /* fewer troughs than this: TREND_INSUFFICIENT (default 4) */
 	double alpha;           /* Mann-Kendall significance level (default 0.05) */
-	double min_growth_frac; /* growth per day below this fraction of the baseline is noise (default 0.02) */
-	double min_growth_abs;  /* ... and below this absolute amount per day (default 0) */
+	double min_growth_frac; /* growth per period below this fraction of the baseline is noise (default 0.02);
+				 * per day at the default period, per period in compressed tests */
+	double min_growth_abs;  /* ... and below this absolute amount per period (default 0) */
 	double limit;           /* a known ceiling (cgroup memory.max, fd limit, GOMEMLIMIT); 0: none */
+	double min_coverage;    /* a period with fewer samples than this fraction of the fullest
+				 * period is partial and gives no trough (default 0.8) */
+	double madv_min_bytes;  /* trend_madv_hold: RSS must hold at least this much above the heap
+				 * (default 64 MiB, the bar of `godiag mem`) ... */
+	double madv_min_frac;   /* ... and at least this fraction of the RSS peak (default 0.10) */
+	double since;           /* ignore points before this time (the last restart, when the
+				 * caller knows it: a restart starts a new lower envelope); 0: none */
 };
 
 void trend_params_init(struct trend_params *p);
@@ -53,10 +61,14 @@ struct trend_result {
 	double growth_per_day;   /* slope_per_s * 86400 */
 	double baseline;         /* first trough (or fitted value at the first period) */
 	double last;             /* last trough */
-	double mk_s, mk_z, p_value; /* Mann-Kendall statistic, z and two-sided p */
+	double last_peak;        /* maximum of the last complete period */
+	double mk_s, mk_z;       /* Mann-Kendall statistic S and its normal score z */
+	double p_value;          /* one-sided p for the direction of S (rising when S > 0):
+				  * exact (ties included) up to 20 troughs, normal beyond */
 	double step_at;          /* TREND_STEP: time of the step, else 0 */
 	double step_size;
-	double seconds_to_limit; /* < 0 when no limit or not rising */
+	double seconds_to_limit; /* until the last period's peak, growing at the trough slope,
+				  * reaches the limit (0: already there); < 0 when no limit or not rising */
 };
 
 /* Analyse n points (need not be sorted by t; NaNs are skipped).  Returns
@@ -70,8 +82,10 @@ bool trend_analyse(const struct series_point *pts, size_t n, const struct trend_
  * holds at its troughs (1.0: all of it). */
 struct madv_hold_result {
 	bool held;               /* the signature is present */
-	double rss_peak, rss_trough, heap_peak, heap_trough;
+	size_t nperiods;         /* complete periods compared */
+	double rss_peak, rss_trough, heap_peak, heap_trough; /* troughs: medians over the recent periods */
 	double held_frac;
+	double held_bytes;       /* rss_trough - heap_trough */
 };
 bool trend_madv_hold(const struct series_point *rss, size_t nrss, const struct series_point *heap,
 		     size_t nheap, const struct trend_params *p, struct madv_hold_result *out);

@@ -303,7 +303,16 @@ static void test_cut_anywhere(void **state)
 		struct debug1_parser *p = parse(text, cut, 5, &rs, &e);
 		size_t full = 0;
 		assert_int_equal(e, GD_OK);
-		assert_true(debug1_parser_truncated(p));
+		/* Complete only when the text ends, without its newline, in a
+		 * whole "#\t...\tFILE:LINE" frame line of the last record:
+		 * nothing visible was lost (the rule debug=2 uses too). */
+		if (!debug1_parser_truncated(p)) {
+			const char *ls = text + cut;
+			while (ls > text && ls[-1] != '\n')
+				ls--;
+			assert_true(text[cut] != '\0' && ls[0] == '#' && text[cut - 1] >= '0' && text[cut - 1] <= '9');
+			assert_int_equal(debug1_parser_stats(p)->goroutines, 126);
+		}
 		/* Each emitted record is a full one from the fixture. */
 		for (size_t i = 0; i < rs.n; i++) {
 			if (rs.r[i].count == 100 || rs.r[i].count == 20)
@@ -312,7 +321,7 @@ static void test_cut_anywhere(void **state)
 				assert_int_equal(rs.r[i].nframes, 4);
 			full++;
 		}
-		assert_true(full <= 3);
+		assert_true(full <= 3 || !debug1_parser_truncated(p));
 		debug1_parser_free(p);
 	}
 	free(text);

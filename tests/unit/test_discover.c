@@ -16,6 +16,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "linux/sockdiag.h"
 #include "remote/discover.h"
 #include "util/banned.h"
 
@@ -142,6 +143,20 @@ static int start_server(int *port, int *pid)
 	return *port > 0 && *pid > 0 ? 0 : -1;
 }
 
+/* What doctor does for a PID: its sockets, then a probe of its listeners. */
+static enum gd_err endpoint_for_pid(int pid, char *base, size_t len, struct gd_errbuf *eb)
+{
+	struct tcp_sock_list l;
+	enum gd_err rc;
+	base[0] = '\0';
+	tcp_sock_list_init(&l);
+	rc = tcp_socks_for_pid(NULL, pid, &l, eb);
+	if (!rc)
+		rc = pprof_endpoint_from_socks(&l, NULL, base, len, eb);
+	tcp_sock_list_release(&l);
+	return rc;
+}
+
 static void test_live(void **state)
 {
 	int port = 0, pid = 0;
@@ -152,7 +167,7 @@ static void test_live(void **state)
 	assert_int_equal(fetch_global_init(&eb), GD_OK);
 	if (start_server(&port, &pid))
 		fail_msg("could not build or start evidencegen -serve");
-	assert_int_equal(pprof_endpoint_for_pid(NULL, pid, NULL, base, sizeof(base), &eb), GD_OK);
+	assert_int_equal(endpoint_for_pid(pid, base, sizeof(base), &eb), GD_OK);
 	snprintf(want, sizeof(want), "http://127.0.0.1:%d", port);
 	assert_string_equal(base, want);
 	assert_int_equal(pprof_index_fetch(base, NULL, &idx, &eb), GD_OK);
@@ -164,11 +179,11 @@ static void test_live(void **state)
 	snprintf(base, sizeof(base), "http://127.0.0.1:%d/debug/vars#", port);
 	assert_int_not_equal(pprof_index_fetch(base, NULL, &idx, &eb), GD_OK);
 	/* This test process listens nowhere. */
-	assert_int_equal(pprof_endpoint_for_pid(NULL, (int)getpid(), NULL, base, sizeof(base), &eb), GD_ENOENT);
+	assert_int_equal(endpoint_for_pid((int)getpid(), base, sizeof(base), &eb), GD_ENOENT);
 	assert_true(strstr(eb.msg, "no listening port") != NULL);
 	assert_string_equal(base, "");
 	/* No such process. */
-	assert_int_not_equal(pprof_endpoint_for_pid(NULL, 0x7ffffff0, NULL, base, sizeof(base), &eb), GD_OK);
+	assert_int_not_equal(endpoint_for_pid(0x7ffffff0, base, sizeof(base), &eb), GD_OK);
 	kill(server_pid, SIGKILL);
 	waitpid(server_pid, NULL, 0);
 	unlink(gobin);

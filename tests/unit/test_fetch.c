@@ -696,6 +696,63 @@ static void test_consumer_abort(void **state)
 	assert_string_equal(eb.msg, "reader: not a goroutine dump");
 }
 
+/* fetch_many: three hanging requests among good and bad ones, three in
+ * flight, so the hangs overlap and the batch takes about one timeout, not
+ * three; each request gets the error fetch_stream()
+ * would give it, and done() sees every one exactly once. */
+struct many_seen {
+	int calls[8];
+};
+
+static void many_done(struct fetch_req *rq, void *arg)
+{
+	struct many_seen *s = arg;
+	s->calls[(intptr_t)rq->user]++;
+}
+
+static void test_many(void **state)
+{
+	char urls[7][128];
+	struct fetch_req rq[7];
+	struct counter c[7];
+	struct fetch_opts o;
+	struct many_seen seen = { { 0 } };
+	uint64_t t0 = now_ms(), dt;
+
+	(void)state;
+	fetch_opts_init(&o);
+	o.total_timeout_ms = 1500;
+	memset(rq, 0, sizeof(rq));
+	memset(c, 0, sizeof(c));
+	for (int i = 0; i < 7; i++) {
+		url_for(urls[i], sizeof(urls[i]), i < 3 ? "/hang" : i < 5 ? "/ok" : "/notfound");
+		rq[i].url = urls[i];
+		rq[i].fn = count_zeros;
+		rq[i].ctx = &c[i];
+		rq[i].user = (void *)(intptr_t)i;
+	}
+	rq[6].url = "ftp://127.0.0.1/x";
+	fetch_many(rq, 7, 3, &o, many_done, &seen);
+	dt = now_ms() - t0;
+	for (int i = 0; i < 7; i++)
+		assert_int_equal(seen.calls[i], 1);
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(rq[i].err, GD_ETIMEOUT);
+		assert_msg(&rq[i].eb, "timed out after 1.5 s (no response)");
+	}
+	for (int i = 3; i < 5; i++) {
+		assert_int_equal(rq[i].err, GD_OK);
+		assert_int_equal(rq[i].res.status, 200);
+		assert_true(c[i].bytes > 100 && c[i].bytes == rq[i].res.bytes);
+	}
+	assert_int_equal(rq[5].err, GD_ENOENT);
+	assert_msg(&rq[5].eb, "HTTP 404");
+	assert_int_equal(rq[6].err, GD_EARG);
+	assert_msg(&rq[6].eb, "unsupported URL scheme");
+	/* the three hangs ran side by side */
+	assert_true(dt >= 1400 && dt < 2900);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -722,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_broken_responses),
 		cmocka_unit_test(test_headers),
 		cmocka_unit_test(test_consumer_abort),
+		cmocka_unit_test(test_many),
 	};
 	return cmocka_run_group_tests(tests, group_setup, group_teardown);
 }

@@ -5,10 +5,12 @@
 // debug=1 profile taken one after the other describe the same population.
 // -out DIR writes debug2.txt, debug1.txt, debug0.pb.gz and expected.json;
 // -serve serves net/http/pprof on 127.0.0.1:0, prints ADDR=host:port and
-// exits by itself after -ttl.
+// exits by itself after -ttl. -labels adds one more shape, main.shapeLabeled,
+// of 3 goroutines under pprof labels: 2 with tenant=t0 and 1 with tenant=t1.
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -66,6 +68,9 @@ func shapeCond(c *sync.Cond) {
 func shapeNested(ch chan int) { sink <- nestedInner(ch) }
 
 //go:noinline
+func shapeLabeled(ch chan int) { sink <- <-ch }
+
+//go:noinline
 func nestedInner(ch chan int) int { return <-ch + 1 }
 
 func waitParked(want int) {
@@ -102,6 +107,7 @@ func main() {
 	out := flag.String("out", "", "directory for the dumps and expected.json")
 	serve := flag.Bool("serve", false, "serve net/http/pprof and print ADDR=")
 	ttl := flag.Duration("ttl", 60*time.Second, "exit after this long in -serve mode")
+	labeled := flag.Bool("labels", false, "add 2 goroutines labelled tenant=t0 and 1 tenant=t1")
 	flag.Parse()
 
 	a, b, c := make(chan int), make(chan int), make(chan int)
@@ -127,6 +133,15 @@ func main() {
 		e.Buckets = append(e.Buckets, bucket{s.fn, s.n, s.state,
 			fmt.Sprintf("main.main.func%d", i+1)})
 		e.States[s.state] += s.n
+	}
+	if *labeled {
+		d := make(chan int)
+		for _, t := range []string{"t0", "t0", "t1"} {
+			pprof.Do(context.Background(), pprof.Labels("tenant", t), func(context.Context) {
+				go shapeLabeled(d)
+			})
+		}
+		total += 3
 	}
 	waitParked(total)
 

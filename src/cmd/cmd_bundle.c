@@ -1,0 +1,146 @@
+/* SPDX-License-Identifier: MIT */
+/* godiag bundle TARGET -o DIR: save the evidence for a ticket; `doctor DIR`
+ * reads it back offline and gives the same findings. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cmd/cmd.h"
+#include "cmd/options.h"
+#include "diagnose/bundle.h"
+#include "diagnose/snapshot.h"
+#include "report/bundle_report.h"
+#include "util/error.h"
+#include "util/xalloc.h"
+#include "util/banned.h"
+
+static const char bundle_usage[] =
+	"usage: godiag bundle [options] TARGET -o DIR\n"
+	"\n"
+	"Save every piece of evidence about TARGET (PID or URL) into DIR, with a\n"
+	"manifest (what each file is, where and when it was taken, what failed),\n"
+	"for an incident ticket.  `godiag doctor DIR` and `godiag diff` read it back\n"
+	"offline, through the manifest: files added to DIR later are ignored.\n"
+	"\n"
+	"  -o, --output DIR    where to write: a new or EMPTY directory (refused\n"
+	"                      otherwise, so no stale file is mixed in)\n"
+	"  --json              say what was saved as JSON\n"
+	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
+	"  --timeout SECS      per-request HTTP timeout (1-3600, default 30)\n"
+	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
+	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
+	"  --pprof URL         a PID's pprof base URL (no probing of its listeners)\n"
+	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
+	"  --sys-root DIR      read /sys from DIR\n"
+	"\n"
+	"godiag never sends a signal to the target and reads only.  Exit status: 0\n"
+	"every file saved, 1 some file could not be written (FAILED in the list and\n"
+	"the manifest), 2 usage error (a non-empty DIR included), 3 nothing could be\n"
+	"read from TARGET.\n";
+
+struct bundle_args {
+	bool json;
+	const char *output;
+	struct cmd_http http;
+	struct cmd_sources src;
+	struct collect_opts co;
+	int argc; /* positional arguments, moved to argv[0..argc-1] */
+};
+
+/* 0 to go on, 1 after --help, -1 on a usage error (already said). */
+static int parse_args(int argc, char **argv, struct bundle_args *a)
+{
+	const struct cmd_option opts[] = {
+		OPT_STRING('o', "output", &a->output, "DIR", "where to write: a new or empty directory"),
+		OPT_BOOL(0, "json", &a->json, "say what was saved as JSON"),
+		OPT_MAX_STW(&a->co.max_stw_ms),
+		OPT_HTTP(&a->http),
+		OPT_PPROF_URL(&a->co.pprof_url),
+		OPT_PROC_ROOT(&a->src),
+		OPT_SYS_ROOT(&a->src),
+		OPT_END(),
+	};
+
+	memset(a, 0, sizeof(*a));
+	collect_opts_init(&a->co);
+	cmd_http_init(&a->http);
+	cmd_sources_init(&a->src);
+	a->argc = cmd_parse_options("bundle", argc, argv, opts);
+	if (a->argc == CMD_OPT_HELP) {
+		fputs(bundle_usage, stdout);
+		return 1;
+	}
+	if (a->argc == CMD_OPT_ERROR)
+		return -1;
+	cmd_http_apply(&a->http, &a->co.fetch);
+	a->co.proc_root = a->src.proc_root;
+	a->co.sys_root = a->src.sys_root;
+	return 0;
+}
+
+int cmd_bundle(int argc, char **argv)
+{
+	struct bundle_args a;
+	struct gd_errbuf eb = { "" };
+	struct bundle_writer w;
+	struct bundle_identity id;
+	struct snapshot s;
+	struct report rep;
+	struct report_snapshot *rsn;
+	const char *target;
+	enum gd_err e;
+	int rc = parse_args(argc, argv, &a);
+	if (rc) {
+		if (rc < 0)
+			fputs("usage: godiag bundle [options] TARGET -o DIR  (see --help)\n", stderr);
+		cmd_http_release(&a.http);
+		return rc < 0 ? EXIT_USAGE : EXIT_OK;
+	}
+	if (a.argc != 1 || !a.output) {
+		error(!a.output ? "bundle: -o DIR is required" : "bundle: exactly one TARGET");
+		fputs("usage: godiag bundle [options] TARGET -o DIR  (see --help)\n", stderr);
+		cmd_http_release(&a.http);
+		return EXIT_USAGE;
+	}
+	target = argv[0];
+	e = bundle_writer_open(&w, a.output, &eb);
+	if (e) {
+		error("%s", eb.msg);
+		cmd_http_release(&a.http);
+		return e == GD_EARG ? EXIT_USAGE : EXIT_FAIL;
+	}
+	a.co.bundle = &w;
+	report_init(&rep, target);
+	rsn = report_add_snapshot(&rep, target, 0);
+	snapshot_init(&s);
+	rc = EXIT_OK;
+	e = snapshot_collect(&s, target, &a.co, rsn, &eb);
+	if (e) {
+		error("%s", eb.msg);
+		report_snapshot_piece(rsn, "target", target, 0, false, eb.msg);
+		rc = e == GD_EARG ? EXIT_USAGE : EXIT_UNREADABLE;
+	}
+	/* The manifest is written even when nothing could be read: it says
+	 * what was tried and why it failed. */
+	snapshot_bundle_identity(&s, &id);
+	if (bundle_writer_finish(&w, &id, rsn, &eb)) {
+		error("%s", eb.msg);
+		if (rc == EXIT_OK)
+			rc = EXIT_FAIL;
+	}
+	bundle_identity_release(&id);
+	if (rc != EXIT_USAGE) {
+		if (a.json)
+			bundle_render_json(stdout, &w, rsn);
+		else
+			bundle_render_text(stdout, &w, rsn);
+	}
+	if (rc == EXIT_OK && w.nfailed)
+		rc = EXIT_FAIL;
+	snapshot_release(&s);
+	report_release(&rep);
+	bundle_writer_release(&w);
+	cmd_http_release(&a.http);
+	return rc;
+}
