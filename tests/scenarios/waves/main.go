@@ -3,7 +3,7 @@
 // waves is a service with a daily rhythm compressed to -period: its goroutines
 // rise to a crest and fall back to a trough once per period, the way a real
 // service follows its traffic.  With -leak N it leaks N goroutines per period
-// (parked forever in main.leakyWorker on a channel nobody sends on), so its
+// (parked forever in main.leakyWorker sending on a channel nobody reads), so its
 // troughs rise; with -leak 0 it is the healthy twin whose troughs return.
 // With -mem MiB it allocates and touches that much heap at each crest and
 // drops it at the trough (then runtime/debug.FreeOSMemory, so the scavenger
@@ -36,16 +36,17 @@ import (
 	"time"
 )
 
-// never is the channel the leaked goroutines wait on; nothing sends on it.
-var never = make(chan struct{})
+// result is the unbuffered channel the leaked goroutines send on; nobody
+// receives from it (the caller gave up: the most common leak in Uber's
+// study, CGO 2024).
+var result = make(chan int)
 
-// leakyWorker is the leak: a request handler that waits for a reply that
-// never comes.  Its name is what doctor must point at.
+// leakyWorker is the leak: a worker whose caller timed out, blocked forever
+// in its send.  Its name is what doctor must point at.
 //
 //go:noinline
 func leakyWorker(id int) {
-	<-never
-	fmt.Println("unreachable", id)
+	result <- id
 }
 
 // waveWorker is one unit of legitimate load: it holds a goroutine during the
