@@ -1,7 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* godiag: find and explain leaks in running Go services.  This file is only
  * the subcommand table. */
+#include <errno.h>
+#include <poll.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -17,6 +20,7 @@ struct command {
 static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "diagnose a Go service (PID, URL or evidence dir): cause, numbers, fix" },
 	{ "bundle", cmd_bundle, "save all the evidence about a target into a directory for a ticket" },
+	{ "diff", cmd_diff, "what grew between two dumps, profiles or bundles (goroutines, heap, sockets)" },
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
 	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },
 	{ "ps", cmd_ps, "every Go process on the host: version, RSS, LazyFree, TCP, policy" },
@@ -32,6 +36,29 @@ static void usage(FILE *out)
 	fprintf(out, "\nRun 'godiag COMMAND --help' for the options of one command.\n");
 }
 
+/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
+ * EPIPE on an earlier write and errno is long overwritten; a pipe whose
+ * reader closed polls as POLLERR. */
+static bool stdout_reader_gone(void)
+{
+	struct pollfd pfd = { .fd = 1, .events = 0 };
+	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
+}
+
+/* The one flush-and-check of stdout for every command: a report that did
+ * not reach its file is a failure (one line, exit 1); a reader that went
+ * away (`godiag ps | head`) had all it wanted (quiet, exit 0). */
+static int finish_stdout(int rc)
+{
+	errno = 0;
+	if (!fflush(stdout) && !ferror(stdout))
+		return rc;
+	if (errno == EPIPE || stdout_reader_gone())
+		return EXIT_OK;
+	fprintf(stderr, "godiag: error: writing the output: %s\n", strerror(errno ? errno : EIO));
+	return EXIT_FAIL;
+}
+
 int main(int argc, char **argv)
 {
 	/* A closed pipe (| head) must end the write, not kill us mid-report. */
@@ -42,15 +69,15 @@ int main(int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
 		usage(stdout);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	if (!strcmp(argv[1], "--version")) {
 		printf("godiag %s\n", GODIAG_VERSION);
-		return EXIT_OK;
+		return finish_stdout(EXIT_OK);
 	}
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
-			return commands[i].fn(argc - 1, argv + 1);
+			return finish_stdout(commands[i].fn(argc - 1, argv + 1));
 	fprintf(stderr, "godiag: error: unknown command '%s'\n", argv[1]);
 	usage(stderr);
 	return EXIT_USAGE;

@@ -17,6 +17,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
@@ -200,6 +201,7 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 {
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
+	msg[0] = '\0';
 	clock_gettime(CLOCK_MONOTONIC, &prog.last);
 
 	if (is_url(src)) {
@@ -215,7 +217,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 		}
 	} else {
 		int fd = strcmp(src, "-") ? open(src, O_RDONLY | O_CLOEXEC) : 0;
-		char *buf;
 		struct stat st;
 		if (fd < 0) {
 			snprintf(msg, msglen, "%s", strerror(errno));
@@ -257,38 +258,18 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 				}
 			}
 		}
-		buf = xmalloc((size_t)4 << 20);
-		for (uint64_t total = 0;;) {
-			ssize_t n = read(fd, buf, (size_t)4 << 20);
-			if (n < 0) {
-				if (errno == EINTR)
-					continue;
-				snprintf(msg, msglen, "read failed: %s", strerror(errno));
-				e = GD_EIO;
-				break;
-			}
-			if (n == 0)
-				break;
-			if (total + (uint64_t)n > file_cap) {
-				n = (ssize_t)(file_cap - total);
-				in->truncated = true;
+		{
+			bool capped = false;
+			e = dump_input_read_fd(in, fd, file_cap, &capped, progress_at, &prog, msg, msglen);
+			progress_end(&prog);
+			if (fd)
+				close(fd);
+			if (capped)
 				warning("%s: stopped at %" PRIu64 " bytes (--max-size)", src, file_cap);
-				if (n == 0)
-					break;
-			}
-			total += (uint64_t)n;
-			progress_update(&prog, (uint64_t)n);
-			if ((e = dump_input_write(in, buf, (size_t)n))) {
+			if (e && !msg[0])
 				snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
-				break;
-			}
-		}
-		progress_end(&prog);
-		free(buf);
-		if (fd)
-			close(fd);
-		if (e)
 			return e;
+		}
 	}
 	if ((e = dump_input_finish(in)))
 		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
@@ -452,8 +433,10 @@ int cmd_stacks(int argc, char **argv)
 			}
 			break;
 		case OPT_TIMEOUT:
-			if (!parse_count(optarg, &v) || v == 0 || v > 86400) {
-				error("--timeout: expected seconds (1-86400), got '%s'", optarg);
+			/* The range and message of cmd/options.h's OPT_HTTP. */
+			if (!parse_count(optarg, &v) || v < CMD_TIMEOUT_MIN || v > CMD_TIMEOUT_MAX) {
+				error("stacks: --timeout: expected seconds (%d-%d), got '%s'", CMD_TIMEOUT_MIN,
+				      CMD_TIMEOUT_MAX, optarg);
 				goto usage_err;
 			}
 			fo.total_timeout_ms = (long)v * 1000;
@@ -498,8 +481,8 @@ int cmd_stacks(int argc, char **argv)
 			want_dump = (uint32_t)v;
 			break;
 		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
-				error("--header: expected 'Name: value' on one line");
+			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':') || *optarg == ':') {
+				error("stacks: -H: expected 'Name: value' on one line, got '%s'", optarg);
 				goto usage_err;
 			}
 			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));

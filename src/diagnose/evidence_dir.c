@@ -247,7 +247,8 @@ enum gd_err evidence_dir_read(struct evidence_set *set, const char *dir, struct 
 		/* Loose files (or a version-1 bundle): each one by content. */
 		for (size_t i = 0; i < n; i++) {
 			struct evidence_piece *p;
-			if (set->has_manifest && !strcmp(names[i], BUNDLE_MANIFEST))
+			/* The manifest was read (or refused, and said so) above. */
+			if (set->manifest_path && !strcmp(names[i], BUNDLE_MANIFEST))
 				continue;
 			snprintf(path, sizeof(path), "%s/%s", dir, names[i]);
 			p = add_piece(set, names[i], path);

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -11,6 +12,7 @@
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/profile_input.h"
+#include "util/xalloc.h"
 #include "util/banned.h"
 
 const char *dump_format_name(enum dump_format f)
@@ -107,6 +109,8 @@ void dump_input_flush(struct dump_input *in)
 	if (in->merged)
 		return;
 	in->merged = true;
+	in->dumps = in->sel.dumps;
+	in->read_goroutines = in->sel.own.total;
 	grouping_merge(in->g, &in->sel.own);
 }
 
@@ -180,6 +184,7 @@ static enum gd_err pick_format(struct dump_input *in)
 	} else {
 		in->format = DUMP_FMT_DEBUG2;
 		in->d2 = dump_parser_new(select_goroutine, &in->sel, in->max_line);
+		dump_parser_keep_args(in->d2, in->g->mode == GROUP_EXACT_ARGS);
 		in->sel.p = in->d2;
 	}
 	in->sel.want = in->want_dump;
@@ -234,8 +239,14 @@ static enum gd_err decoded_write(const void *data, size_t n, void *ctx)
 
 static enum gd_err raw_to_decoder(struct dump_input *in, const void *buf, size_t n)
 {
-	if (in->gzipped)
-		return gz_reader_feed(&in->gz, buf, n, decoded_write, in, &in->eb);
+	if (in->gzipped) {
+		/* zlib's errors go to zeb; the parsers' to in->eb. */
+		struct gd_errbuf zeb = { "" };
+		enum gd_err e = gz_reader_feed(&in->gz, buf, n, decoded_write, in, &zeb);
+		if (e && zeb.msg[0])
+			gd_fail(&in->eb, e, "gzip: %s", zeb.msg);
+		return e;
+	}
 	return decoded_write(buf, n, in);
 }
 
@@ -335,7 +346,7 @@ enum gd_err dump_input_finish(struct dump_input *in)
 	if (in->format == DUMP_FMT_UNKNOWN) {
 		if (in->nsniff == 0) {
 			e = gz_cut ? gd_fail(&in->eb, GD_ETRUNCATED, "truncated gzip stream: %s", gz_msg)
-			    : in->bytes ? gd_fail(&in->eb, GD_EFORMAT, "holds only NUL bytes")
+			    : in->bytes ? gd_fail(&in->eb, GD_EFORMAT, "unrecognised format: only NUL bytes")
 			    : gd_fail(&in->eb, GD_EFORMAT, "is empty");
 			goto out;
 		}
@@ -412,6 +423,7 @@ static void half_init(struct half *h, const struct grouping *like, size_t max_li
 	h->done = done;
 	select_init(&h->sel, like, 0);
 	h->p = dump_parser_new(select_goroutine, &h->sel, max_line);
+	dump_parser_keep_args(h->p, like->mode == GROUP_EXACT_ARGS);
 	h->sel.p = h->p;
 }
 
@@ -520,5 +532,164 @@ enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size
 		if (progress)
 			progress(off + n, progress_ctx);
 	}
+	return dump_input_finish(in);
+}
+
+/* --- a reader thread for streams ------------------------------------------- */
+
+#define RING_BUFS 4
+#define RING_BUF_SIZE ((size_t)4 << 20)
+
+struct ring {
+	int fd;
+	uint64_t cap, total;
+	bool capped;
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	char *buf[RING_BUFS];
+	size_t len[RING_BUFS];
+	unsigned head, tail; /* filled: [tail, head); the reader fills head */
+	bool eof, stop;
+	int err;             /* errno of a failed read */
+};
+
+static void ring_unlock(void *mu)
+{
+	pthread_mutex_unlock(mu);
+}
+
+/* Fill one buffer: a pipe hands out at most 64 KiB per read(). */
+static size_t ring_fill(struct ring *r, char *buf)
+{
+	size_t n = 0;
+	while (n < RING_BUF_SIZE) {
+		size_t want = RING_BUF_SIZE - n;
+		ssize_t k;
+		if (r->total + n + want > r->cap)
+			want = (size_t)(r->cap - r->total - n);
+		if (!want) {
+			char c;
+			/* At the cap: is there more? */
+			while ((k = read(r->fd, &c, 1)) < 0 && errno == EINTR)
+				;
+			r->capped = k > 0;
+			break;
+		}
+		k = read(r->fd, buf + n, want);
+		if (k < 0) {
+			if (errno == EINTR)
+				continue;
+			r->err = errno;
+			break;
+		}
+		if (k == 0)
+			break;
+		n += (size_t)k;
+	}
+	return n;
+}
+
+/* Publish a filled buffer (the mutex held). */
+static void ring_publish(struct ring *r, unsigned slot, size_t n)
+{
+	r->len[slot] = n;
+	r->total += n;
+	if (n)
+		r->head++;
+	if (n < RING_BUF_SIZE)
+		r->eof = true;
+}
+
+static void *ring_reader(void *arg)
+{
+	struct ring *r = arg;
+	for (;;) {
+		unsigned slot;
+		size_t n;
+		bool stop;
+		pthread_mutex_lock(&r->mu);
+		/* The parser may give up while we wait: it cancels us. */
+		pthread_cleanup_push(ring_unlock, &r->mu);
+		while (r->head - r->tail == RING_BUFS && !r->stop)
+			pthread_cond_wait(&r->cv, &r->mu);
+		stop = r->stop;
+		slot = r->head % RING_BUFS;
+		pthread_cleanup_pop(1);
+		if (stop)
+			return NULL;
+		n = ring_fill(r, r->buf[slot]);
+		pthread_mutex_lock(&r->mu);
+		ring_publish(r, slot, n);
+		pthread_cond_broadcast(&r->cv);
+		pthread_mutex_unlock(&r->mu);
+		if (n < RING_BUF_SIZE)
+			return NULL;
+	}
+}
+
+enum gd_err dump_input_read_fd(struct dump_input *in, int fd, uint64_t cap, bool *capped,
+			       dump_progress_fn progress, void *progress_ctx, char *msg, size_t msglen)
+{
+	struct ring r;
+	pthread_t t;
+	bool threaded;
+	enum gd_err e = GD_OK;
+	uint64_t done = 0;
+	memset(&r, 0, sizeof(r));
+	r.fd = fd;
+	r.cap = cap;
+	pthread_mutex_init(&r.mu, NULL);
+	pthread_cond_init(&r.cv, NULL);
+	for (int i = 0; i < RING_BUFS; i++)
+		r.buf[i] = xmalloc(RING_BUF_SIZE);
+	threaded = !pthread_create(&t, NULL, ring_reader, &r);
+	for (;;) {
+		unsigned slot;
+		size_t n;
+		if (!threaded && !r.eof && r.head == r.tail)
+			ring_publish(&r, r.head % RING_BUFS, ring_fill(&r, r.buf[r.head % RING_BUFS])); /* on this thread */
+		pthread_mutex_lock(&r.mu);
+		while (r.head == r.tail && !r.eof)
+			pthread_cond_wait(&r.cv, &r.mu);
+		if (r.head == r.tail) {
+			pthread_mutex_unlock(&r.mu);
+			break;
+		}
+		slot = r.tail % RING_BUFS;
+		n = r.len[slot];
+		pthread_mutex_unlock(&r.mu);
+		if (!e)
+			e = dump_input_write(in, r.buf[slot], n);
+		done += n;
+		if (progress && !e)
+			progress(done, progress_ctx);
+		pthread_mutex_lock(&r.mu);
+		r.tail++;
+		if (e)
+			r.stop = true; /* nothing more is wanted */
+		pthread_cond_broadcast(&r.cv);
+		pthread_mutex_unlock(&r.mu);
+		if (e)
+			break;
+	}
+	if (threaded) {
+		if (e)
+			pthread_cancel(t); /* it may sit in read() on a pipe that never ends */
+		pthread_join(t, NULL);
+	}
+	for (int i = 0; i < RING_BUFS; i++)
+		free(r.buf[i]);
+	pthread_mutex_destroy(&r.mu);
+	pthread_cond_destroy(&r.cv);
+	*capped = r.capped;
+	if (e)
+		return e;
+	if (r.err) {
+		snprintf(msg, msglen, "read failed: %s", strerror(r.err));
+		dump_input_flush(in);
+		return GD_EIO;
+	}
+	if (r.capped)
+		in->truncated = true;
 	return dump_input_finish(in);
 }

@@ -105,6 +105,14 @@ typedef void (*dump_progress_fn)(uint64_t done, void *ctx);
 enum gd_err dump_input_parse_buffer(struct dump_input *in, const char *buf, size_t len, bool mapped,
 				    dump_progress_fn progress, void *progress_ctx);
 
+/* Read a stream (a pipe, stdin, a file that cannot be mapped) to its end,
+ * at most cap bytes (*capped says the cap cut it), and finish.  A second
+ * thread does the read()s into a few 4 MiB buffers while this one parses,
+ * so the copy out of the pipe overlaps the parse.  progress as above. *msg
+ * gets a read error (strerror), the rest is in in->eb. */
+enum gd_err dump_input_read_fd(struct dump_input *in, int fd, uint64_t cap, bool *capped,
+			       dump_progress_fn progress, void *progress_ctx, char *msg, size_t msglen);
+
 /* The debug=2 parser's statistics (preamble, prefix...), or NULL. */
 const struct dump_stats *dump_input_stats(const struct dump_input *in);
 

@@ -68,6 +68,9 @@ struct dump_parser;
 
 struct dump_parser *dump_parser_new(gd_goroutine_fn fn, void *ctx, size_t max_line);
 void dump_parser_free(struct dump_parser *p);
+/* Copy each frame's argument text (the default), or hand out "" for args:
+ * only exact-argument grouping looks at them, and copying costs. */
+void dump_parser_keep_args(struct dump_parser *p, bool keep);
 
 /* Returns GD_OK, or the callback's non-zero return as GD_EARG... (stops). */
 enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len);

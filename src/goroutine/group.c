@@ -118,16 +118,24 @@ static void index_grow(struct grouping *g)
 static struct bucket *bucket_find(struct grouping *g, const struct key *k, const struct gd_frame *all,
 				  uint32_t nall, const struct gd_frame *creator)
 {
-	uint64_t h = key_hash(k);
+	uint64_t h;
 	size_t j;
 	struct bucket *b;
 
+	/* Goroutines come in runs of one stack (a loop started them, allgs
+	 * keeps their order): comparing with the last bucket is cheaper than
+	 * hashing every frame, and usually settles it. */
+	if (g->last_bucket && key_matches(g, &g->buckets[g->last_bucket - 1], k))
+		return &g->buckets[g->last_bucket - 1];
+	h = key_hash(k);
 	if ((g->nbuckets + 1) * 2 > g->index_size)
 		index_grow(g);
 	for (j = h & (g->index_size - 1); g->index[j]; j = (j + 1) & (g->index_size - 1)) {
 		b = &g->buckets[g->index[j] - 1];
-		if (b->hash == h && key_matches(g, b, k))
+		if (b->hash == h && key_matches(g, b, k)) {
+			g->last_bucket = g->index[j];
 			return b;
+		}
 	}
 	ALLOC_GROW(g->buckets, g->nbuckets + 1, g->buckets_alloc);
 	b = &g->buckets[g->nbuckets];
@@ -149,6 +157,7 @@ static struct bucket *bucket_find(struct grouping *g, const struct key *k, const
 	}
 	g->index[j] = (uint32_t)g->nbuckets + 1;
 	g->nbuckets++;
+	g->last_bucket = (uint32_t)g->nbuckets;
 	return b;
 }
 

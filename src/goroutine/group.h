@@ -106,6 +106,7 @@ struct grouping {
 	uint64_t locked, leaked;
 	bool has_states;      /* false for profiles without states (debug=1/0) */
 	const char *last_state; /* interned; most goroutines share a state with the previous one */
+	uint32_t last_bucket; /* bucket number + 1 of the last goroutine (0: none) */
 	uint64_t unknown;     /* goroutines merged from profiles without states (counted as "unknown") */
 	bool has_crash;       /* crash_goid names the goroutine that crashed */
 	uint64_t crash_goid;

@@ -293,7 +293,7 @@ enum gd_err sockdiag_replay_parse(const void *buf, size_t len, const struct inod
 	/* Pass 2: the replies.  A frame's payload may sit at any alignment in
 	 * the file; the parser copes, but copy anyway so a kernel-layout
 	 * struct is never read through a misaligned pointer by accident. */
-	sockdiag_parser_init(&p, r->has_inodes ? &r->inodes : filter, out);
+	sockdiag_parser_init(&p, filter ? filter : r->has_inodes ? &r->inodes : NULL, out);
 	off = 0;
 	while ((got = frame_next(b, len, &off, &f, eb)) > 0) {
 		size_t dones;
@@ -663,7 +663,7 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 		if (rc)
 			goto out;
 	}
-	rc = sockdiag_replay_parse(buf, len, &live, &r, out, eb);
+	rc = sockdiag_replay_parse(buf, len, has_inodes ? NULL : &live, &r, out, eb);
 	if (rc) {
 		char msg[GD_ERRBUF_SIZE];
 		snprintf(msg, sizeof(msg), "%s", eb ? eb->msg : gd_strerror(rc));
@@ -885,25 +885,29 @@ enum gd_err tcp_socks_for_pid(const struct sock_opts *o, int pid, struct tcp_soc
 	return socks_for_pid(o, pid, true, out, eb);
 }
 
+void tcp_counts_add(struct tcp_counts *c, const struct tcp_sock *s)
+{
+	c->total++;
+	switch (s->state) {
+	case TCPS_ESTABLISHED:
+		c->established++;
+		break;
+	case TCPS_LISTEN:
+		c->listening++;
+		break;
+	case TCPS_CLOSE_WAIT:
+		c->close_wait++;
+		break;
+	default:
+		c->other++;
+	}
+}
+
 void tcp_sock_list_count(const struct tcp_sock_list *l, struct tcp_counts *c)
 {
 	memset(c, 0, sizeof(*c));
-	for (size_t i = 0; i < l->n; i++) {
-		c->total++;
-		switch (l->v[i].state) {
-		case TCPS_ESTABLISHED:
-			c->established++;
-			break;
-		case TCPS_LISTEN:
-			c->listening++;
-			break;
-		case TCPS_CLOSE_WAIT:
-			c->close_wait++;
-			break;
-		default:
-			c->other++;
-		}
-	}
+	for (size_t i = 0; i < l->n; i++)
+		tcp_counts_add(c, &l->v[i]);
 }
 
 enum gd_err tcp_counts_for_pid(const struct sock_opts *o, int pid, struct tcp_counts *c,

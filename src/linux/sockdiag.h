@@ -77,8 +77,9 @@ struct sockdiag_replay {
 
 void sockdiag_replay_release(struct sockdiag_replay *r);
 /* Parse a whole recording held in memory: collect its inode set (if any)
- * and sockstat, then parse its netlink frames keeping the recorded inodes,
- * or those in `filter` when the file has none.  Fills out->sockstat from a
+ * and sockstat, then parse its netlink frames keeping the inodes in
+ * `filter`, or when it is NULL the recorded ones (all sockets when the file
+ * has none).  Fills out->sockstat from a
  * SOCKSTAT frame.  GD_EFORMAT names the frame at fault; what was parsed
  * before it stays in out. */
 enum gd_err sockdiag_replay_parse(const void *buf, size_t len, const struct inode_set *filter,
@@ -100,6 +101,7 @@ struct tcp_counts {
 	size_t total, established, listening, close_wait, other;
 };
 
+void tcp_counts_add(struct tcp_counts *c, const struct tcp_sock *s);
 void tcp_sock_list_count(const struct tcp_sock_list *l, struct tcp_counts *c);
 /* The counts `godiag ps` shows: the same as tcp_socks_for_pid() but without
  * asking for tcp_info, which makes the dump smaller. */

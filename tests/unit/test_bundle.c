@@ -233,8 +233,8 @@ static void test_manifest_parse(void **state)
 		"{\"godiag_bundle\": 2, \"files\": [{\"name\": \"a/b\", \"ok\": true, \"bytes\": 1}]}",
 		"{\"godiag_bundle\": 2, \"files\": [{\"name\": \".hidden\", \"ok\": true, \"bytes\": 1}]}",
 		"{\"godiag_bundle\": 2, \"files\": [{\"name\": \"a\", \"ok\": true}]}",
-		"{\"godiag_bundle\": 2, \"files\": [{\"name\": \"a\", \"ok\": true, \"bytes\": 1},"
-		" {\"name\": \"a\", \"ok\": true, \"bytes\": 1}]}",
+		("{\"godiag_bundle\": 2, \"files\": [{\"name\": \"a\", \"ok\": true, \"bytes\": 1},"
+		 " {\"name\": \"a\", \"ok\": true, \"bytes\": 1}]}"),
 		"{\"godiag_bundle\": 0}",
 	};
 	char *huge;

@@ -245,10 +245,9 @@ static void test_truncation(void **state)
 		dump_parser_feed(p, dump, cut);
 		dump_parser_finish(p);
 		st = dump_parser_stats(p);
-		/* A cut loses something unless only the final newline, or a
-		 * tail of the last line after a whole "FILE:LINE" / "+0xHEX",
-		 * is missing; no partial goroutine is passed on. */
-		bool whole = !strcmp(dump + cut, "\n") || !strcmp(dump + cut, " +0x1\n");
+		/* A cut loses something unless only the final newline is
+		 * missing; no partial goroutine is passed on. */
+		bool whole = !strcmp(dump + cut, "\n");
 		for (int i = 0; i < s.n; i++)
 			assert_int_equal(s.nframes[i], 1);
 		if (cut < strlen(dump) && s.n == 3)
@@ -432,6 +431,234 @@ static void test_parallel_equals_streaming(void **state)
 	free(buf);
 }
 
+
+/* One input, whole, through dump_input into g (want_dump: 0 = last). */
+static enum gd_err input_text(const char *text, size_t n, struct grouping *g, uint32_t want, struct dump_input *in)
+{
+	enum gd_err e;
+	dump_input_init(in, g, 0);
+	in->want_dump = want;
+	e = dump_input_write(in, text, n);
+	if (!e)
+		e = dump_input_finish(in);
+	else
+		dump_input_flush(in);
+	return e;
+}
+
+static const char crash_a[] =
+	"panic: boom\n\ngoroutine 7 [running]:\nmain.explode()\n\t/a.go:5 +0x1\n\n"
+	"goroutine 1 [chan receive]:\nmain.main()\n\t/a.go:9 +0x2\n\n"
+	"goroutine 8 [select]:\nmain.loop()\n\t/a.go:12 +0x3\ncreated by main.main\n\t/a.go:10 +0x4\n\n"
+	"exit status 2\n";
+
+static void test_several_dumps(void **state)
+{
+	struct seen s;
+	struct dump_stats st;
+	char twice[1024];
+	struct grouping g;
+	struct dump_input in;
+	(void)state;
+
+	/* The same crash twice (a restarting pod): two dumps, the crash
+	 * goroutine flagged in each. */
+	snprintf(twice, sizeof(twice), "%s%s", crash_a, crash_a);
+	st = parse(twice, &s);
+	assert_int_equal(s.n, 6);
+	assert_int_equal(st.dumps, 2);
+	assert_int_equal(s.g[0].dump, 1);
+	assert_int_equal(s.g[3].dump, 2);
+	assert_true(s.g[0].flags & GD_G_CRASHED);
+	assert_false(s.g[1].flags & GD_G_CRASHED);
+	assert_true(s.g[3].flags & GD_G_CRASHED);
+	assert_string_equal(st.preamble, "panic: boom");
+
+	/* Two debug=2 dumps, no crash line: the IDs repeat. */
+	st = parse("goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n\ngoroutine 5 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\n"
+		   "goroutine 1 [running]:\nmain.main()\n\t/a.go:1 +0x1\n",
+		   &s);
+	assert_int_equal(st.dumps, 2);
+	assert_int_equal(s.g[2].dump, 2);
+	assert_false(st.crash);
+
+	/* GOTRACEBACK=crash: every thread's "SIGQUIT: quit" after "-----" is
+	 * the same dump, and goroutine 0 may repeat. */
+	st = parse("SIGQUIT: quit\nPC=0x1 m=0 sigcode=0\n\ngoroutine 0 [idle]:\nruntime.futex()\n\t/r.go:1 +0x1\n\n"
+		   "goroutine 1 [select]:\nmain.main()\n\t/a.go:1 +0x1\n\nrax    0x0\n\n-----\n\n"
+		   "SIGQUIT: quit\nPC=0x2 m=2 sigcode=0\n\ngoroutine 0 [idle]:\nruntime.futex()\n\t/r.go:1 +0x1\n\n",
+		   &s);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(st.dumps, 1);
+	assert_string_equal(st.signal, "SIGQUIT: quit");
+
+	/* dump_input keeps the last, or the one asked for. */
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	assert_int_equal(input_text(twice, strlen(twice), &g, 0, &in), GD_OK);
+	assert_int_equal(in.dumps, 2);
+	assert_int_equal(g.total, 3);
+	assert_true(g.has_crash);
+	assert_int_equal(g.crash_goid, 7);
+	assert_non_null(grouping_crash_bucket(&g));
+	assert_string_equal(dump_input_stats(&in)->preamble, "panic: boom");
+	dump_input_release(&in);
+	grouping_release(&g);
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	assert_int_equal(input_text(twice, strlen(twice), &g, 3, &in), GD_EARG);
+	assert_string_equal(in.eb.msg, "holds 2 dumps; --dump 3 is out of range");
+	dump_input_release(&in);
+	grouping_release(&g);
+}
+
+static void test_prefixed_crash_and_binary_bytes(void **state)
+{
+	struct seen s;
+	struct dump_stats st;
+	struct grouping g;
+	struct dump_input in;
+	char buf[8192];
+	size_t n = 0;
+	(void)state;
+
+	/* CRI: the panic line comes before the first header, behind the same
+	 * prefix; an unrelated log line without it is not taken. */
+	st = parse("2026-12-02T19:38:59.000000001Z stderr F some log: panic: not this\n"
+		   "2026-12-02T19:38:59.000000002Z stderr F panic: assignment to entry in nil map\n"
+		   "2026-12-02T19:38:59.000000003Z stderr F \n"
+		   "2026-12-02T19:38:59.000000004Z stderr F goroutine 9 [running]:\n"
+		   "2026-12-02T19:38:59.000000005Z stderr F main.f()\n"
+		   "2026-12-02T19:38:59.000000006Z stderr F \t/a.go:3 +0x1\n",
+		   &s);
+	assert_int_equal(s.n, 1);
+	assert_string_equal(st.preamble, "panic: assignment to entry in nil map");
+	assert_true(s.g[0].flags & GD_G_CRASHED);
+
+	/* NUL padding, then a BEL before the crash line and a NUL before a
+	 * header: all text, all read. */
+	memset(buf, 0, 3000);
+	n = 3000;
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n,
+			      "\afatal error: all goroutines are asleep - deadlock!\n\n"
+			      "goroutine 1 [chan receive]:\nmain.main()\n\t/a.go:9 +0x2\n\n");
+	buf[n++] = '\0';
+	n += (size_t)snprintf(buf + n, sizeof(buf) - n, "goroutine 2 [select]:\nmain.f()\n\t/a.go:2 +0x1\n");
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	assert_int_equal(input_text(buf, n, &g, 0, &in), GD_OK);
+	assert_int_equal(in.format, DUMP_FMT_DEBUG2);
+	assert_int_equal(g.total, 2);
+	assert_string_equal(dump_input_stats(&in)->preamble, "fatal error: all goroutines are asleep - deadlock!");
+	assert_int_equal(g.crash_goid, 1);
+	dump_input_release(&in);
+	grouping_release(&g);
+
+	/* Binary junk is still refused, and gzip'd junk says gzip. */
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	memset(buf, 0x01, 200);
+	assert_int_equal(input_text(buf, 200, &g, 0, &in), GD_EFORMAT);
+	assert_non_null(strstr(in.eb.msg, "binary data"));
+	dump_input_release(&in);
+	assert_int_equal(input_text("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03\xff\xff", 12, &g, 0, &in), GD_EFORMAT);
+	assert_true(!strncmp(in.eb.msg, "gzip: ", 6));
+	dump_input_release(&in);
+	assert_int_equal(input_text("\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\x03", 10, &g, 0, &in), GD_ETRUNCATED);
+	assert_true(!strncmp(in.eb.msg, "truncated gzip stream", 21));
+	dump_input_release(&in);
+	grouping_release(&g);
+}
+
+static void test_complete_without_newline(void **state)
+{
+	struct seen s;
+	struct dump_stats st;
+	(void)state;
+	st = parse("goroutine 1 [select]:\nmain.f()\n\t/a.go:2 +0x1c9", &s);
+	assert_int_equal(s.n, 1);
+	assert_false(st.truncated);
+	st = parse("goroutine 1 [select]:\nmain.g(...)\n\t/a.go:7", &s); /* inlined: no offset */
+	assert_int_equal(s.n, 1);
+	assert_false(st.truncated);
+	st = parse("goroutine 1 [select]:\nmain.f()\n\t/a.go:2", &s); /* cut before " +0x" */
+	assert_int_equal(s.n, 0);
+	assert_true(st.truncated);
+	st = parse("goroutine 1 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\ngoroutine 2 [sel", &s);
+	assert_int_equal(s.n, 1);
+	assert_true(st.truncated);
+	st = parse("goroutine 1 [select]:\nmain.f()\n\t/a.go:2 +0x1\n\nexit status 2", &s);
+	assert_int_equal(s.n, 1);
+	assert_false(st.truncated);
+}
+
+static void test_label_sets(void **state)
+{
+	struct grouping g, m;
+	struct gd_frame f = { .func = "main.w", .func_len = 6, .args = "", .file = "/a.go", .file_len = 5, .line = 3 };
+	struct gd_record r = { .count = 2, .frames = &f, .nframes = 1, .labels = "{\"tenant\":\"t0\"}", .labels_len = 15, .dump = 1 };
+	struct gd_goroutine gr;
+	struct bucket **v;
+	size_t n;
+	const char *want[] = { "tenant=t1" };
+	(void)state;
+
+	assert_true(labels_match("{\"tenant\":\"t0\", \"svc\":\"a b\"}", 29, "svc=a b"));
+	assert_true(labels_match("{tenant: t0, route: \"/a b\"}", 27, "route=/a b"));
+	assert_true(labels_match("{tenant: t0, route: \"/a b\"}", 27, "tenant=t0"));
+	assert_false(labels_match("{tenant: t0}", 12, "tenant=t"));
+	assert_false(labels_match("", 0, "tenant=t0"));
+
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	grouping_add_record(&r, &g);
+	r.count = 1;
+	r.labels = "{\"tenant\":\"t1\"}";
+	grouping_add_record(&r, &g);
+	v = grouping_sorted(&g, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->count, 3);
+	assert_int_equal(v[0]->nlabel_sets, 2);
+	assert_string_equal(v[0]->label_sets[0].labels, "{\"tenant\":\"t0\"}");
+	assert_int_equal(v[0]->label_sets[0].count, 2);
+	assert_int_equal(v[0]->label_sets[1].count, 1);
+	assert_true(v[0]->labels_mixed);
+	free(v);
+
+	/* Merged with a dump that has states: the profile counts as unknown. */
+	grouping_init(&m, GROUP_ANY_ARGS, 0);
+	memset(&gr, 0, sizeof(gr));
+	gr.id = 4;
+	gr.state = "select";
+	gr.state_len = 6;
+	gr.labels = "";
+	gr.frames = &f;
+	gr.nframes = 1;
+	gr.dump = 1;
+	grouping_add_goroutine(&gr, &m);
+	grouping_merge(&m, &g);
+	assert_int_equal(m.total, 4);
+	assert_int_equal(m.unknown, 3);
+	v = grouping_sorted(&m, &n);
+	assert_int_equal(n, 1);
+	assert_int_equal(v[0]->nlabel_sets, 3);
+	assert_int_equal(v[0]->nstates, 2);
+	free(v);
+	grouping_release(&m);
+	grouping_release(&g);
+
+	/* --label filter */
+	grouping_init(&g, GROUP_ANY_ARGS, 0);
+	g.filter.labels = want;
+	g.filter.nlabels = 1;
+	r.count = 2;
+	r.labels = "{\"tenant\":\"t0\"}";
+	grouping_add_record(&r, &g);
+	r.count = 1;
+	r.labels = "{\"tenant\":\"t1\"}";
+	grouping_add_record(&r, &g);
+	assert_int_equal(g.total, 3);
+	assert_int_equal(g.filtered, 2);
+	assert_int_equal(g.nbuckets, 1);
+	assert_int_equal(g.buckets[0].count, 1);
+	grouping_release(&g);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -445,6 +672,10 @@ int main(void)
 		cmocka_unit_test(test_filters),
 		cmocka_unit_test(test_durations),
 		cmocka_unit_test(test_parallel_equals_streaming),
+		cmocka_unit_test(test_several_dumps),
+		cmocka_unit_test(test_prefixed_crash_and_binary_bytes),
+		cmocka_unit_test(test_complete_without_newline),
+		cmocka_unit_test(test_label_sets),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

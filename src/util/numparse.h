@@ -1,0 +1,19 @@
+/* SPDX-License-Identifier: MIT */
+/* Numbers from text we do not control (command lines, /proc, rule files):
+ * strict decimal, no sign, no spaces, no overflow. */
+#ifndef GODIAG_NUMPARSE_H
+#define GODIAG_NUMPARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* The whole of s is a decimal number that fits in 64 bits. */
+bool parse_u64(const char *s, uint64_t *out);
+/* The first len bytes of s: the same rule, for text that is not
+ * NUL-terminated (a field inside a line). */
+bool parse_u64_n(const char *s, size_t len, uint64_t *out);
+/* "1024", "64k", "256M", "1G" (optionally followed by B): bytes. */
+bool parse_size(const char *s, uint64_t *out);
+
+#endif
