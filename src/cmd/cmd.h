@@ -14,6 +14,8 @@ int cmd_doctor(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_complete_pids(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -10,35 +10,12 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "diagnose/diff.h"
 #include "diagnose/snapshot.h"
 #include "report/diff_report.h"
 #include "util/error.h"
 #include "util/banned.h"
-
-static const char diff_usage[] =
-	"usage: godiag diff [options] A B\n"
-	"\n"
-	"What grew between A (earlier) and B (later), two looks at the same Go\n"
-	"service.  Each is a goroutine dump or profile (debug=2, debug=1, proto),\n"
-	"a heap profile (heap?debug=1 text or proto), a bundle from `godiag bundle`\n"
-	"or a directory of evidence files; a PID or an http(s):// base URL is read\n"
-	"live.  Compared when both sides have them:\n"
-	"  goroutine buckets  by count and wait, matched by stack (func, file, line)\n"
-	"  heap sites         by in-use bytes, matched by stack\n"
-	"  TCP sockets        by peer (remote address, and our port for inbound)\n"
-	"\n"
-	"  --json              every entry as JSON\n"
-	"  --pprof FILE        write the difference as a pprof profile (goroutine/count,\n"
-	"                      the default view, and inuse_space/bytes), negative where\n"
-	"                      it shrank: go tool pprof -top FILE\n"
-	"  --top N             entries shown per section in text (default 10)\n"
-	"  --min-goroutines N  a bucket grew when it gained at least N (default 1)\n"
-	"  --min-bytes SIZE    a heap site grew by at least SIZE (default 1; 64K, 4M, 1G)\n"
-	"  --min-sockets N     a peer grew when it gained at least N sockets (default 1)\n"
-	"\n"
-	"Exit status: 0 nothing grew, 1 something grew, 2 usage error, 3 A or B\n"
-	"could not be read.\n";
 
 enum { OPT_JSON = 1000, OPT_PPROF, OPT_TOP, OPT_MIN_G, OPT_MIN_B, OPT_MIN_S };
 
@@ -117,7 +94,7 @@ int cmd_diff(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
 		switch (c) {
 		case 'h':
-			fputs(diff_usage, stdout);
+			cmd_help(stdout, "diff");
 			return EXIT_OK;
 		case OPT_JSON: json = true; break;
 		case OPT_PPROF: pprof = optarg; break;
