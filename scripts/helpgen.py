@@ -237,7 +237,9 @@ def help_text(page, pages):
                     p = page_for(pages, term)
                     out.append(f"  {term:<8} {p.summary}")
         elif title == "EXIT STATUS":
-            codes = ", ".join(f"{t} {' '.join(d)}" for _, items in page.items(title) for t, d in items)
+            codes = [f"{t} {' '.join(d)}" for _, items in page.items(title) for t, d in items]
+            # "0 x, 1 y", or "0 x; 1 y, z" when a description has a comma of its own
+            codes = ("; " if any("," in c for c in codes) else ", ").join(codes)
             out.extend(textwrap.wrap("Exit status: " + codes + ".", 79, break_on_hyphens=False))
         elif title in LIST_SECTIONS:
             out.append(title.lower() + ":")

@@ -16,7 +16,8 @@
 #include "diagnose/snapshot.h"
 
 struct diagnose_opts {
-	uint32_t idle_threshold_s; /* "held open" from this idle time on */
+	uint32_t idle_threshold_s; /* "held open" from this idle time on: the rule's severity */
+	uint32_t suspect_after_s;  /* from this age on, a warning with lower confidence */
 };
 
 /* Run every rule; `before` may be NULL (one snapshot) or an earlier

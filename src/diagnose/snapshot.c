@@ -53,6 +53,7 @@ void snapshot_release(struct snapshot *s)
 	free(s->base_url);
 	grouping_release(&s->g);
 	grouping_release(&s->leak);
+	survival_set_release(&s->ids);
 	procinfo_release(&s->pi);
 	go_buildinfo_release(&s->bi);
 	if (s->has_policy)
@@ -152,6 +153,15 @@ static bool apply_goroutines(struct snapshot *s, const struct evidence_piece *p,
 		s->goroutines_truncated = in.truncated;
 		snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s", s->g.total, dump_format_name(in.format),
 			 in.truncated ? ", truncated: the rest lost" : "");
+		/* A second look compares goroutine ids: keep every one (the
+		 * grouping keeps a few per bucket).  Plain text only. */
+		survival_set_release(&s->ids);
+		survival_set_init(&s->ids);
+		s->has_ids = false;
+		if (in.format == DUMP_FMT_DEBUG2 && !gz_is_gzip(p->buf, p->len)) {
+			struct gd_errbuf seb = { "" };
+			s->has_ids = !survival_set_parse(&s->ids, p->buf, p->len, &seb) && s->ids.n;
+		}
 	}
 	grouping_release(&g);
 	dump_input_release(&in);
@@ -223,9 +233,20 @@ static bool apply_ss_text(struct snapshot *s, const struct evidence_piece *p, ch
 		ss_text_release(&st);
 		return false;
 	}
-	/* A ticket's `ss -tinp` covers the whole host: keep the service's rows
-	 * (the bundle's pid, or the process owning most sockets). */
-	pid = s->pid > 0 ? s->pid : ss_text_main_pid(&st);
+	/* A ticket's `ss -tinp` may cover the whole host: keep the service's
+	 * rows (the pid of /proc/PID/status or of the manifest, applied first).
+	 * Without one, rows of several processes cannot be told apart: the
+	 * file is ignored rather than another process's sockets taken. */
+	pid = s->pid;
+	if (pid <= 0 && ss_text_pid_count(&st) == 1)
+		pid = ss_text_main_pid(&st);
+	if (pid <= 0 && ss_text_pid_count(&st) > 1) {
+		snprintf(note, notelen,
+			 "ignored: rows of %zu processes and no PID to choose (add /proc/PID/status or a manifest)",
+			 ss_text_pid_count(&st));
+		ss_text_release(&st);
+		return false;
+	}
 	if (pid > 0) {
 		ss_text_release(&st);
 		ss_text_init(&st);
@@ -746,19 +767,22 @@ static void collect_sockets(struct snapshot *s, int pid, const struct collect_op
 			      s->socks.notes[0] ? s->socks.notes : NULL);
 }
 
-static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)
+static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect_opts *o,
+			       struct report_snapshot *rs, struct gd_errbuf *oeb)
 {
 	struct procfs_roots roots = { o->proc_root, o->sys_root };
 	struct gd_errbuf eb = { "" };
+	enum gd_err be;
 	char path[4096], base[160];
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
 
 	s->pid = pid;
-	if (o->bundle)
-		bundle_proc_copies(o, rs, pid);
 	if (procinfo_read(&s->pi, &roots, pid, PI_ALL, &eb)) {
 		report_snapshot_piece(rs, "/proc", proc, now_s(), false, eb.msg);
 	} else {
+		/* Copies for a bundle only of a process that is there. */
+		if (o->bundle)
+			bundle_proc_copies(o, rs, pid);
 		s->has_proc = true;
 		report_snapshot_piece(rs, "/proc (status, smaps_rollup, environ, cgroup)", proc, now_s(),
 				      !procinfo_partial(&s->pi), NULL);
@@ -767,8 +791,15 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 	}
 
 	snprintf(path, sizeof(path), "%s/%d/exe", proc, pid);
-	if (go_buildinfo_read_file(path, &s->bi, &eb)) {
+	if ((be = go_buildinfo_read_file(path, &s->bi, &eb))) {
 		report_snapshot_piece(rs, "Go build info", path, now_s(), false, eb.msg);
+		/* Not a Go program: no pprof to probe, no rule that applies.
+		 * Its listeners are never asked anything. */
+		if (be == GD_EFORMAT && !o->pprof_url && s->has_proc)
+			return gd_fail(oeb, GD_EFORMAT, "%d: not a Go process (%s)", pid, eb.msg);
+		if (be == GD_EPERM && !o->pprof_url)
+			return gd_fail(oeb, GD_EPERM, "%d: permission denied reading %s (run as the process's user or root)",
+				       pid, path);
 	} else {
 		s->has_buildinfo = true;
 		report_snapshot_piece(rs, "Go build info", path, now_s(), true, s->bi.go_version);
@@ -791,6 +822,7 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
 		collect_url(s, base, o, rs);
 	}
+	return GD_OK;
 }
 
 /* --- entry point ----------------------------------------------------------- */
@@ -817,9 +849,13 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		long pid = strtol(target, NULL, 10);
 		if (pid <= 0 || pid > 4194304)
 			return gd_fail(eb, GD_EARG, "%s: not a valid PID", target);
-		collect_pid(s, (int)pid, o, rs);
+		{
+			enum gd_err e = collect_pid(s, (int)pid, o, rs, eb);
+			if (e)
+				return e;
+		}
 		if (!s->has_proc && !s->has_sockets && !s->has_buildinfo)
-			return gd_fail(eb, GD_ENOENT, "%s: no such process, or nothing could be read", target);
+			return gd_fail(eb, GD_ENOENT, "%s: no such process", target);
 	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
 		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);

@@ -26,6 +26,7 @@
 #include "diagnose/bundle.h"
 #include "diagnose/evidence_dir.h"
 #include "diagnose/finding.h"
+#include "diagnose/survival.h"
 #include "goroutine/group.h"
 #include "linux/buildinfo.h"
 #include "linux/procfs.h"
@@ -57,6 +58,8 @@ struct snapshot {
 	bool goroutines_have_waits;  /* from debug=2: wait minutes known */
 	bool goroutines_truncated;
 	struct grouping g;
+	bool has_ids;                /* every goroutine's id, stack key and wait (debug=2) */
+	struct survival_set ids;
 	bool has_leak_profile;
 	struct grouping leak;
 

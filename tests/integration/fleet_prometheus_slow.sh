@@ -48,7 +48,7 @@ start() { # NAME GODEBUG ARGS...
 	GODEBUG=$gd "$bin" "$@" >"$out" 2>&1 &
 	pids+=($!)
 	for _ in $(seq 200); do
-		grep -q 'READY' "$out" && break
+		grep -qs 'READY' "$out" && break
 		sleep 0.1
 	done
 	addr[$name]=$(grep 'READY' "$out" | grep -oE '127\.0\.0\.1:[0-9]+' | head -1)
@@ -109,9 +109,12 @@ check "leak-b: goroutine-growth-trend" \
 	'[.suspects[] | select(.job == "leak-b") | .rule] | index("goroutine-growth-trend") != null' "$work/fleet.json"
 check "madv: rss-held-by-madv-free" \
 	'[.suspects[] | select(.job == "madv") | .rule] == ["rss-held-by-madv-free"]' "$work/fleet.json"
-check "leak-a grows faster than leak-b and ranks first" \
-	'[.suspects[] | select(.rule == "goroutine-growth-trend")] | (.[0].job == "leak-a") and (.[0].growth_per_day > .[1].growth_per_day)' \
+check "leak-a grows faster than leak-b" \
+	'([.suspects[] | select(.job == "leak-a" and .rule == "goroutine-growth-trend")][0].growth_per_day) > ([.suspects[] | select(.job == "leak-b" and .rule == "goroutine-growth-trend")][0].growth_per_day)' \
 	"$work/fleet.json"
+check "ranked by severity (critical, warning, info)" \
+	'[.suspects[].severity | {"critical": 2, "warning": 1, "info": 0}[.]] | . == (sort | reverse)' "$work/fleet.json"
+check "the MADV_FREE hold ranks last (not a leak)" '.suspects[-1].rule == "rss-held-by-madv-free"' "$work/fleet.json"
 check "leak-a: growth near 6 per 20 s" \
 	'[.suspects[] | select(.job == "leak-a" and .rule == "goroutine-growth-trend")][0].growth_per_day | (. > 0.6*6*4320 and . < 1.6*6*4320)' \
 	"$work/fleet.json"

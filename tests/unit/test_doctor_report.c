@@ -133,14 +133,14 @@ static void assert_keys(json_t *obj, const char *const *keys)
 
 static void test_json_contract(void **state)
 {
-	static const char *const top[] = { "target", "snapshots", "findings", NULL };
+	static const char *const top[] = { "target", "snapshots", "findings", "seen", NULL };
 	static const char *const snap[] = { "label", "time", "pid", "go_version", "module", "kernel", "mem_policy",
 					    "pieces", NULL };
 	static const char *const piece[] = { "what", "source", "ok", "note", NULL };
 	static const char *const fkeys[] = { "rule", "severity", "confidence", "summary", "goroutines",
 					     "max_wait_minutes", "sockets", "evidence", "fix", "snippet",
 					     "references", "frames", NULL };
-	static const char *const ekeys[] = { "what", "value", "unit", "text", "source", NULL };
+	static const char *const ekeys[] = { "what", "value", "unit", "text", "source", "basis", NULL };
 	struct report r;
 	json_error_t err;
 	size_t len;
