@@ -820,11 +820,12 @@ static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
 
 	s->pid = pid;
-	if (o->bundle)
-		bundle_proc_copies(o, rs, pid);
 	if (procinfo_read(&s->pi, &roots, pid, PI_ALL, &eb)) {
 		report_snapshot_piece(rs, "/proc", proc, now_s(), false, eb.msg);
 	} else {
+		/* Copies for a bundle only of a process that is there. */
+		if (o->bundle)
+			bundle_proc_copies(o, rs, pid);
 		s->has_proc = true;
 		report_snapshot_piece(rs, "/proc (status, smaps_rollup, environ, cgroup)", proc, now_s(),
 				      !procinfo_partial(&s->pi), NULL);

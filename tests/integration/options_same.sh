@@ -26,8 +26,8 @@ same() {
 		if [ "$rc" != 2 ]; then
 			failed=$((failed + 1)); echo "FAIL: godiag $c $*: exit $rc, want 2 ($msg)"; continue
 		fi
-		if [ "$lines" != 1 ] && [ "$c" != stacks ] && [ "$c" != doctor ] && [ "$c" != bundle ]; then
-			# (stacks, doctor and bundle add a usage hint line)
+		if [ "$lines" != 1 ] && [ "$c" != stacks ] && [ "$c" != doctor ] && [ "$c" != bundle ] && [ "$c" != diff ]; then
+			# (stacks, doctor, bundle and diff add a usage hint line)
 			failed=$((failed + 1)); echo "FAIL: godiag $c $*: $lines stderr lines"; continue
 		fi
 		if [ -z "$firstcmd" ]; then
@@ -39,24 +39,24 @@ same() {
 	done
 }
 
-HTTP="mem doctor bundle stacks"
+HTTP="mem doctor bundle diff stacks"
 same "$HTTP" --timeout abc
 same "$HTTP" --timeout 0
 same "$HTTP" --timeout 3601
 same "$HTTP" -H 'no colon'
-same "mem doctor bundle" --timeout=86400
+same "mem doctor bundle diff" --timeout=86400
 same "mem doctor bundle" --pprof ftp://x
-same "mem doctor bundle" --header 'no colon'
-same "mem doctor bundle" --insecure=yes
+same "mem doctor bundle diff" --header 'no colon'
+same "mem doctor bundle diff" --insecure=yes
 LAST=1
-same "mem conns doctor bundle" --proc-root
-same "mem doctor bundle" --sys-root
-same "mem doctor bundle" --timeout
+same "mem conns doctor bundle diff" --proc-root
+same "mem doctor bundle diff" --sys-root
+same "mem doctor bundle diff" --timeout
 same "mem doctor bundle" -H   # (stacks still parses with getopt_long)
 LAST=0
-same "mem ps conns doctor bundle" --frobnicate
-same "mem ps conns doctor bundle" --proc-root=
-same "doctor bundle" --max-stw -1
+same "mem ps conns doctor bundle diff" --frobnicate
+same "mem ps conns doctor bundle diff" --proc-root=
+same "doctor bundle diff" --max-stw -1
 # the message itself, once
 msg=$("$GODIAG" mem --timeout 3601 1 2>&1)
 [ "$msg" = "godiag: error: mem: --timeout: expected seconds (1-3600), got '3601'" ] &&
