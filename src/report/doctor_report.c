@@ -305,6 +305,23 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 		fputs("    ", out);
 		w = termsafe_write_cols(out, e->what, wcol);
 		pad(out, wcol - w + 2);
+		if (e->text && termsafe_cols(e->text, strlen(e->text)) > FACT_COLS) {
+			/* A long fact (an inference, how to confirm) is a sentence
+			 * the reader needs whole: wrapped below its name. */
+			fputs(st->dim, out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source ? " from " : "");
+			if (e->source)
+				termsafe_write_cols(out, e->source, SOURCE_COLS);
+			if (e->basis != EVB_READ)
+				fputc(')', out);
+			fputs(st->reset, out);
+			fputc('\n', out);
+			fputs(st->bold, out);
+			text_wrap(out, e->text, 6);
+			fputs(st->reset, out);
+			continue;
+		}
 		fputs(st->bold, out);
 		if (e->text) {
 			w = termsafe_write_cols(out, e->text, FACT_COLS);
@@ -912,6 +929,8 @@ static void html_finding(FILE *out, const struct finding *f, size_t idx)
 				html_escape_str(out, num);
 			}
 			fputs("</td><td class=\"d\">", out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "<b>%s</b>%s", evidence_basis_name(e->basis), e->source ? " from " : "");
 			html_text(out, e->source, HTML_CELL);
 			fputs("</td></tr>\n", out);
 		}
