@@ -830,6 +830,13 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 					  top[0].site->frames[i].line);
 }
 
+void diagnose_opts_init(struct diagnose_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_threshold_s = 600;
+	o->suspect_after_s = 120;
+}
+
 void diagnose_run(const struct ruleset *rs, const struct snapshot *before, const struct snapshot *now,
 		  const struct diagnose_opts *o, struct report *r)
 {
