@@ -635,7 +635,7 @@ static enum gd_err collect_url(struct snapshot *s, const char *base, const struc
 			       struct report_snapshot *rs)
 {
 	double pause = 0, depth = 0;
-	char note[512];
+	char note[512], pause_text[64];
 	struct pprof_index idx;
 	bool have_index = false, have_d1;
 	uint64_t d1_total = 0;
@@ -681,14 +681,15 @@ static enum gd_err collect_url(struct snapshot *s, const char *base, const struc
 		depth = mean_depth(&s->g);
 		pause = snapshot_estimate_stw_ms(d1_total, depth);
 	}
+	report_format_duration(pause_text, sizeof(pause_text), pause / 1000);
 	if (have_d1 && pause > o->max_stw_ms) {
 		snprintf(note, sizeof(note),
-			 "skipped: the stop-the-world pause of debug=2 is estimated at %.0f ms (%" PRIu64
+			 "skipped: the stop-the-world pause of debug=2 is estimated at %s (%" PRIu64
 			 " goroutines x %.0f frames), over the %.0f ms budget (--max-stw); using debug=1, socket idle times and goroutineleak",
-			 pause, d1_total, depth, o->max_stw_ms);
+			 pause_text, d1_total, depth, o->max_stw_ms);
 		report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, note);
 	} else {
-		snprintf(note, sizeof(note), "estimated pause %.1f ms", pause);
+		snprintf(note, sizeof(note), "estimated pause %s", pause_text);
 		fetch_apply(s, base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", EV_GOROUTINE_DEBUG2, note,
 			    o, rs, false);
 	}
