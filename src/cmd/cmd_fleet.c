@@ -3,14 +3,13 @@
  * Prometheus server scrapes; --emit-rules writes them as PromQL rules.
  * Options only: the work is src/fleet, the output src/report/fleet_report. */
 #include <errno.h>
-#include <getopt.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "diagnose/rules.h"
 #include "fleet/fleet.h"
 #include "report/fleet_report.h"
@@ -54,62 +53,62 @@ static const char fleet_usage[] =
 	"Exit status: 0 no suspects, 1 suspects or a partial result (some queries\n"
 	"failed: see errors), 2 usage, 3 Prometheus unreadable or no instance found.\n";
 
-enum {
-	OPT_PROM = 1000, OPT_SEL, OPT_RANGE, OPT_STEP, OPT_END, OPT_PERIOD, OPT_JSON, OPT_HTML, OPT_PPORT, OPT_PURL,
-	OPT_DRILL, OPT_MAX_STW, OPT_RULES, OPT_TIMEOUT, OPT_MAXRESP, OPT_PARALLEL, OPT_ALPHA, OPT_EMIT, OPT_CACERT,
-	OPT_INSECURE, OPT_COLOR,
+/* A duration option that keeps the text as given (for the report). */
+struct dur_target {
+	double *seconds;
+	const char **as_given;
 };
 
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "prometheus", required_argument, NULL, OPT_PROM },
-	{ "selector", required_argument, NULL, OPT_SEL },
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "step", required_argument, NULL, OPT_STEP },
-	{ "end", required_argument, NULL, OPT_END },
-	{ "period", required_argument, NULL, OPT_PERIOD },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "pprof-port", required_argument, NULL, OPT_PPORT },
-	{ "pprof-url", required_argument, NULL, OPT_PURL },
-	{ "drill", required_argument, NULL, OPT_DRILL },
-	{ "max-stw", required_argument, NULL, OPT_MAX_STW },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-response", required_argument, NULL, OPT_MAXRESP },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "emit-rules", no_argument, NULL, OPT_EMIT },
-	{ "header", required_argument, NULL, 'H' },
-	{ "cacert", required_argument, NULL, OPT_CACERT },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "color", required_argument, NULL, OPT_COLOR },
-	{ NULL, 0, NULL, 0 },
-};
+static int dur_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	const struct dur_target *t = opt->value;
+	uint64_t ms;
 
-static bool num_arg(const char *opt, const char *s, double lo, double hi, double *out)
+	if (!parse_duration_ms(value, 1000, &ms) || ms < 1000 || ms > 366ULL * 86400 * 1000) {
+		snprintf(err, errlen, "bad duration '%s' (examples: 20s, 1m, 24h, 7d)", value);
+		return -1;
+	}
+	*t->seconds = (double)ms / 1000.0;
+	if (t->as_given)
+		*t->as_given = value;
+	return 0;
+}
+
+static int http_url_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
+		snprintf(err, errlen, "expected an http(s):// URL, got '%s'", value);
+		return -1;
+	}
+	*(const char **)opt->value = value;
+	return 0;
+}
+
+static int end_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	if (!fleet_parse_time(value, opt->value)) {
+		snprintf(err, errlen, "expected RFC 3339 (2024-12-02T14:33:20Z) or Unix seconds, got '%s'", value);
+		return -1;
+	}
+	return 0;
+}
+
+static int alpha_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
 	char *end;
+	double v;
+
 	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi)) {
-		error("%s: expected a number from %g to %g, got '%s'", opt, lo, hi, s);
-		return false;
+	v = strtod(value, &end);
+	if (errno || end == value || *end || !(v >= 1e-9 && v <= 0.5)) {
+		snprintf(err, errlen, "expected a number from 1e-09 to 0.5, got '%s'", value);
+		return -1;
 	}
-	*out = v;
-	return true;
+	*(double *)opt->value = v;
+	return 0;
 }
 
-static bool dur_arg(const char *opt, const char *s, double *out_s)
-{
-	uint64_t ms;
-	if (!parse_duration_ms(s, 1000, &ms) || ms < 1000 || ms > 366ULL * 86400 * 1000) {
-		error("%s: bad duration '%s' (examples: 20s, 1m, 24h, 7d)", opt, s);
-		return false;
-	}
-	*out_s = (double)ms / 1000.0;
-	return true;
-}
+static const char *const color_choices[] = { "auto", "always", "never", NULL };
 
 static void on_progress(const char *msg, void *arg)
 {
@@ -124,127 +123,65 @@ int cmd_fleet(int argc, char **argv)
 	struct ruleset rs;
 	struct gd_errbuf eb = { "" };
 	const char *html = NULL, *color = "auto";
-	const char **headers = NULL, **rules = NULL;
-	size_t nheaders = 0, nrules = 0;
+	struct cmd_http http;
+	struct cmd_list rules = { 0 };
+	uint64_t pport = 0, drill, parallel, maxresp_mb;
 	bool json = false, emit = false;
-	double v;
-	int c, rc = EXIT_USAGE;
+	int rc = EXIT_USAGE;
 
 	fleet_opts_init(&o);
 	ruleset_init(&rs);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hH:", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(fleet_usage, stdout);
-			rc = EXIT_OK;
-			goto out;
-		case OPT_PROM:
-			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
-				error("--prometheus: expected an http(s):// URL, got '%s'", optarg);
-				goto out;
-			}
-			o.prometheus = optarg;
-			break;
-		case OPT_SEL: o.selector = optarg; break;
-		case OPT_RANGE:
-			if (!dur_arg("--range", optarg, &o.range_s))
-				goto out;
-			o.range_str = optarg;
-			break;
-		case OPT_STEP:
-			if (!dur_arg("--step", optarg, &o.step_s))
-				goto out;
-			o.step_str = optarg;
-			break;
-		case OPT_PERIOD:
-			if (!dur_arg("--period", optarg, &o.tp.period_s))
-				goto out;
-			break;
-		case OPT_END:
-			if (!fleet_parse_time(optarg, &o.end)) {
-				error("--end: expected RFC 3339 (2024-12-02T14:33:20Z) or Unix seconds, got '%s'", optarg);
-				goto out;
-			}
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_HTML: html = optarg; break;
-		case OPT_PPORT:
-			if (!num_arg("--pprof-port", optarg, 1, 65535, &v) || v != floor(v))
-				goto out;
-			o.pprof_port = (int)v;
-			break;
-		case OPT_PURL:
-			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
-				error("--pprof-url: expected an http(s):// template like 'http://{host}:6060', got '%s'", optarg);
-				goto out;
-			}
-			o.pprof_url = optarg;
-			break;
-		case OPT_DRILL:
-			if (!num_arg("--drill", optarg, 0, 100, &v))
-				goto out;
-			o.drill_top = (size_t)v;
-			break;
-		case OPT_MAX_STW:
-			if (!num_arg("--max-stw", optarg, 0, 60000, &o.max_stw_ms))
-				goto out;
-			break;
-		case OPT_RULES:
-			rules = xreallocarray(rules, nrules + 1, sizeof(*rules));
-			rules[nrules++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (!num_arg("--timeout", optarg, 1, 3600, &v))
-				goto out;
-			o.fetch.total_timeout_ms = (long)(v * 1000);
-			if (o.fetch.connect_timeout_ms > o.fetch.total_timeout_ms)
-				o.fetch.connect_timeout_ms = o.fetch.total_timeout_ms;
-			if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
-				o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
-			break;
-		case OPT_MAXRESP:
-			if (!num_arg("--max-response", optarg, 1, 16384, &v))
-				goto out;
-			o.fetch.max_bytes = (uint64_t)(v * 1024 * 1024);
-			break;
-		case OPT_PARALLEL:
-			if (!num_arg("--parallel", optarg, 1, 64, &v))
-				goto out;
-			o.parallel = (size_t)v;
-			break;
-		case OPT_ALPHA:
-			if (!num_arg("--alpha", optarg, 1e-9, 0.5, &o.tp.alpha))
-				goto out;
-			break;
-		case OPT_EMIT: emit = true; break;
-		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
-				error("--header: expected 'Name: value' on one line");
-				goto out;
-			}
-			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));
-			headers[nheaders++] = optarg;
-			break;
-		case OPT_CACERT: o.fetch.cacert = optarg; break;
-		case OPT_INSECURE: o.fetch.insecure = true; break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				error("--color: expected auto, always or never");
-				goto out;
-			}
-			color = optarg;
-			break;
-		default:
-			goto usage;
-		}
+	cmd_http_init(&http);
+	drill = o.drill_top;
+	parallel = o.parallel;
+	maxresp_mb = o.fetch.max_bytes >> 20;
+	{
+		struct dur_target range = { &o.range_s, &o.range_str }, step = { &o.step_s, &o.step_str },
+				  period = { &o.tp.period_s, NULL };
+		const struct cmd_option opts[] = {
+			OPT_CALLBACK(0, "prometheus", &o.prometheus, "URL", http_url_cb, "the Prometheus server"),
+			OPT_STRING(0, "selector", &o.selector, "SEL", "which series"),
+			OPT_CALLBACK(0, "range", &range, "DUR", dur_cb, "how far back"),
+			OPT_CALLBACK(0, "step", &step, "DUR", dur_cb, "resolution"),
+			OPT_CALLBACK(0, "end", &o.end, "TIME", end_cb, "the end of the range"),
+			OPT_CALLBACK(0, "period", &period, "DUR", dur_cb, "the trend period"),
+			OPT_BOOL(0, "json", &json, "JSON"),
+			OPT_STRING(0, "html", &html, "FILE", "also write an HTML report"),
+			OPT_UINT(0, "pprof-port", &pport, "a port", 1, 65535, "drill-down port"),
+			OPT_CALLBACK(0, "pprof-url", &o.pprof_url, "URL", http_url_cb, "drill-down URL template"),
+			OPT_UINT(0, "drill", &drill, "a count", 0, 100, "suspects to drill into"),
+			OPT_MAX_STW(&o.max_stw_ms),
+			OPT_LIST(0, "rules", &rules, "FILE", "add doctor rules"),
+			OPT_UINT(0, "max-response", &maxresp_mb, "megabytes", 1, 16384, "cap on one answer"),
+			OPT_UINT(0, "parallel", &parallel, "a count", 1, 64, "queries in flight"),
+			OPT_CALLBACK(0, "alpha", &o.tp.alpha, "P", alpha_cb, "significance level"),
+			OPT_BOOL(0, "emit-rules", &emit, "print Prometheus rules"),
+			OPT_HTTP(&http),
+			OPT_CHOICE(0, "color", &color, color_choices, "auto, always, never"),
+			OPT_END(),
+		};
+		argc = cmd_parse_options("fleet", argc, argv, opts);
 	}
-	if (optind < argc) {
-		error("fleet: unexpected argument '%s'", argv[optind]);
+	if (argc == CMD_OPT_HELP) {
+		fputs(fleet_usage, stdout);
+		rc = EXIT_OK;
+		goto out;
+	}
+	if (argc == CMD_OPT_ERROR)
+		goto out;
+	if (argc > 0) {
+		error("fleet: unexpected argument '%s'", argv[0]);
 		goto usage;
 	}
-	o.fetch.headers = headers;
-	o.fetch.nheaders = nheaders;
+	cmd_http_apply(&http, &o.fetch);
+	/* The timeout bounds the stall timer too: one query is one transfer. */
+	if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
+		o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
+	if (pport)
+		o.pprof_port = (int)pport;
+	o.drill_top = (size_t)drill;
+	o.parallel = (size_t)parallel;
+	o.fetch.max_bytes = maxresp_mb << 20;
 	if (emit) {
 		if (fleet_emit_rules(stdout, &o, &eb)) {
 			error("%s", eb.msg);
@@ -268,8 +205,8 @@ int cmd_fleet(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		for (size_t i = 0; i < nrules; i++)
-			if (ruleset_load_file(&rs, rules[i], &eb)) {
+		for (size_t i = 0; i < rules.n; i++)
+			if (ruleset_load_file(&rs, rules.v[i], &eb)) {
 				error("%s", eb.msg);
 				goto out;
 			}
@@ -312,7 +249,7 @@ usage:
 	rc = EXIT_USAGE;
 out:
 	ruleset_release(&rs);
-	free(headers);
-	free(rules);
+	cmd_http_release(&http);
+	cmd_list_release(&rules);
 	return rc;
 }
