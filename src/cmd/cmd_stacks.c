@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 
 #include "census/source.h"
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
@@ -31,52 +31,6 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-static const char usage_text[] =
-	"usage: godiag stacks [options] SRC...\n"
-	"\n"
-	"Group a goroutine dump or profile into buckets of similar stacks, biggest first.\n"
-	"SRC is a file, - for stdin, or an http(s):// URL such as\n"
-	"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2.  The format is detected:\n"
-	"debug=2 dumps, panic and crash tracebacks (also inside logs), debug=1 text,\n"
-	"debug=0 protobuf, gzip'd or not.  Several SRCs are merged.\n"
-	"\n"
-	"grouping:\n"
-	"  --group MODE        any (default: same frames, arguments ignored), exact\n"
-	"                      (same arguments too), creator, or top=N (innermost N frames)\n"
-	"filters:\n"
-	"  --state STATE       only goroutines in this state (repeatable), e.g. 'IO wait'\n"
-	"  --min-wait DUR      only goroutines blocked at least DUR (90s, 10m, 2h, 1d)\n"
-	"  --match REGEX       only buckets with a frame whose function or file matches\n"
-	"  --min-count N       only buckets of at least N goroutines\n"
-	"  --label KEY=VALUE   only goroutines with this pprof label (repeatable: all must hold)\n"
-	"  --dump N            of an input holding several dumps (a restarting pod's log),\n"
-	"                      read the Nth; default: the last\n"
-	"output:\n"
-	"  --json              machine-readable output (see docs/ARCHITECTURE.md)\n"
-	"  --html FILE         also write a self-contained HTML page\n"
-	"  --pprof FILE        also write a pprof profile (goroutines and wait minutes\n"
-	"                      per bucket) for `go tool pprof`\n"
-	"  --frames N          frames shown per bucket in text output (default 30, 0 = all)\n"
-	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
-	"input:\n"
-	"  --timeout SECS      URL total timeout (default 30)\n"
-	"  --max-size BYTES    read at most BYTES of each source, after decompression\n"
-	"                      (default: 1G for URLs, no cap for files; k/M/G suffixes)\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle to verify https; --insecure skips verification\n"
-	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
-	"  -q, --quiet         no progress output\n"
-	"process memory (no pprof endpoint needed; the process is never stopped):\n"
-	"  --pid PID           read the goroutines of a running Go process from its\n"
-	"                      memory (same uid, or CAP_SYS_PTRACE); falls back to the\n"
-	"                      process's pprof endpoint when memory cannot be read\n"
-	"  --no-read-memory    with --pid: only the pprof endpoint\n"
-	"  --record FILE       with --pid: save every range read (replay with --replay)\n"
-	"  --replay FILE       run the memory census on a recording, offline\n"
-	"\n"
-	"Exit status: 0 complete, 1 input unusable or result partial (truncated, or a SRC\n"
-	"unreadable), 2 usage.\n";
 
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
@@ -329,15 +283,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 	return e;
 }
 
-/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
- * EPIPE on an earlier write and errno is long overwritten; a pipe whose
- * reader closed polls as POLLERR. */
-static bool stdout_reader_gone(void)
-{
-	struct pollfd pfd = { .fd = 1, .events = 0 };
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
-}
-
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
 {
 	/* `go tool pprof` shows the last sample type by default: goroutines. */
@@ -425,7 +370,7 @@ int cmd_stacks(int argc, char **argv)
 		uint64_t v;
 		switch (c) {
 		case 'h':
-			fputs(usage_text, stdout);
+			cmd_help(stdout, "stacks");
 			rc = EXIT_OK;
 			goto out_usage;
 		case 'q': quiet = true; break;
@@ -702,16 +647,7 @@ int cmd_stacks(int argc, char **argv)
 	for (size_t i = 0; i < ninfos; i++)
 		free((char *)infos[i].error);
 	free(infos);
-	errno = 0;
-	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE || stdout_reader_gone()) {
-			/* `godiag stacks BIG | head`: the reader has all it wanted. */
-			rc = EXIT_OK;
-		} else if (rc == EXIT_OK) {
-			error("writing output: %s", strerror(errno ? errno : EIO));
-			rc = EXIT_FAIL;
-		}
-	}
+	/* main's finish_stdout() flushes stdout: `| head` ends quietly with 0. */
 out:
 	free(census_argv);
 	free(census_src);

@@ -95,7 +95,7 @@ start_fake() { # mode -> port in $port
 	port=$(cat "$work/port")
 }
 
-common=(--range 3m --step 1s --period 20s --end 1796000000 --timeout 3 --max-response 1)
+common=(--range 3m --step 1s --period 20s --end 1796000000 --timeout 3 --max-response 1M)
 
 # 1. partial: the leak is still found; every failure is one clear line
 start_fake partial
