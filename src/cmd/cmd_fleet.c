@@ -11,46 +11,12 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "cmd/help.h"
 #include "diagnose/rules.h"
 #include "fleet/fleet.h"
 #include "report/fleet_report.h"
 #include "util/error.h"
 #include "util/banned.h"
-
-static const char fleet_usage[] =
-	"usage: godiag fleet --prometheus URL [options]\n"
-	"       godiag fleet --emit-rules [--period D] [--selector SEL] > godiag.rules.yml\n"
-	"\n"
-	"Rank the instances a Prometheus server scrapes by the leak they show: troughs\n"
-	"(the minimum of each period, default a day) that rise, for goroutines, RSS, heap\n"
-	"in use, open fds and node sockets; RSS that climbs while the heap does not; RSS\n"
-	"held by MADV_FREE.  Then run doctor on the worst, where their pprof endpoint can\n"
-	"be reached, and show the leaking stack.  Reads only; no agent.\n"
-	"\n"
-	"  --prometheus URL    the server, e.g. http://prometheus:9090\n"
-	"  --selector SEL      label matchers in braces, e.g. '{job=~\"api.*\"}'\n"
-	"  --range D           how far back (default 7d; at least 4 periods)\n"
-	"  --step D            finest window (default 1m; never finer than a 48th of a period)\n"
-	"  --end TIME          RFC 3339 or Unix seconds (default now)\n"
-	"  --period D          the rhythm, one trough per period (default 24h; e.g. 20s in tests)\n"
-	"  --json              machine-readable report (docs/fleet.md has the contract)\n"
-	"  --html FILE         also write an HTML report with a sparkline per suspect\n"
-	"  --pprof-port N      drill-down: http://HOST:N, HOST from the instance label\n"
-	"  --pprof-url T       drill-down URL template: {host}, {instance}, {job}\n"
-	"  --drill N           suspects (instances) to drill into (default 3; 0 none)\n"
-	"  --max-stw MS        doctor's pause budget for debug=2 (default 100)\n"
-	"  --rules FILE        add doctor rules for the drill-down (repeatable)\n"
-	"  --timeout SECS      per query and per drill-down request (default 60)\n"
-	"  --max-response SIZE cap on one answer (default 256M)\n"
-	"  --parallel N        queries in flight (default 4)\n"
-	"  --alpha P           significance level of the trough test (default 0.05)\n"
-	"  --emit-rules        print Prometheus recording and alerting rules and exit\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle for https; --insecure skips verification\n"
-	"  --color WHEN        auto (default), always, never\n"
-	"\n"
-	"Exit status: 0 no suspects, 1 suspects or a partial result (some queries\n"
-	"failed: see errors), 2 usage, 3 Prometheus unreadable or no instance found.\n";
 
 static int opt_http_url(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
@@ -131,7 +97,7 @@ int cmd_fleet(int argc, char **argv)
 	};
 	argc = cmd_parse_options("fleet", argc, argv, opts);
 	if (argc == CMD_OPT_HELP) {
-		fputs(fleet_usage, stdout);
+		cmd_help(stdout, "fleet");
 		rc = EXIT_OK;
 		goto out;
 	}

@@ -13,11 +13,6 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void bundle_identity_release(struct bundle_identity *id)
 {
 	free(id->target);
@@ -226,7 +221,7 @@ static struct bundle_file *add_file(struct bundle_writer *w, const char *name, e
 	memset(f, 0, sizeof(*f));
 	f->name = xstrdup(name);
 	f->kind = kind;
-	f->source = dup_or_null(source);
+	f->source = xstrdup_or_null(source);
 	f->time = time;
 	return f;
 }

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnose/endpoint_check.h"
 #include "diagnose/evidence_dir.h"
 #include "diagnose/sniff.h"
 #include "diagnose/snapshot.h"
@@ -556,6 +557,30 @@ static double mean_depth(const struct grouping *g)
 	return frames / (double)g->total;
 }
 
+/* One overall deadline for a target's requests (--timeout, 30 s): each
+ * request gets what is left of it.  False when nothing is left. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool deadline_left(const struct collect_opts *o, struct fetch_opts *fo)
+{
+	int64_t left;
+	if (!o->deadline_ms)
+		return true;
+	left = o->deadline_ms - mono_ms();
+	if (left <= 0)
+		return false;
+	if (!fo->total_timeout_ms || fo->total_timeout_ms > left)
+		fo->total_timeout_ms = (long)left;
+	if (fo->connect_timeout_ms > fo->total_timeout_ms)
+		fo->connect_timeout_ms = fo->total_timeout_ms;
+	return true;
+}
+
 /* GET base + path; records a failure; on success *buf holds the body. */
 static bool fetch_piece(const char *base, const char *path, const char *what, const struct collect_opts *o,
 			struct report_snapshot *rs, char **buf, size_t *len, bool quiet_404)
@@ -564,10 +589,16 @@ static bool fetch_piece(const char *base, const char *path, const char *what, co
 	struct fetch_result res;
 	struct gd_errbuf eb = { "" };
 	enum gd_err e;
+	struct fetch_opts fo = o->fetch;
 	strbuf_addf(&url, "%s%s", base, path);
 	*buf = NULL;
 	*len = 0;
-	e = fetch_buffer(url.buf, &o->fetch, buf, len, &res, &eb);
+	if (!deadline_left(o, &fo)) {
+		report_snapshot_piece(rs, what, url.buf, now_s(), false, "skipped: the deadline (--timeout) has passed");
+		strbuf_release(&url);
+		return false;
+	}
+	e = fetch_buffer(url.buf, &fo, buf, len, &res, &eb);
 	if (e) {
 		if (!(quiet_404 && e == GD_ENOENT))
 			report_snapshot_piece(rs, what, url.buf, now_s(), false, eb.msg[0] ? eb.msg : gd_strerror(e));
@@ -600,25 +631,35 @@ static bool fetch_apply(struct snapshot *s, const char *base, const char *path, 
 	return ok;
 }
 
-static void collect_url(struct snapshot *s, const char *base, const struct collect_opts *o,
-			struct report_snapshot *rs)
+static enum gd_err collect_url(struct snapshot *s, const char *base, const struct collect_opts *oin,
+			       struct report_snapshot *rs)
 {
 	double pause = 0, depth = 0;
 	char note[512];
 	struct pprof_index idx;
 	bool have_index = false, have_d1;
 	uint64_t d1_total = 0;
+	struct collect_opts dl = *oin;
+	const struct collect_opts *o = &dl;
 
 	free(s->base_url);
 	s->base_url = xstrdup(base);
+	if (!dl.deadline_ms && dl.fetch.total_timeout_ms > 0)
+		dl.deadline_ms = mono_ms() + dl.fetch.total_timeout_ms;
 
-	/* The index says which profiles exist (goroutineleak only on Go 1.26+). */
+	/* The index says which profiles exist (goroutineleak only on Go 1.26+).
+	 * A server that does not answer it in time will not answer the rest:
+	 * the first timeout stops the collection. */
 	{
 		struct fetch_opts fo = o->fetch;
 		struct gd_errbuf ieb = { "" };
+		enum gd_err ie;
 		fo.max_bytes = 1 << 20;
-		if (pprof_index_fetch(base, &fo, &idx, &ieb)) {
+		deadline_left(o, &fo);
+		if ((ie = pprof_index_fetch(base, &fo, &idx, &ieb))) {
 			report_snapshot_piece(rs, "pprof index", base, now_s(), false, ieb.msg);
+			if (ie == GD_ETIMEOUT)
+				return GD_ETIMEOUT;
 		} else {
 			const struct pprof_index_entry *gr = pprof_index_get(&idx, "goroutine");
 			have_index = true;
@@ -667,6 +708,7 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		fetch_apply(s, base, "/debug/vars", "/debug/vars", EV_EXPVAR, NULL, o, rs, true);
 	if (!s->has_memstats)
 		fetch_apply(s, base, "/metrics", "/metrics", EV_METRICS, NULL, o, rs, true);
+	return GD_OK;
 }
 
 static char *base_of(const char *url)
@@ -819,8 +861,20 @@ static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect
 		report_snapshot_piece(rs, "pprof endpoint", b, now_s(), true, "given with --pprof");
 		collect_url(s, b, o, rs);
 		free(b);
-	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
-		collect_url(s, base, o, rs);
+	} else if (s->has_sockets) {
+		/* The endpoint is one of the process's own ports: ask it from the
+		 * process's network namespace, and make sure it is the process
+		 * that answers before asking for anything that stops a world. */
+		struct collect_opts po = *o;
+		po.fetch.netns_pid = pid;
+		if (discover_endpoint(s, &po, rs, base, sizeof(base))) {
+			bool live = !o->proc_root || !strcmp(o->proc_root, PROCFS_ROOT_DEFAULT);
+			if (live && endpoint_check_owner(pid, NULL, base, &eb)) {
+				report_snapshot_piece(rs, "pprof endpoint", base, now_s(), false, eb.msg);
+				return gd_fail(oeb, GD_EPERM, "%d: %s", pid, eb.msg);
+			}
+			collect_url(s, base, &po, rs);
+		}
 	}
 	return GD_OK;
 }
@@ -859,8 +913,11 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
 		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);
-		collect_url(s, base, o, rs);
+		enum gd_err ue = collect_url(s, base, o, rs);
 		free(base);
+		if (ue == GD_ETIMEOUT)
+			return gd_fail(eb, GD_ETIMEOUT, "no response from %s in %ld s", target,
+				       o->fetch.total_timeout_ms / 1000);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
 	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {

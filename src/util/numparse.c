@@ -4,18 +4,9 @@
 
 bool parse_u64_n(const char *s, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
+	const char *p = s;
 
-	if (!len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
+	return scan_u64(&p, s + len, out) && p == s + len;
 }
 
 bool parse_u64(const char *s, uint64_t *out)
