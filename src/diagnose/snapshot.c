@@ -458,30 +458,28 @@ static void bundle_save(const struct collect_opts *o, struct report_snapshot *rs
 
 void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id)
 {
-#define DUP(x) ((x) ? xstrdup(x) : NULL)
 	memset(id, 0, sizeof(*id));
-	id->target = DUP(s->label);
+	id->target = xstrdup_or_null(s->label);
 	id->time = s->time;
 	id->pid = s->pid;
 	if (s->has_buildinfo) {
-		id->go_version = DUP(s->bi.go_version);
-		id->module = DUP(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
-		id->default_godebug = DUP(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
-		id->ldflags = DUP(go_buildinfo_setting(&s->bi, "-ldflags"));
+		id->go_version = xstrdup_or_null(s->bi.go_version);
+		id->module = xstrdup_or_null(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
+		id->default_godebug = xstrdup_or_null(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
+		id->ldflags = xstrdup_or_null(go_buildinfo_setting(&s->bi, "-ldflags"));
 	}
 	if (s->has_proc) {
 		if (s->pi.kernel_release[0])
 			id->kernel = xstrdup(s->pi.kernel_release);
 		/* Only the runtime knobs: the environment may hold secrets. */
-		id->env_godebug = DUP(s->pi.env.val[PENV_GODEBUG]);
-		id->env_gogc = DUP(s->pi.env.val[PENV_GOGC]);
-		id->env_gomemlimit = DUP(s->pi.env.val[PENV_GOMEMLIMIT]);
+		id->env_godebug = xstrdup_or_null(s->pi.env.val[PENV_GODEBUG]);
+		id->env_gogc = xstrdup_or_null(s->pi.env.val[PENV_GOGC]);
+		id->env_gomemlimit = xstrdup_or_null(s->pi.env.val[PENV_GOMEMLIMIT]);
 	}
 	if (s->has_policy) {
 		id->mem_policy = xstrdup(mem_policy_name(s->policy.policy));
-		id->mem_policy_reason = DUP(s->policy.reason);
+		id->mem_policy_reason = xstrdup_or_null(s->policy.reason);
 	}
-#undef DUP
 }
 
 /* A bundle's manifest: identity facts that no file carries. */

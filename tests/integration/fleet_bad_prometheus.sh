@@ -108,6 +108,7 @@ t1=$(date +%s.%N)
 [ "$rc" = 1 ] || fail "partial: exit $rc, want 1"
 dt=$(echo "$t1 - $t0" | bc)
 [ "$(echo "$dt < 8" | bc)" = 1 ] || fail "partial: took ${dt}s (the hang must cost one 3 s timeout, concurrently)"
+[ -s "$work/out.json" ] || fail "partial: no JSON (jq 1.6 -e passes an empty file)"
 jq -e '.instances == 3' "$work/out.json" >/dev/null || fail "partial: instances"
 jq -e '[.suspects[] | select(.instance == "a:1" and .rule == "goroutine-growth-trend")] | length == 1' \
 	"$work/out.json" >/dev/null || fail "partial: the leak on a:1 not ranked: $(cat "$work/out.json")"
