@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <stdio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -27,7 +28,8 @@ enum gd_err endpoint_check_owner(int pid, const char *proc_root, const char *bas
 	struct sock_opts so = { proc_root, NULL, NULL };
 	uint16_t lport = 0, rport = 0;
 	int fd;
-	bool found = false;
+	bool found = false, seen = false;
+	char why[GD_ERRBUF_SIZE] = "";
 	enum gd_err e = pprof_endpoint_connect(base_url, pid, 1000, &fd, &lport, &rport, eb);
 	if (e)
 		return e;
@@ -35,8 +37,12 @@ enum gd_err endpoint_check_owner(int pid, const char *proc_root, const char *bas
 		struct tcp_sock_list l;
 		struct gd_errbuf seb = { "" };
 		tcp_sock_list_init(&l);
-		if (!tcp_socks_for_pid(&so, pid, &l, &seb))
+		if (!tcp_socks_for_pid(&so, pid, &l, &seb)) {
+			seen = true;
 			found = has_server_end(&l, rport, lport);
+		} else {
+			snprintf(why, sizeof(why), "%s", seb.msg);
+		}
 		tcp_sock_list_release(&l);
 		if (!found) {
 			struct timespec ts = { 0, CHECK_PAUSE_MS * 1000000L };
@@ -44,6 +50,10 @@ enum gd_err endpoint_check_owner(int pid, const char *proc_root, const char *bas
 		}
 	}
 	close(fd);
+	if (!seen)
+		return gd_fail(eb, GD_EPERM,
+			       "%s: cannot check that PID %d serves it (its sockets cannot be read: %s); refusing to ask "
+			       "for a dump (give the endpoint with --pprof URL)", base_url, pid, why);
 	if (!found)
 		return gd_fail(eb, GD_EPERM,
 			       "%s is not served by PID %d: the server end of godiag's connection (port %u, from port %u) "
