@@ -3,11 +3,13 @@
  * two pieces split at a point the input chooses (the streaming path). */
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
 #include "goroutine/group.h"
+#include "report/stacks_report.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,13 +37,38 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	dump_parser_free(p);
 	grouping_release(&g);
 
-	/* The sniffing front end: gzip, debug=1, protobuf or text. */
+	/* The sniffing front end: gzip, debug=1, protobuf or text; one dump of
+	 * several kept (the last, or the one the input names), a label filter,
+	 * and the renderers over the result (crash bucket first, label sets). */
 	{
+		static const char *labels[] = { "k=v" };
 		struct dump_input in;
+		FILE *null = fopen("/dev/null", "w");
 		grouping_init(&g, GROUP_ANY_ARGS, 0);
+		if (size && data[0] & 1) {
+			g.filter.labels = labels;
+			g.filter.nlabels = 1;
+		}
 		dump_input_init(&in, &g, 4096);
+		in.want_dump = size > 1 ? data[1] % 3 : 0;
 		if (!dump_input_write(&in, data, size))
 			dump_input_finish(&in);
+		else
+			dump_input_flush(&in);
+		if (null) {
+			struct stacks_report r = { .source = "fuzz", .format = in.format, .g = &g,
+						   .has_crash_goid = g.has_crash, .crash_goid = g.crash_goid,
+						   .crash_bucket = grouping_crash_bucket(&g) };
+			v = grouping_sorted(&g, &n);
+			r.buckets = v;
+			r.nbuckets = n;
+			stacks_render_text(null, &r, false);
+			stacks_render_json(null, &r);
+			stacks_render_html(null, &r);
+			free(v);
+			fclose(null);
+		}
+		labels_match((const char *)data, size, size > 2 && data[2] & 1 ? "k=v" : "=");
 		dump_input_release(&in);
 		grouping_release(&g);
 	}

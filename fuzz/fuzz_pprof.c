@@ -38,6 +38,17 @@ static int add(const struct gd_record *r, void *arg)
 	return 0;
 }
 
+/* debug=0 shown as debug=1: every frame of the trimmed stack readable. */
+static int touch_record(const struct gd_record *r, void *arg)
+{
+	uint64_t sum = r->count;
+	(void)arg;
+	for (uint32_t i = 0; i < r->nframes; i++)
+		sum += r->frames[i].func_len ? (unsigned char)r->frames[i].func[r->frames[i].func_len - 1] : 0;
+	sink += sum;
+	return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const struct pprof_sample_type types[] = { { "goroutine", "count" } };
@@ -70,6 +81,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		memset(&c, 0, sizeof(c));
 		pprof_builder_init(&c.b, types, 1);
 		profile_goroutine_records(&p, add, &c);
+		profile_goroutine_records_debug1(&p, touch_record, NULL);
 		if (pprof_builder_encode(&c.b, &buf, &len, &eb) == GD_OK) {
 			if (profile_decode(&q, buf, len, NULL, &eb) != GD_OK)
 				abort();

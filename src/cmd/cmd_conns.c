@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/connsview.h"
 #include "linux/procfs.h"
@@ -16,23 +17,7 @@
 
 static void conns_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: godiag conns PID [--json] [--min-idle DURATION] [--proc-root DIR]\n"
-		"                        [--record-netlink FILE] [--replay-netlink FILE]\n"
-		"\n"
-		"The TCP sockets of process PID, grouped by listening port (inbound) or\n"
-		"peer (outbound), then by peer address, with state counts, a histogram of\n"
-		"idle times (since data was last received) and the oldest idle socket.\n"
-		"Read through sock_diag in the process's network namespace; without it\n"
-		"from /proc/PID/net/tcp{,6}, which has no idle times (the output says so).\n"
-		"\n"
-		"  --json                  machine-readable output\n"
-		"  --min-idle DURATION     only connections idle at least this long (30s, 5m, 2h, 1d)\n"
-		"  --proc-root DIR         read /proc from DIR (a captured tree; implies the\n"
-		"                          /proc/PID/net/tcp fallback)\n"
-		"  --record-netlink FILE   also save the sock_diag replies, the process's\n"
-		"                          socket inodes and sockstat to FILE\n"
-		"  --replay-netlink FILE   read a recording instead of asking the kernel\n");
+	cmd_help(out, "conns");
 }
 
 int cmd_conns(int argc, char **argv)

@@ -3,6 +3,7 @@
  * Prometheus server scrapes; --emit-rules writes them as PromQL rules.
  * Options only: the work is src/fleet, the output src/report/fleet_report. */
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,71 +11,14 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
+#include "cmd/help.h"
 #include "diagnose/rules.h"
 #include "fleet/fleet.h"
 #include "report/fleet_report.h"
-#include "util/duration.h"
 #include "util/error.h"
-#include "util/xalloc.h"
 #include "util/banned.h"
 
-static const char fleet_usage[] =
-	"usage: godiag fleet --prometheus URL [options]\n"
-	"       godiag fleet --emit-rules [--period D] [--selector SEL] > godiag.rules.yml\n"
-	"\n"
-	"Rank the instances a Prometheus server scrapes by the leak they show: troughs\n"
-	"(the minimum of each period, default a day) that rise, for goroutines, RSS, heap\n"
-	"in use, open fds and node sockets; RSS that climbs while the heap does not; RSS\n"
-	"held by MADV_FREE.  Then run doctor on the worst, where their pprof endpoint can\n"
-	"be reached, and show the leaking stack.  Reads only; no agent.\n"
-	"\n"
-	"  --prometheus URL    the server, e.g. http://prometheus:9090\n"
-	"  --selector SEL      label matchers in braces, e.g. '{job=~\"api.*\"}'\n"
-	"  --range D           how far back (default 7d; at least 4 periods)\n"
-	"  --step D            finest window (default 1m; never finer than a 48th of a period)\n"
-	"  --end TIME          RFC 3339 or Unix seconds (default now)\n"
-	"  --period D          the rhythm, one trough per period (default 24h; e.g. 20s in tests)\n"
-	"  --json              machine-readable report (docs/fleet.md has the contract)\n"
-	"  --html FILE         also write an HTML report with a sparkline per suspect\n"
-	"  --pprof-port N      drill-down: http://HOST:N, HOST from the instance label\n"
-	"  --pprof-url T       drill-down URL template: {host}, {instance}, {job}\n"
-	"  --drill N           suspects (instances) to drill into (default 3; 0 none)\n"
-	"  --max-stw MS        doctor's pause budget for debug=2 (default 100)\n"
-	"  --rules FILE        add doctor rules for the drill-down (repeatable)\n"
-	"  --timeout SECS      per query and per drill-down request (default 60)\n"
-	"  --max-response MB   cap on one answer (default 256)\n"
-	"  --parallel N        queries in flight (default 4)\n"
-	"  --alpha P           significance level of the trough test (default 0.05)\n"
-	"  --emit-rules        print Prometheus recording and alerting rules and exit\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle for https; --insecure skips verification\n"
-	"  --color WHEN        auto (default), always, never\n"
-	"\n"
-	"Exit status: 0 no suspects, 1 suspects or a partial result (some queries\n"
-	"failed: see errors), 2 usage, 3 Prometheus unreadable or no instance found.\n";
-
-/* A duration option that keeps the text as given (for the report). */
-struct dur_target {
-	double *seconds;
-	const char **as_given;
-};
-
-static int dur_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
-{
-	const struct dur_target *t = opt->value;
-	uint64_t ms;
-
-	if (!parse_duration_ms(value, 1000, &ms) || ms < 1000 || ms > 366ULL * 86400 * 1000) {
-		snprintf(err, errlen, "bad duration '%s' (examples: 20s, 1m, 24h, 7d)", value);
-		return -1;
-	}
-	*t->seconds = (double)ms / 1000.0;
-	if (t->as_given)
-		*t->as_given = value;
-	return 0;
-}
-
-static int http_url_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+static int opt_http_url(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
 	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
 		snprintf(err, errlen, "expected an http(s):// URL, got '%s'", value);
@@ -84,7 +28,7 @@ static int http_url_cb(const struct cmd_option *opt, const char *value, char *er
 	return 0;
 }
 
-static int end_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+static int opt_end(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
 	if (!fleet_parse_time(value, opt->value)) {
 		snprintf(err, errlen, "expected RFC 3339 (2024-12-02T14:33:20Z) or Unix seconds, got '%s'", value);
@@ -93,22 +37,18 @@ static int end_cb(const struct cmd_option *opt, const char *value, char *err, si
 	return 0;
 }
 
-static int alpha_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+static int opt_alpha(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
 	char *end;
-	double v;
-
 	errno = 0;
-	v = strtod(value, &end);
-	if (errno || end == value || *end || !(v >= 1e-9 && v <= 0.5)) {
-		snprintf(err, errlen, "expected a number from 1e-09 to 0.5, got '%s'", value);
+	double v = strtod(value, &end);
+	if (errno || end == value || *end || !(v > 0 && v <= 0.5)) {
+		snprintf(err, errlen, "expected a level in (0, 0.5], got '%s'", value);
 		return -1;
 	}
 	*(double *)opt->value = v;
 	return 0;
 }
-
-static const char *const color_choices[] = { "auto", "always", "never", NULL };
 
 static void on_progress(const char *msg, void *arg)
 {
@@ -118,70 +58,85 @@ static void on_progress(const char *msg, void *arg)
 
 int cmd_fleet(int argc, char **argv)
 {
+	static const char *const colors[] = { "auto", "always", "never", NULL };
 	struct fleet_opts o;
 	struct fleet_report r;
 	struct ruleset rs;
 	struct gd_errbuf eb = { "" };
-	const char *html = NULL, *color = "auto";
 	struct cmd_http http;
 	struct cmd_list rules = { 0 };
-	uint64_t pport = 0, drill, parallel, maxresp_mb;
+	const char *html = NULL, *color = "auto", *range = NULL, *step = NULL;
+	uint64_t range_ms = 0, step_ms = 0, period_ms = 0, port = 0, drill = 3, parallel = 4, maxresp = 0;
 	bool json = false, emit = false;
 	int rc = EXIT_USAGE;
 
 	fleet_opts_init(&o);
 	ruleset_init(&rs);
 	cmd_http_init(&http);
-	drill = o.drill_top;
-	parallel = o.parallel;
-	maxresp_mb = o.fetch.max_bytes >> 20;
-	{
-		struct dur_target range = { &o.range_s, &o.range_str }, step = { &o.step_s, &o.step_str },
-				  period = { &o.tp.period_s, NULL };
-		const struct cmd_option opts[] = {
-			OPT_CALLBACK(0, "prometheus", &o.prometheus, "URL", http_url_cb, "the Prometheus server"),
-			OPT_STRING(0, "selector", &o.selector, "SEL", "which series"),
-			OPT_CALLBACK(0, "range", &range, "DUR", dur_cb, "how far back"),
-			OPT_CALLBACK(0, "step", &step, "DUR", dur_cb, "resolution"),
-			OPT_CALLBACK(0, "end", &o.end, "TIME", end_cb, "the end of the range"),
-			OPT_CALLBACK(0, "period", &period, "DUR", dur_cb, "the trend period"),
-			OPT_BOOL(0, "json", &json, "JSON"),
-			OPT_STRING(0, "html", &html, "FILE", "also write an HTML report"),
-			OPT_UINT(0, "pprof-port", &pport, "a port", 1, 65535, "drill-down port"),
-			OPT_CALLBACK(0, "pprof-url", &o.pprof_url, "URL", http_url_cb, "drill-down URL template"),
-			OPT_UINT(0, "drill", &drill, "a count", 0, 100, "suspects to drill into"),
-			OPT_MAX_STW(&o.max_stw_ms),
-			OPT_LIST(0, "rules", &rules, "FILE", "add doctor rules"),
-			OPT_UINT(0, "max-response", &maxresp_mb, "megabytes", 1, 16384, "cap on one answer"),
-			OPT_UINT(0, "parallel", &parallel, "a count", 1, 64, "queries in flight"),
-			OPT_CALLBACK(0, "alpha", &o.tp.alpha, "P", alpha_cb, "significance level"),
-			OPT_BOOL(0, "emit-rules", &emit, "print Prometheus rules"),
-			OPT_HTTP(&http),
-			OPT_CHOICE(0, "color", &color, color_choices, "auto, always, never"),
-			OPT_END(),
-		};
-		argc = cmd_parse_options("fleet", argc, argv, opts);
-	}
+	const struct cmd_option opts[] = {
+		OPT_CALLBACK(0, "prometheus", &o.prometheus, "URL", opt_http_url, "the Prometheus server"),
+		OPT_STRING(0, "selector", &o.selector, "SEL", "label matchers in braces"),
+		OPT_DURATION(0, "range", &range_ms, 1000, 1000, 366ULL * 86400 * 1000, "how far back"),
+		OPT_DURATION(0, "step", &step_ms, 1000, 1000, 86400ULL * 1000, "finest window"),
+		OPT_DURATION(0, "period", &period_ms, 1000, 1000, 366ULL * 86400 * 1000, "the rhythm"),
+		OPT_CALLBACK(0, "end", &o.end, "TIME", opt_end, "RFC 3339 or Unix seconds"),
+		OPT_BOOL(0, "json", &json, "one JSON object"),
+		OPT_STRING(0, "html", &html, "FILE", "also write an HTML report"),
+		OPT_UINT(0, "pprof-port", &port, "a port", 1, 65535, "drill-down: http://HOST:PORT"),
+		OPT_CALLBACK(0, "pprof-url", &o.pprof_url, "TEMPLATE", opt_http_url, "drill-down URL template"),
+		OPT_UINT(0, "drill", &drill, "a count", 0, 100, "suspects to drill into"),
+		OPT_MAX_STW(&o.max_stw_ms),
+		OPT_LIST(0, "rules", &rules, "FILE", "add doctor rules (repeatable)"),
+		OPT_HTTP(&http),
+		OPT_SIZE(0, "max-response", &maxresp, 1024, (uint64_t)16 << 30, "cap on one answer"),
+		OPT_UINT(0, "parallel", &parallel, "a count", 1, 64, "queries in flight"),
+		OPT_CALLBACK(0, "alpha", &o.tp.alpha, "P", opt_alpha, "significance level"),
+		OPT_BOOL(0, "emit-rules", &emit, "print Prometheus rules and exit"),
+		OPT_CHOICE(0, "color", &color, colors, "auto, always, never"),
+		OPT_END(),
+	};
+	argc = cmd_parse_options("fleet", argc, argv, opts);
 	if (argc == CMD_OPT_HELP) {
-		fputs(fleet_usage, stdout);
+		cmd_help(stdout, "fleet");
 		rc = EXIT_OK;
 		goto out;
 	}
 	if (argc == CMD_OPT_ERROR)
-		goto out;
+		goto usage;
 	if (argc > 0) {
 		error("fleet: unexpected argument '%s'", argv[0]);
 		goto usage;
 	}
-	cmd_http_apply(&http, &o.fetch);
-	/* The timeout bounds the stall timer too: one query is one transfer. */
-	if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
-		o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
-	if (pport)
-		o.pprof_port = (int)pport;
+	/* the durations as given, for the report */
+	for (int i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "--range=", 8))
+			range = a + 8;
+		else if (!strcmp(a, "--range") && argv[i + 1])
+			range = argv[i + 1];
+		else if (!strncmp(a, "--step=", 7))
+			step = a + 7;
+		else if (!strcmp(a, "--step") && argv[i + 1])
+			step = argv[i + 1];
+	}
+	if (range_ms) {
+		o.range_s = (double)range_ms / 1000;
+		o.range_str = range ? range : "";
+	}
+	if (step_ms) {
+		o.step_s = (double)step_ms / 1000;
+		o.step_str = step ? step : "";
+	}
+	if (period_ms)
+		o.tp.period_s = (double)period_ms / 1000;
+	o.pprof_port = (int)port;
 	o.drill_top = (size_t)drill;
 	o.parallel = (size_t)parallel;
-	o.fetch.max_bytes = maxresp_mb << 20;
+	if (maxresp)
+		o.fetch.max_bytes = maxresp;
+	cmd_http_apply(&http, &o.fetch);
+	if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
+		o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
 	if (emit) {
 		if (fleet_emit_rules(stdout, &o, &eb)) {
 			error("%s", eb.msg);
@@ -195,8 +150,8 @@ int cmd_fleet(int argc, char **argv)
 		goto usage;
 	}
 	if (o.range_s < 3 * o.tp.period_s) {
-		error("--range %s is shorter than three periods of %.0f s: no trend can be told from it", o.range_str,
-		      o.tp.period_s);
+		error("fleet: --range %s is shorter than three periods of %.0f s: no trend can be told from it",
+		      o.range_str, o.tp.period_s);
 		goto out;
 	}
 	if (o.drill_top && (o.pprof_port || o.pprof_url)) {
@@ -249,7 +204,7 @@ usage:
 	rc = EXIT_USAGE;
 out:
 	ruleset_release(&rs);
-	cmd_http_release(&http);
 	cmd_list_release(&rules);
+	cmd_http_release(&http);
 	return rc;
 }

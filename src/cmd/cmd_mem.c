@@ -6,6 +6,7 @@
 #include <stdlib.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/memview.h"
 #include "report/mem_report.h"
@@ -15,26 +16,7 @@
 
 static void mem_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: godiag mem PID [--json] [--pprof URL [--timeout SECS] [-H 'K: V'] [--cacert FILE]\n"
-		"                      [--insecure]] [--proc-root DIR] [--sys-root DIR]\n"
-		"\n"
-		"Explain a Go process's RSS: anonymous, file and shmem pages, LazyFree (pages\n"
-		"freed with MADV_FREE that still count), AnonHugePages, swap, the cgroup's\n"
-		"numbers, the THP settings, the Go version and the memory-return policy in\n"
-		"force (MADV_FREE or MADV_DONTNEED, and why), then a verdict.\n"
-		"\n"
-		"  --json           one JSON object\n"
-		"  --pprof URL      also GET URL/debug/pprof/heap?debug=1 and use its MemStats\n"
-		"                   to split RSS into Go heap in use, idle, released, stacks,\n"
-		"                   runtime metadata and non-Go memory\n"
-		"  --timeout SECS   whole-transfer timeout for --pprof (1-3600, default 15)\n"
-		"  -H 'K: V'        extra request header (repeatable); --cacert FILE, --insecure\n"
-		"  --proc-root DIR  read DIR instead of /proc (a recorded tree)\n"
-		"  --sys-root DIR   read DIR instead of /sys\n"
-		"\n"
-		"Exit 0 when no problem shows, 1 when the verdict names one or the read was\n"
-		"partial, 2 on bad usage, 3 when the process cannot be read.\n");
+	cmd_help(out, "mem");
 }
 
 int cmd_mem(int argc, char **argv)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/psview.h"
 #include "report/ps_report.h"
@@ -13,22 +14,7 @@
 
 static void ps_usage(FILE *out)
 {
-	fprintf(out,
-		"usage: godiag ps [--json] [--probe] [--proc-root DIR] [--sys-root DIR]\n"
-		"\n"
-		"List the Go processes of this host: PID, user, Go version and main module\n"
-		"(read from the binary), RSS and its LazyFree part, threads, TCP connections\n"
-		"established and listening, uptime, and the memory-return policy in force.\n"
-		"\n"
-		"  --json           a JSON array, one object per process\n"
-		"  --probe          GET /debug/pprof/ on each process's listening ports\n"
-		"                   (loopback, 1 s timeout each) and show the endpoint found\n"
-		"  --proc-root DIR  read DIR instead of /proc (a recorded tree)\n"
-		"  --sys-root DIR   read DIR instead of /sys\n"
-		"\n"
-		"Other users' processes need root (or CAP_SYS_PTRACE) for LazyFree, TCP and\n"
-		"GODEBUG; without it their rows are partial and say why.  Exit 0, or 1 when\n"
-		"the proc root cannot be listed, 2 on bad usage.\n");
+	cmd_help(out, "ps");
 }
 
 int cmd_ps(int argc, char **argv)

@@ -4,7 +4,6 @@
  * grouping (e.g. dumps of the replicas of one service). */
 #include <errno.h>
 #include <fcntl.h>
-#include <poll.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -15,7 +14,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "census/source.h"
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
@@ -30,45 +31,6 @@
 #include "util/xalloc.h"
 #include "util/numparse.h"
 #include "util/banned.h"
-
-static const char usage_text[] =
-	"usage: godiag stacks [options] SRC...\n"
-	"\n"
-	"Group a goroutine dump or profile into buckets of similar stacks, biggest first.\n"
-	"SRC is a file, - for stdin, or an http(s):// URL such as\n"
-	"http://127.0.0.1:6060/debug/pprof/goroutine?debug=2.  The format is detected:\n"
-	"debug=2 dumps, panic and crash tracebacks (also inside logs), debug=1 text,\n"
-	"debug=0 protobuf, gzip'd or not.  Several SRCs are merged.\n"
-	"\n"
-	"grouping:\n"
-	"  --group MODE        any (default: same frames, arguments ignored), exact\n"
-	"                      (same arguments too), creator, or top=N (innermost N frames)\n"
-	"filters:\n"
-	"  --state STATE       only goroutines in this state (repeatable), e.g. 'IO wait'\n"
-	"  --min-wait DUR      only goroutines blocked at least DUR (90s, 10m, 2h, 1d)\n"
-	"  --match REGEX       only buckets with a frame whose function or file matches\n"
-	"  --min-count N       only buckets of at least N goroutines\n"
-	"  --label KEY=VALUE   only goroutines with this pprof label (repeatable: all must hold)\n"
-	"  --dump N            of an input holding several dumps (a restarting pod's log),\n"
-	"                      read the Nth; default: the last\n"
-	"output:\n"
-	"  --json              machine-readable output (see docs/ARCHITECTURE.md)\n"
-	"  --html FILE         also write a self-contained HTML page\n"
-	"  --pprof FILE        also write a pprof profile (goroutines and wait minutes\n"
-	"                      per bucket) for `go tool pprof`\n"
-	"  --frames N          frames shown per bucket in text output (default 30, 0 = all)\n"
-	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
-	"input:\n"
-	"  --timeout SECS      URL total timeout (default 30)\n"
-	"  --max-size BYTES    read at most BYTES of each source, after decompression\n"
-	"                      (default: 1G for URLs, no cap for files; k/M/G suffixes)\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle to verify https; --insecure skips verification\n"
-	"  --max-line BYTES    longest line read (default 1M); longer lines are skipped\n"
-	"  -q, --quiet         no progress output\n"
-	"\n"
-	"Exit status: 0 complete, 1 input unusable or result partial (truncated, or a SRC\n"
-	"unreadable), 2 usage.\n";
 
 
 
@@ -137,9 +99,50 @@ static bool is_url(const char *s)
 
 /* Read one source into in.  Returns GD_OK or an error already described in
  * *msg (without the source name). */
+static struct census_source_opts census_opts;
+
+static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
+			       uint64_t file_cap, bool quiet, char *msg, size_t msglen);
+
+/* "pid:N" (from --pid) or "replay:FILE" (--replay): the memory census, or
+ * the process's pprof endpoint when its memory cannot be read. */
+static enum gd_err read_census_source(const char *src, struct dump_input *in,
+				      const struct fetch_opts *fo, uint64_t file_cap, bool quiet,
+				      char *msg, size_t msglen)
+{
+	struct census_source_opts o = census_opts;
+	struct census_source cs;
+	struct strbuf text = STRBUF_INIT_MAX((size_t)1 << 30);
+	struct gd_errbuf eb = { "" };
+	pid_t pid = 0;
+	if (!strncmp(src, "replay:", 7))
+		o.replay = src + 7;
+	else
+		pid = (pid_t)strtol(src + 4, NULL, 10);
+	enum gd_err e = census_source_pid(pid, &o, &text, &cs, &eb);
+	if (e) {
+		snprintf(msg, msglen, "%s", eb.msg);
+		strbuf_release(&text);
+		return e;
+	}
+	if (!quiet)
+		note("what was read: %s", cs.what);
+	if (cs.memory_read)
+		e = dump_input_parse_buffer(in, text.buf, text.len, false, NULL, NULL);
+	strbuf_release(&text);
+	if (!cs.memory_read) {
+		return read_source(cs.fallback_url, in, fo, file_cap, quiet, msg, msglen);
+	}
+	if (e)
+		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+	return e;
+}
+
 static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
 			       uint64_t file_cap, bool quiet, char *msg, size_t msglen)
 {
+	if (!strncmp(src, "pid:", 4) || !strncmp(src, "replay:", 7))
+		return read_census_source(src, in, fo, file_cap, quiet, msg, msglen);
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
 	msg[0] = '\0';
@@ -215,15 +218,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 	if ((e = dump_input_finish(in)))
 		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
 	return e;
-}
-
-/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
- * EPIPE on an earlier write and errno is long overwritten; a pipe whose
- * reader closed polls as POLLERR. */
-static bool stdout_reader_gone(void)
-{
-	struct pollfd pfd = { .fd = 1, .events = 0 };
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
@@ -336,6 +330,25 @@ static int label_cb(const struct cmd_option *opt, const char *value, char *err, 
 	return 0;
 }
 
+/* --pid PID / --replay DIR: the census becomes one more source, "pid:N" or
+ * "replay:DIR". */
+static int census_src_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	char **src = opt->value;
+	bool pid = !strcmp(opt->long_name, "pid");
+	size_t n = strlen(value) + 8;
+	int p;
+
+	if (pid && !cmd_parse_pid_quiet(value, &p)) {
+		snprintf(err, errlen, "expected a PID, got '%s'", value);
+		return -1;
+	}
+	free(*src);
+	*src = xmalloc(n);
+	snprintf(*src, n, "%s:%s", pid ? "pid" : "replay", value);
+	return 0;
+}
+
 static const char *const color_choices[] = { "auto", "always", "never", NULL };
 
 int cmd_stacks(int argc, char **argv)
@@ -365,6 +378,7 @@ int cmd_stacks(int argc, char **argv)
 	struct bucket **sorted;
 	size_t nsorted;
 	int rc = EXIT_OK;
+	char *census_src = NULL, **census_argv = NULL;
 	struct group_target group = { &mode, &top_n };
 	struct match_target match = { &re, &have_re };
 	const struct cmd_option opts[] = {
@@ -384,6 +398,10 @@ int cmd_stacks(int argc, char **argv)
 		OPT_BOOL('q', "quiet", &quiet, "no progress output"),
 		OPT_CALLBACK(0, "label", &labels, "KEY=VALUE", label_cb, "only goroutines with this label"),
 		OPT_UINT(0, "dump", &want_dump64, "a dump number", 1, UINT32_MAX, "which dump of an input"),
+		OPT_CALLBACK(0, "pid", &census_src, "PID", census_src_cb, "the goroutines of a live process"),
+		OPT_CALLBACK(0, "replay", &census_src, "DIR", census_src_cb, "a recorded census"),
+		OPT_BOOL(0, "no-read-memory", &census_opts.no_read_memory, "census without reading memory"),
+		OPT_STRING(0, "record", &census_opts.record, "DIR", "record the census"),
 		OPT_HTTP(&http),
 		OPT_END(),
 	};
@@ -393,7 +411,7 @@ int cmd_stacks(int argc, char **argv)
 	cmd_http_init(&http);
 	argc = cmd_parse_options("stacks", argc, argv, opts);
 	if (argc == CMD_OPT_HELP) {
-		fputs(usage_text, stdout);
+		cmd_help(stdout, "stacks");
 		rc = EXIT_OK;
 		goto out_usage;
 	}
@@ -409,6 +427,14 @@ int cmd_stacks(int argc, char **argv)
 		g.filter.has_min_wait = true;
 	}
 	want_dump = (uint32_t)want_dump64;
+	if (census_src) {
+		/* the census is one more source, after the others */
+		char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+		memcpy(v, argv, (size_t)argc * sizeof(*v));
+		v[argc++] = census_src;
+		census_argv = v;
+		argv = v;
+	}
 	if (argc < 1) {
 		error("stacks: no source given");
 		goto usage_err;
@@ -542,17 +568,10 @@ int cmd_stacks(int argc, char **argv)
 	for (size_t i = 0; i < ninfos; i++)
 		free((char *)infos[i].error);
 	free(infos);
-	errno = 0;
-	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE || stdout_reader_gone()) {
-			/* `godiag stacks BIG | head`: the reader has all it wanted. */
-			rc = EXIT_OK;
-		} else if (rc == EXIT_OK) {
-			error("writing output: %s", strerror(errno ? errno : EIO));
-			rc = EXIT_FAIL;
-		}
-	}
+	/* main's finish_stdout() flushes stdout: `| head` ends quietly with 0. */
 out:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	cmd_list_release(&states);
@@ -567,6 +586,8 @@ usage_err:
 	fputs("usage: godiag stacks [options] SRC...  (see godiag stacks --help)\n", stderr);
 	rc = EXIT_USAGE;
 out_usage:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	cmd_list_release(&states);

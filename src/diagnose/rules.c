@@ -36,6 +36,7 @@ static void rule_release(struct rule *r)
 	for (size_t i = 0; i < r->nunaged_states; i++)
 		free(r->unaged_states[i]);
 	free(r->summary);
+	free(r->inferred);
 	free(r->fix);
 	free(r->snippet);
 	for (size_t i = 0; i < r->nrefs; i++)
@@ -178,8 +179,14 @@ static enum gd_err set_key(struct parse_state *ps, struct rule *r, const char *k
 			return FAIL(ps, "%s:%zu: severity must be info, warning or critical", ps->origin, ps->lineno);
 		return GD_OK;
 	}
-	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix")) {
-		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : &r->fix;
+	if (!strcmp(key, "pool-check")) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return FAIL(ps, "%s:%zu: pool-check must be yes or no", ps->origin, ps->lineno);
+		r->pool_check = !strcmp(v, "yes");
+		return GD_OK;
+	}
+	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix") || !strcmp(key, "inferred")) {
+		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : key[0] == 'i' ? &r->inferred : &r->fix;
 		free(*dst);
 		*dst = xstrdup(v);
 		return GD_OK;

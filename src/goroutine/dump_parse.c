@@ -18,12 +18,14 @@
  * bytes; this caps the scratch copy of one block. */
 #define SCRATCH_MAX ((size_t)32 << 20)
 
-struct raw_frame {
-	uint32_t func_off, func_len;
-	uint32_t args_off, args_len;
-	uint32_t file_off, file_len;
-	uint32_t line;
-	uint32_t flags;
+/* Copies of strings that cannot stay where they are (a line carried across
+ * feed() calls, or a block still open when feed() returns): a list of
+ * chunks, so that a pointer handed out stays valid until the block ends. */
+#define ARENA_CHUNK ((size_t)64 << 10)
+struct arena_chunk {
+	struct arena_chunk *next;
+	size_t len, cap;
+	char data[];
 };
 
 /* --- goroutine IDs seen in the current dump ------------------------------ */
@@ -144,18 +146,19 @@ struct dump_parser {
 	bool speculative;    /* ...but it had no "(args)": a frame only if a file line follows */
 	enum target target;
 	struct gd_goroutine g;
-	struct strbuf scratch;
-	uint32_t state_off, labels_off;
-	struct raw_frame *frames;
+	/* The block's strings point into the caller's buffer while it lasts
+	 * (no copy: a mapped file is read in place), or into the arena. */
+	struct arena_chunk *arena;
+	size_t arena_total;
+	bool copy_lines;     /* the line being processed does not outlive the call */
+	struct gd_frame *frames;
 	size_t nframes, frames_alloc;
-	struct raw_frame creator;
+	struct gd_frame creator;
 	/* function line waiting for its file line: built in place, in the
 	 * next slot of frames when it is one of the stack's (copying it there
 	 * afterwards stalled on store-to-load forwarding), else in pend_store */
-	struct raw_frame *pend;
-	struct raw_frame pend_store;
-	struct gd_frame *out_frames;
-	size_t out_alloc;
+	struct gd_frame *pend;
+	struct gd_frame pend_store;
 
 	/* log prefix, learnt from the first header not at column 0 */
 	char prefix_shape[256];
@@ -183,7 +186,6 @@ struct dump_parser *dump_parser_new(gd_goroutine_fn fn, void *ctx, size_t max_li
 	p->ctx = ctx;
 	p->max_line = max_line ? max_line : DUMP_DEFAULT_MAX_LINE;
 	strbuf_init(&p->carry, p->max_line);
-	strbuf_init(&p->scratch, SCRATCH_MAX);
 	p->last_newline = true;
 	p->pend = &p->pend_store;
 	p->keep_args = true;
@@ -200,9 +202,12 @@ void dump_parser_free(struct dump_parser *p)
 	if (!p)
 		return;
 	strbuf_release(&p->carry);
-	strbuf_release(&p->scratch);
+	while (p->arena) {
+		struct arena_chunk *c = p->arena;
+		p->arena = c->next;
+		free(c);
+	}
 	free(p->frames);
-	free(p->out_frames);
 	idset_clear(&p->ids);
 	free(p);
 }
@@ -416,18 +421,47 @@ static long match_prefix(const struct dump_parser *p, const char *s, size_t n)
 
 /* --- goroutine blocks ---------------------------------------------------- */
 
-static inline uint32_t scratch_add(struct dump_parser *p, const char *s, size_t n, bool *ok)
+static const char *arena_copy(struct dump_parser *p, const char *s, size_t n, bool *ok)
 {
-	uint32_t off = (uint32_t)p->scratch.len;
-	if (p->scratch.alloc && p->scratch.len + n < p->scratch.alloc) {
-		/* The common case, without strbuf's bookkeeping: it fits. */
-		memcpy(p->scratch.buf + p->scratch.len, s, n);
-		p->scratch.len += n;
-		return off;
+	struct arena_chunk *c = p->arena;
+	char *d;
+	if (!c || c->len + n > c->cap) {
+		size_t cap = n > ARENA_CHUNK ? n : ARENA_CHUNK;
+		if (p->arena_total + cap > SCRATCH_MAX) {
+			*ok = false;
+			return "";
+		}
+		c = xmalloc(sizeof(*c) + cap);
+		c->cap = cap;
+		c->len = 0;
+		c->next = p->arena;
+		p->arena = c;
+		p->arena_total += cap;
 	}
-	if (strbuf_add(&p->scratch, s, n))
-		*ok = false;
-	return off;
+	d = c->data + c->len;
+	memcpy(d, s, n);
+	c->len += n;
+	return d;
+}
+
+/* A string of the current line, kept for the block: in place, unless the
+ * line lives in the carry buffer. */
+static inline const char *keep_str(struct dump_parser *p, const char *s, size_t n, bool *ok)
+{
+	return p->copy_lines ? arena_copy(p, s, n, ok) : s;
+}
+
+static void arena_reset(struct dump_parser *p)
+{
+	while (p->arena && p->arena->next) {
+		struct arena_chunk *c = p->arena;
+		p->arena = c->next;
+		free(c);
+	}
+	if (p->arena) {
+		p->arena->len = 0;
+		p->arena_total = p->arena->cap;
+	}
 }
 
 static void block_reset(struct dump_parser *p)
@@ -437,7 +471,7 @@ static void block_reset(struct dump_parser *p)
 	p->speculative = false;
 	p->target = T_STACK;
 	p->nframes = 0;
-	strbuf_reset(&p->scratch);
+	arena_reset(p);
 }
 
 /* Start a block from a parsed header g, whose slices point into the line. */
@@ -448,25 +482,11 @@ static void block_start(struct dump_parser *p, const struct gd_goroutine *hdr)
 	block_reset(p);
 	p->in_block = true;
 	p->g = g;
-	/* Keep the header strings in scratch: s is only valid for this line. */
-	p->state_off = scratch_add(p, g.state, g.state_len, &ok);
-	p->labels_off = scratch_add(p, g.labels, g.labels_len, &ok);
+	p->g.state = keep_str(p, g.state, g.state_len, &ok);
+	p->g.labels = keep_str(p, g.labels, g.labels_len, &ok);
 }
 
-static void fill_frame(const struct dump_parser *p, const struct raw_frame *r, struct gd_frame *f)
-{
-	const char *b = p->scratch.buf;
-	f->func = b + r->func_off;
-	f->func_len = r->func_len;
-	f->args = b + r->args_off;
-	f->args_len = r->args_len;
-	f->file = b + r->file_off;
-	f->file_len = r->file_len;
-	f->line = r->line;
-	f->flags = r->flags;
-}
-
-static void add_frame(struct dump_parser *p, const struct raw_frame *r)
+static void add_frame(struct dump_parser *p, const struct gd_frame *r)
 {
 	if (p->target == T_CREATOR) {
 		p->creator = *r;
@@ -487,7 +507,7 @@ static void add_frame(struct dump_parser *p, const struct raw_frame *r)
 }
 
 /* Where the next function line is built. */
-static struct raw_frame *pend_slot(struct dump_parser *p)
+static struct gd_frame *pend_slot(struct dump_parser *p)
 {
 	if (p->target != T_STACK || p->nframes >= DUMP_MAX_FRAMES)
 		return &p->pend_store;
@@ -517,18 +537,10 @@ static void block_emit(struct dump_parser *p)
 		block_reset(p);
 		return;
 	}
-	if (p->out_alloc < p->nframes) {
-		p->out_alloc = p->nframes;
-		p->out_frames = xreallocarray(p->out_frames, p->out_alloc, sizeof(*p->out_frames));
-	}
-	for (size_t i = 0; i < p->nframes; i++)
-		fill_frame(p, &p->frames[i], &p->out_frames[i]);
-	g->frames = p->out_frames;
+	g->frames = p->frames;
 	g->nframes = (uint32_t)p->nframes;
-	g->state = p->scratch.buf + p->state_off;
-	g->labels = p->scratch.buf + p->labels_off;
 	if (g->flags & GD_G_HAS_CREATOR)
-		fill_frame(p, &p->creator, &g->creator);
+		g->creator = p->creator;
 	if (g->id && !p->new_dump && p->dump_has_g && idset_test_and_set(&p->ids, g->id))
 		p->new_dump = true; /* this ID was in the dump already: a second dump */
 	if (p->new_dump || !p->dump) {
@@ -598,6 +610,53 @@ static inline const char *strip_pc_tokens(const char *s, const char *end)
 	}
 }
 
+#ifdef __SSE2__
+/* Index (0-15) of the last c among the 16 bytes before end, or -1. */
+static inline int last_in_16(const char *end, char c)
+{
+	__m128i v = _mm_loadu_si128((const __m128i *)(const void *)(end - 16));
+	unsigned m = (unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_set1_epi8(c)));
+	return m ? 31 - __builtin_clz(m) : -1;
+}
+
+/* The common file line, "\t/path/file.go:123 +0x1c9" with a path of 16 bytes
+ * or more: the space and the colon found with two 16-byte compares instead
+ * of byte loops.  False: leave it to the general code (fp=/sp=/pc= tokens,
+ * spaces in the path, short lines...). */
+static inline bool file_line_fast(const char *s, const char *end, const char **fend, uint64_t *line)
+{
+	const char *t, *colon, *q;
+	int k;
+	uint64_t v = 0;
+	if (end - s < 32)
+		return false;
+	k = last_in_16(end, ' ');
+	if (k >= 0) {
+		t = end - 16 + k;
+		if (end - t < 5 || t[1] != '+' || t[2] != '0' || t[3] != 'x')
+			return false;
+		for (q = t + 4; q < end; q++)
+			if (!is_hex(*q))
+				return false;
+		end = t;
+	}
+	k = last_in_16(end, ':');
+	if (k < 0)
+		return false;
+	colon = end - 16 + k;
+	if (end - colon < 2 || end - colon > 11)
+		return false;
+	for (q = colon + 1; q < end; q++) {
+		if ((unsigned char)(*q - '0') >= 10)
+			return false;
+		v = v * 10 + (uint64_t)(*q - '0');
+	}
+	*fend = colon;
+	*line = v;
+	return true;
+}
+#endif
+
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 {
@@ -608,6 +667,10 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		s++;
 		n--;
 	}
+#ifdef __SSE2__
+	if (file_line_fast(s, s + n, &end, &line))
+		goto keep;
+#endif
 	end = strip_pc_tokens(s, s + n);
 	/* ":LINE" at the end, read backwards (at most 10 digits: no overflow) */
 	q = end;
@@ -624,7 +687,10 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		end = q - 1;
 	else
 		line = 0;
-	p->pend->file_off = scratch_add(p, s, (size_t)(end - s), &ok);
+#ifdef __SSE2__
+keep:
+#endif
+	p->pend->file = keep_str(p, s, (size_t)(end - s), &ok);
 	p->pend->file_len = (uint32_t)(end - s);
 	p->pend->line = line > UINT32_MAX ? 0 : (uint32_t)line;
 	p->pend->flags &= ~(uint32_t)GD_FRAME_NOFILE;
@@ -640,35 +706,44 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 	const char *lp;
 	p->pend = pend_slot(p);
 	memset(p->pend, 0, sizeof(*p->pend));
-	if (n && s[n - 1] == ')' && (lp = memrchr(s, '(', n - 1)) && lp > s) {
+	lp = NULL;
+#ifdef __SSE2__
+	/* Arguments are short: the '(' is usually among the last 16 bytes. */
+	if (n >= 17 && s[n - 1] == ')') {
+		int k = last_in_16(s + n - 1, '(');
+		if (k >= 0)
+			lp = s + n - 17 + k;
+	}
+#endif
+	if (n && s[n - 1] == ')' && (lp || (lp = memrchr(s, '(', n - 1))) && lp > s) {
 		size_t flen = (size_t)(lp - s), alen = n - flen - 2;
-		p->pend->func_off = scratch_add(p, s, flen, &ok);
+		p->pend->func = keep_str(p, s, flen, &ok);
 		p->pend->func_len = (uint32_t)flen;
 		if (p->keep_args) {
-			p->pend->args_off = scratch_add(p, lp + 1, alen, &ok);
+			p->pend->args = keep_str(p, lp + 1, alen, &ok);
 			p->pend->args_len = (uint32_t)alen;
 		} else {
-			p->pend->args_off = p->pend->func_off;
+			p->pend->args = p->pend->func;
 		}
 		if (alen == 3 && !memcmp(lp + 1, "...", 3))
 			p->pend->flags |= GD_FRAME_INLINED;
 	} else if (HAS_PREFIX(s, n, "non-Go function")) {
-		p->pend->func_off = scratch_add(p, "non-Go function", 15, &ok);
+		p->pend->func = "non-Go function";
 		p->pend->func_len = 15;
-		p->pend->args_off = p->pend->func_off;
+		p->pend->args = p->pend->func;
 		p->pend->flags |= GD_FRAME_CGO;
 	} else if (s[0] != '-' && !memchr(s, ' ', n) && !memchr(s, ':', n)) {
 		/* A C frame named by a cgo symbolizer ("c_sleep_loop"), known
 		 * for one only if its "\tfile:line pc=0x…" line follows. */
-		p->pend->func_off = scratch_add(p, s, n, &ok);
+		p->pend->func = keep_str(p, s, n, &ok);
 		p->pend->func_len = (uint32_t)n;
-		p->pend->args_off = p->pend->func_off;
+		p->pend->args = p->pend->func;
 		p->pend->flags |= GD_FRAME_CGO;
 		p->speculative = true;
 	} else {
 		return false;
 	}
-	p->pend->file_off = p->pend->args_off;
+	p->pend->file = p->pend->args;
 	p->pend->flags |= GD_FRAME_NOFILE;
 	if (!ok) {
 		p->g.flags |= GD_G_FRAMES_CAPPED;
@@ -702,10 +777,10 @@ static void parse_created_by(struct dump_parser *p, const char *s, size_t n)
 		return; /* an ancestor's creator: not this goroutine's */
 	p->pend = &p->pend_store;
 	memset(p->pend, 0, sizeof(*p->pend));
-	p->pend->func_off = scratch_add(p, f, (size_t)(end - f), &ok);
+	p->pend->func = keep_str(p, f, (size_t)(end - f), &ok);
 	p->pend->func_len = (uint32_t)(end - f);
-	p->pend->args_off = p->pend->func_off;
-	p->pend->file_off = p->pend->func_off;
+	p->pend->args = p->pend->func;
+	p->pend->file = p->pend->func;
 	p->pend->flags = GD_FRAME_NOFILE;
 	p->target = T_CREATOR;
 	p->g.flags |= GD_G_HAS_CREATOR;
@@ -946,6 +1021,46 @@ static inline __attribute__((always_inline)) void process_line(struct dump_parse
 	p->stats.noise_lines++;
 }
 
+static inline void move_str(struct dump_parser *p, const char **s, uint32_t n, const char *lo, const char *hi,
+			    bool *ok)
+{
+	if (*s >= lo && *s <= hi)
+		*s = arena_copy(p, *s, n, ok);
+}
+
+static void move_frame(struct dump_parser *p, struct gd_frame *f, const char *lo, const char *hi, bool *ok)
+{
+	move_str(p, &f->func, f->func_len, lo, hi, ok);
+	move_str(p, &f->args, f->args_len, lo, hi, ok);
+	move_str(p, &f->file, f->file_len, lo, hi, ok);
+}
+
+/* The open block's strings that point into [lo, hi] (the buffer of the
+ * feed() call ending) move to the arena. */
+static void relocate(struct dump_parser *p, const char *lo, const char *hi)
+{
+	bool ok = true;
+	move_str(p, &p->g.state, p->g.state_len, lo, hi, &ok);
+	move_str(p, &p->g.labels, p->g.labels_len, lo, hi, &ok);
+	for (size_t i = 0; i < p->nframes; i++)
+		move_frame(p, &p->frames[i], lo, hi, &ok);
+	if (p->expect_file)
+		move_frame(p, p->pend, lo, hi, &ok);
+	if (p->g.flags & GD_G_HAS_CREATOR)
+		move_frame(p, &p->creator, lo, hi, &ok);
+	if (!ok) {
+		/* Over the cap: the frames kept so far are all we keep. */
+		p->g.flags |= GD_G_FRAMES_CAPPED;
+		p->nframes = 0;
+		p->expect_file = false;
+		p->g.state = "";
+		p->g.state_len = 0;
+		p->g.labels = "";
+		p->g.labels_len = 0;
+		p->g.flags &= ~(uint32_t)GD_G_HAS_CREATOR;
+	}
+}
+
 /* The next '\n' in [s, end), or NULL.  Lines are short (~40 bytes): an
  * inline 16-byte scan beats a memchr call per line. */
 static inline const char *find_newline(const char *s, const char *end)
@@ -995,7 +1110,9 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 			if (strbuf_add(&p->carry, buf, (size_t)(nl - buf))) {
 				p->stats.long_lines++;
 			} else {
+				p->copy_lines = true;
 				process_line(p, p->carry.buf, p->carry.len);
+				p->copy_lines = false;
 			}
 			strbuf_reset(&p->carry);
 		} else if ((size_t)(nl - buf) > p->max_line) {
@@ -1007,6 +1124,8 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	}
 	if (len)
 		p->last_newline = end[-1] == '\n';
+	if (p->in_block)
+		relocate(p, end - len, end); /* buf is the caller's: it goes away */
 	return p->stop ? GD_EARG : GD_OK;
 }
 
@@ -1064,6 +1183,7 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 	    complete_file_line(p->carry.buf, p->carry.len,
 			       p->target == T_STACK && (p->pend->flags & (GD_FRAME_INLINED | GD_FRAME_CGO)))) {
 		/* Pasted without its final newline: the last frame is whole. */
+		p->copy_lines = true;
 		process_line(p, p->carry.buf, p->carry.len);
 		strbuf_reset(&p->carry);
 		p->last_newline = true;
@@ -1083,6 +1203,7 @@ enum gd_err dump_parser_finish(struct dump_parser *p)
 		} else if (p->carry.len) {
 			/* A last line outside any goroutine (a log line, "exit
 			 * status 2" without its newline): nothing was lost. */
+			p->copy_lines = true;
 			process_line(p, p->carry.buf, p->carry.len);
 		}
 		strbuf_reset(&p->carry);

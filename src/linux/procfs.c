@@ -3,6 +3,7 @@
  * whole (capped) and parsed by key with hand-written number scanning, so a
  * kernel that adds, drops or reorders lines does not break us, and a damaged
  * file yields the fields that did parse plus an error naming the file. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -1197,5 +1198,25 @@ enum gd_err procinfo_read(struct procinfo *pi, const struct procfs_roots *roots,
 		else
 			proc_notes_add(&pi->notes, "kernel", "%s", e1.msg);
 	}
+	return GD_OK;
+}
+
+enum gd_err proc_fd_count(const char *proc_root, int pid, size_t *n, struct gd_errbuf *eb)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	snprintf(path, sizeof(path), "%s/%d/fd", proc_root ? proc_root : PROCFS_ROOT_DEFAULT, pid);
+	*n = 0;
+	d = opendir(path);
+	if (!d) {
+		int e = errno;
+		return gd_fail(eb, e == ENOENT || e == ESRCH ? GD_ENOENT : e == EACCES || e == EPERM ? GD_EPERM : GD_EIO,
+			       "%s: %s", path, strerror(e));
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			(*n)++;
+	closedir(d);
 	return GD_OK;
 }

@@ -57,9 +57,11 @@ void bundle_render_text(FILE *out, const struct bundle_writer *w, const struct r
 			fputc('\n', out);
 		}
 	}
-	fputs("read it back with: godiag doctor ", out);
-	termsafe_puts(out, w->dir ? w->dir : "?");
-	fputc('\n', out);
+	if (w->nfiles > w->nfailed) {
+		fputs("read it back with: godiag doctor ", out);
+		termsafe_puts(out, w->dir ? w->dir : "?");
+		fputc('\n', out);
+	}
 }
 
 static void jw_str_or_null(struct json_writer *jw, const char *key, const char *v)

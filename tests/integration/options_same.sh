@@ -55,9 +55,9 @@ same "mem doctor bundle diff" --sys-root
 same "mem doctor bundle diff fleet stacks" --timeout
 same "mem doctor bundle diff fleet stacks" -H
 LAST=0
-same "mem ps conns doctor bundle diff fleet stacks" --frobnicate
-same "mem ps conns doctor bundle diff" --proc-root=
-same "doctor bundle fleet" --max-stw -1
+same "mem ps conns doctor bundle diff fleet stacks watch version" --frobnicate
+same "mem ps conns doctor bundle diff watch" --proc-root=
+same "doctor bundle diff fleet" --max-stw -1
 # the message itself, once
 msg=$("$GODIAG" mem --timeout 3601 1 2>&1)
 [ "$msg" = "godiag: error: mem: --timeout: expected seconds (1-3600), got '3601'" ] &&
