@@ -12,8 +12,11 @@ int cmd_ps(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_complete_pids(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -4,94 +4,18 @@
  * (snapshot_collect), compares them (diagnose/diff) and renders
  * (report/diff_report). */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
+#include "cmd/options.h"
 #include "diagnose/diff.h"
 #include "diagnose/snapshot.h"
 #include "report/diff_report.h"
 #include "util/error.h"
 #include "util/banned.h"
-
-static const char diff_usage[] =
-	"usage: godiag diff [options] A B\n"
-	"\n"
-	"What grew between A (earlier) and B (later), two looks at the same Go\n"
-	"service.  Each is a goroutine dump or profile (debug=2, debug=1, proto),\n"
-	"a heap profile (heap?debug=1 text or proto), a bundle from `godiag bundle`\n"
-	"or a directory of evidence files; a PID or an http(s):// base URL is read\n"
-	"live.  Compared when both sides have them:\n"
-	"  goroutine buckets  by count and wait, matched by stack (func, file, line)\n"
-	"  heap sites         by in-use bytes, matched by stack\n"
-	"  TCP sockets        by peer (remote address, and our port for inbound)\n"
-	"\n"
-	"  --json              every entry as JSON\n"
-	"  --pprof FILE        write the difference as a pprof profile (goroutine/count,\n"
-	"                      the default view, and inuse_space/bytes), negative where\n"
-	"                      it shrank: go tool pprof -top FILE\n"
-	"  --top N             entries shown per section in text (default 10)\n"
-	"  --min-goroutines N  a bucket grew when it gained at least N (default 1)\n"
-	"  --min-bytes SIZE    a heap site grew by at least SIZE (default 1; 64K, 4M, 1G)\n"
-	"  --min-sockets N     a peer grew when it gained at least N sockets (default 1)\n"
-	"\n"
-	"Exit status: 0 nothing grew, 1 something grew, 2 usage error, 3 A or B\n"
-	"could not be read.\n";
-
-enum { OPT_JSON = 1000, OPT_PPROF, OPT_TOP, OPT_MIN_G, OPT_MIN_B, OPT_MIN_S };
-
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "pprof", required_argument, NULL, OPT_PPROF },
-	{ "top", required_argument, NULL, OPT_TOP },
-	{ "min-goroutines", required_argument, NULL, OPT_MIN_G },
-	{ "min-bytes", required_argument, NULL, OPT_MIN_B },
-	{ "min-sockets", required_argument, NULL, OPT_MIN_S },
-	{ NULL, 0, NULL, 0 },
-};
-
-static bool parse_count(const char *s, uint64_t max, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || *end || v > max)
-		return false;
-	*out = v;
-	return true;
-}
-
-/* "4096", "64K", "4M", "1G" (binary units; "KiB", "MiB", "GiB" too). */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	unsigned shift = 0;
-	if (*s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	if (*end == 'K' || *end == 'k')
-		shift = 10;
-	else if (*end == 'M')
-		shift = 20;
-	else if (*end == 'G')
-		shift = 30;
-	if (shift)
-		end += (!strcmp(end + 1, "iB") || !strcmp(end + 1, "B")) ? strlen(end) : 1;
-	if (*end || v > (UINT64_MAX >> 1 >> shift))
-		return false;
-	*out = (uint64_t)v << shift;
-	return true;
-}
 
 static int usage_error(void)
 {
@@ -103,6 +27,8 @@ int cmd_diff(int argc, char **argv)
 {
 	struct diff_opts dopts;
 	struct collect_opts co;
+	struct cmd_http http;
+	struct cmd_sources src;
 	struct snapshot s[2];
 	struct report rep;
 	struct diff_result d;
@@ -110,52 +36,53 @@ int cmd_diff(int argc, char **argv)
 	const char *pprof = NULL;
 	bool json = false;
 	uint64_t top = 10;
-	int c, rc = EXIT_OK;
+	int n, rc = EXIT_OK;
 
 	diff_opts_init(&dopts);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "h", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			fputs(diff_usage, stdout);
-			return EXIT_OK;
-		case OPT_JSON: json = true; break;
-		case OPT_PPROF: pprof = optarg; break;
-		case OPT_TOP:
-			if (!parse_count(optarg, 1000000, &top) || !top) {
-				error("--top: expected a count (1-1000000), got '%s'", optarg);
-				return usage_error();
-			}
-			break;
-		case OPT_MIN_G:
-		case OPT_MIN_S:
-			if (!parse_count(optarg, UINT32_MAX, c == OPT_MIN_G ? &dopts.min_goroutines : &dopts.min_sockets)) {
-				error("--%s: expected a count, got '%s'", c == OPT_MIN_G ? "min-goroutines" : "min-sockets",
-				      optarg);
-				return usage_error();
-			}
-			break;
-		case OPT_MIN_B:
-			if (!parse_size(optarg, &dopts.min_bytes)) {
-				error("--min-bytes: expected a size (4096, 64K, 4M, 1G), got '%s'", optarg);
-				return usage_error();
-			}
-			break;
-		default:
-			return usage_error();
-		}
+	collect_opts_init(&co);
+	cmd_http_init(&http);
+	cmd_sources_init(&src);
+	{
+		const struct cmd_option opts[] = {
+			OPT_BOOL(0, "json", &json, "every entry as JSON"),
+			OPT_STRING(0, "pprof", &pprof, "FILE", "write the difference as a pprof profile"),
+			OPT_UINT(0, "top", &top, "a count", 1, 1000000, "entries per section in text"),
+			OPT_UINT(0, "min-goroutines", &dopts.min_goroutines, "a count", 1, UINT32_MAX,
+				 "a bucket grew by at least this many"),
+			OPT_SIZE(0, "min-bytes", &dopts.min_bytes, 1, (uint64_t)1 << 50, "a heap site grew by at least this"),
+			OPT_UINT(0, "min-sockets", &dopts.min_sockets, "a count", 1, UINT32_MAX,
+				 "a peer grew by at least this many sockets"),
+			OPT_MAX_STW(&co.max_stw_ms),
+			OPT_HTTP(&http),
+			OPT_PROC_ROOT(&src),
+			OPT_SYS_ROOT(&src),
+			OPT_END(),
+		};
+		n = cmd_parse_options("diff", argc, argv, opts);
 	}
-	if (argc - optind != 2) {
-		error(argc - optind < 2 ? "diff: two inputs needed (A B)" : "diff: only two inputs (A B)");
+	if (n == CMD_OPT_HELP) {
+		cmd_help(stdout, "diff");
+		cmd_http_release(&http);
+		return EXIT_OK;
+	}
+	if (n == CMD_OPT_ERROR) {
+		cmd_http_release(&http);
 		return usage_error();
 	}
-	collect_opts_init(&co);
-	report_init(&rep, argv[optind]);
+	if (n != 2) {
+		error(n < 2 ? "diff: two inputs needed (A B)" : "diff: only two inputs (A B)");
+		cmd_http_release(&http);
+		return usage_error();
+	}
+	cmd_http_apply(&http, &co.fetch);
+	co.proc_root = src.proc_root;
+	co.sys_root = src.sys_root;
+	report_init(&rep, argv[0]);
 	for (int i = 0; i < 2; i++) {
-		struct report_snapshot *rs = report_add_snapshot(&rep, argv[optind + i], 0);
+		struct report_snapshot *rs = report_add_snapshot(&rep, argv[i], 0);
 		enum gd_err e;
 		snapshot_init(&s[i]);
-		e = snapshot_collect(&s[i], argv[optind + i], &co, rs, &eb);
+		e = snapshot_collect(&s[i], argv[i], &co, rs, &eb);
 		if (e) {
 			error("%s", eb.msg);
 			rc = e == GD_EARG ? EXIT_USAGE : EXIT_UNREADABLE;
@@ -184,5 +111,6 @@ int cmd_diff(int argc, char **argv)
 	for (int i = 0; i < 2 && i < (int)rep.nsnaps; i++)
 		snapshot_release(&s[i]);
 	report_release(&rep);
+	cmd_http_release(&http);
 	return rc;
 }

@@ -5,9 +5,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/rules.h"
@@ -18,40 +20,11 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
-static const char doctor_usage[] =
-	"usage: godiag doctor [options] TARGET [LATER_TARGET]\n"
-	"\n"
-	"Diagnose a Go service: collect the evidence, name the cause, show the numbers\n"
-	"and give the fix.  TARGET is a PID, an http(s)://host:port base URL (the pprof\n"
-	"endpoints under /debug/pprof/), or a directory of evidence files (a bundle from\n"
-	"`godiag bundle`, or files attached to a ticket: dumps, profiles, /proc copies,\n"
-	"`ss -tinp` output, /debug/vars, /metrics).  With LATER_TARGET (the same service,\n"
-	"later), growth rules compare the two snapshots.\n"
-	"\n"
-	"  --json              machine-readable report\n"
-	"  --html FILE         also write a self-contained HTML report\n"
-	"  --rules FILE        add rules (repeatable; see docs/rules.md)\n"
-	"  --list-rules        print the rules in force and exit\n"
-	"  --idle-threshold D  idle time that counts as \"held open\" (default 10m)\n"
-	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
-	"  --timeout SECS      per-request HTTP timeout (1-3600, default 30)\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
-	"  --pprof URL         a PID's pprof base URL; without it doctor probes the\n"
-	"                      process's loopback listeners (quiet ones first) with\n"
-	"                      GET /debug/pprof/, which the application may serve itself\n"
-	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
-	"  --sys-root DIR      read /sys from DIR\n"
-	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
-	"\n"
-	"godiag never sends a signal to the target and reads only.  Exit status: 0 no\n"
-	"findings, 1 findings, 2 usage error.\n";
-
 struct doctor_args {
 	bool json, list;
 	const char *html, *color;
 	struct cmd_list rules;
-	uint64_t idle_ms;
+	uint64_t idle_ms, suspect_ms, observe_ms;
 	struct cmd_http http;
 	struct cmd_sources src;
 	struct collect_opts co;
@@ -71,6 +44,10 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 		OPT_BOOL(0, "list-rules", &a->list, "print the rules in force and exit"),
 		OPT_DURATION(0, "idle-threshold", &a->idle_ms, 60000, 0, 86400000ULL * 365,
 			     "idle time that counts as held open"),
+		OPT_DURATION(0, "suspect-after", &a->suspect_ms, 60000, 0, 86400000ULL * 365,
+			     "from this age on, a leak shape is a warning"),
+		OPT_DURATION(0, "observe", &a->observe_ms, 1000, 1000, 86400000ULL,
+			     "take a second snapshot this much later"),
 		OPT_MAX_STW(&a->co.max_stw_ms),
 		OPT_HTTP(&a->http),
 		OPT_PPROF_URL(&a->co.pprof_url),
@@ -86,6 +63,7 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 	cmd_http_init(&a->http);
 	cmd_sources_init(&a->src);
 	a->idle_ms = 600000;
+	a->suspect_ms = 120000;
 	a->color = "auto";
 	n = cmd_parse_options("doctor", *argcp, argv, opts);
 	if (n == CMD_OPT_HELP) {
@@ -124,7 +102,7 @@ int cmd_doctor(int argc, char **argv)
 	struct snapshot snaps[2];
 	struct report rep;
 	struct diagnose_opts dopts;
-	int nt, rc = parse_args(&argc, argv, &a, doctor_usage);
+	int nt, rc = parse_args(&argc, argv, &a, cmd_help_text("doctor"));
 	if (rc) {
 		if (rc < 0)
 			fputs("usage: godiag doctor [options] TARGET [LATER_TARGET]  (see --help)\n", stderr);
@@ -156,19 +134,55 @@ int cmd_doctor(int argc, char **argv)
 		args_release(&a);
 		return EXIT_USAGE;
 	}
+	if (a.observe_ms && nt != 1) {
+		error("doctor: --observe takes one TARGET (it takes the later snapshot itself)");
+		ruleset_release(&rs);
+		args_release(&a);
+		return EXIT_USAGE;
+	}
 	report_init(&rep, argv[a.argi]);
 	rc = EXIT_OK;
+	if (a.observe_ms)
+		nt = 2;
 	for (int i = 0; i < nt; i++) {
-		struct report_snapshot *rsn = report_add_snapshot(&rep, argv[a.argi + i], 0);
+		const char *target = argv[a.argi + (a.observe_ms ? 0 : i)];
+		struct report_snapshot *rsn;
+		enum gd_err e;
+		if (a.observe_ms && i == 1) {
+			struct stat st;
+			if (!stat(target, &st)) {
+				error("%s: --observe needs a live target (a PID or URL), not files", target);
+				rc = EXIT_USAGE;
+				nt = 1;
+				break;
+			}
+			if (isatty(2))
+				fprintf(stderr, "godiag doctor: second look at %s in %u s...\n", target,
+					(unsigned)(a.observe_ms / 1000));
+			sleep((unsigned)(a.observe_ms / 1000));
+		}
+		rsn = report_add_snapshot(&rep, target, 0);
 		snapshot_init(&snaps[i]);
-		if (snapshot_collect(&snaps[i], argv[a.argi + i], &a.co, rsn, &eb)) {
-			/* Nothing at all could be read: the report says so too. */
+		e = snapshot_collect(&snaps[i], target, &a.co, rsn, &eb);
+		if (e) {
+			/* The rules never run on a snapshot that could not be read. */
 			error("%s", eb.msg);
-			report_snapshot_piece(rsn, "target", argv[a.argi + i], 0, false, eb.msg);
-			rc = EXIT_FAIL;
+			rc = e == GD_EARG ? EXIT_USAGE : EXIT_UNREADABLE;
+			nt = i + 1;
+			break;
 		}
 	}
+	if (rc) {
+		for (int i = 0; i < nt; i++)
+			snapshot_release(&snaps[i]);
+		report_release(&rep);
+		ruleset_release(&rs);
+		args_release(&a);
+		return rc;
+	}
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)(a.idle_ms / 1000);
+	dopts.suspect_after_s = (uint32_t)(a.suspect_ms / 1000);
 	diagnose_run(&rs, nt == 2 ? &snaps[0] : NULL, &snaps[nt - 1], &dopts, &rep);
 	if (a.json) {
 		doctor_render_json(stdout, &rep);
@@ -188,6 +202,12 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (rep.nfindings)
 		rc = EXIT_FAIL;
+	if (!snaps[nt - 1].has_goroutines && !snaps[nt - 1].has_leak_profile) {
+		/* Memory and socket facts alone: the check is partial. */
+		warning("%s: partial: no goroutine dump or profile could be read%s", argv[a.argi],
+			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");
+		rc = EXIT_FAIL;
+	}
 	for (int i = 0; i < nt; i++)
 		snapshot_release(&snaps[i]);
 	report_release(&rep);

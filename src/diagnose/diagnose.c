@@ -7,6 +7,7 @@
 
 #include "diagnose/diagnose.h"
 #include "diagnose/memrules.h"
+#include "diagnose/survival.h"
 #include "linux/procfs.h"
 #include "runtime/waitstate.h"
 #include "util/human.h"
@@ -15,18 +16,6 @@
 #include "util/banned.h"
 
 /* --- formatting helpers ---------------------------------------------------- */
-
-static void fmt_duration(char *buf, size_t n, double s)
-{
-	if (s < 120)
-		snprintf(buf, n, "%.0f s", s);
-	else if (s < 7200)
-		snprintf(buf, n, "%.0f min", s / 60);
-	else if (s < 172800)
-		snprintf(buf, n, "%.1f h", s / 3600);
-	else
-		snprintf(buf, n, "%.1f days", s / 86400);
-}
 
 /* --- goroutine rules ------------------------------------------------------- */
 
@@ -48,10 +37,20 @@ static const struct gd_frame *blocked_frame(const struct bucket *b)
 	return b->nframes ? &b->frames[0] : NULL;
 }
 
+/* Goroutines serving a profile (godiag's own request among them) are not
+ * the patient's: net/http/pprof and runtime/pprof on the stack. */
+static bool serving_pprof(const struct bucket *b)
+{
+	for (uint32_t i = 0; i < b->nframes; i++)
+		if (!strncmp(b->frames[i].func, "net/http/pprof.", 15) || !strncmp(b->frames[i].func, "runtime/pprof.", 14))
+			return true;
+	return false;
+}
+
 static bool bucket_matches_rule(const struct rule *rule, const struct bucket *b)
 {
 	const struct gd_frame *bf;
-	if (!rule->has_frame || !frame_matches(&rule->frame, b))
+	if (!rule->has_frame || !frame_matches(&rule->frame, b) || serving_pprof(b))
 		return false;
 	if (rule->has_frame_also && !frame_matches(&rule->frame_also, b))
 		return false;
@@ -116,10 +115,13 @@ struct sock_join {
 	uint16_t port;          /* inbound: the listener; outbound: the peer port */
 	char peer[64];          /* outbound: the peer; inbound: the top client */
 	uint64_t established;
-	uint64_t idle;          /* of those, idle at least the threshold */
+	uint64_t idle;          /* of those, idle at least the idle threshold */
+	uint64_t idle_suspect;  /* of those, idle at least the suspect floor */
 	uint64_t top_peer_count;
 	uint32_t oldest_idle_ms;
 	char source[160];
+	const struct tcp_sock **v; /* the chosen group's sockets (owned) */
+	size_t nv;
 };
 
 static bool is_listen_port(const struct snapshot *s, uint16_t port)
@@ -149,10 +151,16 @@ static bool same_peer(const struct tcp_sock *x, const struct tcp_sock *y, bool p
 	       (!port || x->peer_port == y->peer_port);
 }
 
+static bool idle_for(const struct tcp_sock *c, uint64_t ms)
+{
+	return c->has_idle && c->last_data_recv_ms >= ms;
+}
+
 /* Pick the listener (inbound) or remote endpoint (outbound) holding the
  * most idle ESTABLISHED sockets, and describe its sockets.  Sorting keeps
  * this O(n log n): a leaking server may hold tens of thousands. */
-static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint32_t threshold_s, struct sock_join *j)
+static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint32_t threshold_s,
+			 uint32_t suspect_s, struct sock_join *j)
 {
 	const struct tcp_sock **v;
 	size_t n = 0, best_idle = 0, best_total = 0, best_start = 0;
@@ -179,7 +187,7 @@ static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint3
 				if (v[i]->local_port != s->listen_ports[p])
 					continue;
 				total++;
-				idle += v[i]->has_idle && v[i]->last_data_recv_ms >= min_idle_ms;
+				idle += idle_for(v[i], min_idle_ms);
 			}
 			if (total && (idle > best_idle || (idle == best_idle && total > best_total))) {
 				best_idle = idle;
@@ -212,7 +220,7 @@ static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint3
 		for (size_t i = 0; i < n;) {
 			size_t e = i, idle = 0;
 			while (e < n && same_peer(v[e], v[i], true)) {
-				idle += v[e]->has_idle && v[e]->last_data_recv_ms >= min_idle_ms;
+				idle += idle_for(v[e], min_idle_ms);
 				e++;
 			}
 			if (idle > best_idle || (idle == best_idle && e - i > best_total)) {
@@ -231,10 +239,60 @@ static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint3
 	}
 	j->established = best_total;
 	j->idle = best_idle;
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; i < n; i++) {
+		j->idle_suspect += idle_for(v[i], (uint64_t)suspect_s * 1000);
 		if (v[i]->has_idle && v[i]->last_data_recv_ms > j->oldest_idle_ms)
 			j->oldest_idle_ms = v[i]->last_data_recv_ms;
-	free(v);
+	}
+	j->v = v;
+	j->nv = n;
+}
+
+/* The same connection in both snapshots: its 4-tuple. */
+static int cmp_tuple(const void *a, const void *b)
+{
+	const struct tcp_sock *x = *(const struct tcp_sock *const *)a, *y = *(const struct tcp_sock *const *)b;
+	int c;
+	if (x->family != y->family)
+		return x->family < y->family ? -1 : 1;
+	if (x->local_port != y->local_port)
+		return x->local_port < y->local_port ? -1 : 1;
+	if (x->peer_port != y->peer_port)
+		return x->peer_port < y->peer_port ? -1 : 1;
+	c = memcmp(x->local_addr, y->local_addr, sizeof(x->local_addr));
+	return c ? c : memcmp(x->peer_addr, y->peer_addr, sizeof(x->peer_addr));
+}
+
+/* Sockets of the chosen group that were ESTABLISHED in the earlier
+ * snapshot too, and of those, idle throughout the interval: no byte
+ * received in between (same byte counts, or last receive older than the
+ * interval). */
+static void socket_survival(const struct sock_join *j, const struct snapshot *prev, int64_t interval_s,
+			    uint64_t *survived, uint64_t *idle_throughout)
+{
+	const struct tcp_sock **pv;
+	size_t n = 0;
+	*survived = *idle_throughout = 0;
+	if (!prev || !prev->has_sockets || !j->nv)
+		return;
+	pv = xcalloc(prev->socks.n + 1, sizeof(*pv));
+	for (size_t i = 0; i < prev->socks.n; i++)
+		if (prev->socks.v[i].state == TCPS_ESTABLISHED)
+			pv[n++] = &prev->socks.v[i];
+	qsort(pv, n, sizeof(*pv), cmp_tuple);
+	for (size_t i = 0; i < j->nv; i++) {
+		const struct tcp_sock *c = j->v[i], *const *hit = bsearch(&c, pv, n, sizeof(*pv), cmp_tuple);
+		bool quiet;
+		if (!hit)
+			continue;
+		(*survived)++;
+		if (c->has_bytes && (*hit)->has_bytes)
+			quiet = c->bytes_received == (*hit)->bytes_received;
+		else
+			quiet = c->has_idle && (int64_t)c->last_data_recv_ms + 1500 >= interval_s * 1000;
+		*idle_throughout += quiet;
+	}
+	free(pv);
 }
 
 /* The goroutines of one rule in one snapshot (all matching buckets, or a
@@ -242,14 +300,25 @@ static void join_sockets(const struct snapshot *s, enum rule_sockets kind, uint3
 struct gtally {
 	uint64_t goroutines;
 	uint64_t unaged;       /* in the rule's unaged states */
-	uint64_t waited;       /* waited at least the threshold */
+	uint64_t waited;       /* waited at least the idle threshold */
+	uint64_t waited_suspect; /* waited at least the suspect floor */
 	uint32_t max_wait;
+	uint32_t min_wait;     /* 0 when some goroutine printed no minutes */
+	size_t distinct_waits; /* distinct wait values (pool or leak) */
 	const struct bucket *top;
 	const char *state;
 	bool have_waits;
+	uint64_t keys[64];     /* stack keys of the buckets, for survival */
+	size_t nkeys;
 };
 
-static void tally_bucket(const struct rule *rule, const struct bucket *b, uint32_t threshold_min, struct gtally *t)
+static uint64_t min_waited(uint64_t w, uint64_t c)
+{
+	return w < c ? w : c;
+}
+
+static void tally_bucket(const struct rule *rule, const struct bucket *b, uint32_t threshold_min,
+			 uint32_t suspect_min, struct gtally *t)
 {
 	const char *state = NULL, *ustate = NULL;
 	uint64_t c = count_in_states(b, rule->states, rule->nstates, &state);
@@ -259,12 +328,20 @@ static void tally_bucket(const struct rule *rule, const struct bucket *b, uint32
 	if (rule->nunaged_states && b->nstates)
 		t->unaged += count_in_states(b, rule->unaged_states, rule->nunaged_states, &ustate);
 	if (b->with_wait) {
+		uint32_t lo = b->with_wait < b->count ? 0 : b->waits[0].minutes;
+		if (!t->have_waits || lo < t->min_wait)
+			t->min_wait = lo;
 		t->have_waits = true;
 		if (threshold_min)
-			t->waited += count_waited(b, threshold_min) < c ? count_waited(b, threshold_min) : c;
+			t->waited += min_waited(count_waited(b, threshold_min), c);
+		if (suspect_min)
+			t->waited_suspect += min_waited(count_waited(b, suspect_min), c);
 		if (max_wait(b) > t->max_wait)
 			t->max_wait = max_wait(b);
+		t->distinct_waits += b->nwaits + (b->with_wait < b->count && (!b->nwaits || b->waits[0].minutes));
 	}
+	if (t->nkeys < sizeof(t->keys) / sizeof(t->keys[0]))
+		t->keys[t->nkeys++] = survival_frames_key(b->frames, b->nframes);
 	if (!t->top || b->count > t->top->count) {
 		t->top = b;
 		t->state = state;
@@ -286,26 +363,66 @@ static uint64_t tally_previous(const struct rule *rule, const struct snapshot *p
 			if (!x || !y || strcmp(x->func, y->func) || x->line != y->line)
 				continue;
 		}
-		tally_bucket(rule, b, 0, &t);
+		tally_bucket(rule, b, 0, 0, &t);
 	}
 	return t.goroutines;
 }
+
+static const char *const confirm_hint =
+	"take a later snapshot (godiag doctor TARGET LATER_TARGET), run godiag doctor PID --observe 5m, "
+	"or follow it with godiag watch";
+
+/* The age the shape has reached, in seconds, from what is known. */
+static double known_age_s(const struct gtally *t, const struct sock_join *j, int64_t survived_s)
+{
+	double age = t->have_waits ? t->max_wait * 60.0 : 0;
+	if (j->known && j->idle_known && j->oldest_idle_ms / 1000.0 > age)
+		age = j->oldest_idle_ms / 1000.0;
+	if (survived_s > age)
+		age = (double)survived_s;
+	return age;
+}
+
+/* The frame that makes the shape the rule's: the first of the goroutine's
+ * own frames (not the runtime's or the poller's) the rule's pattern
+ * matches; where the goroutines wait when none does. */
+static const char *shape_func(const struct rule *rule, const struct bucket *b)
+{
+	const struct gd_frame *bf;
+	for (uint32_t i = 0; b && i < b->nframes; i++) {
+		const char *fn = b->frames[i].func;
+		if (!strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9))
+			continue;
+		if (!regexec(&rule->frame, fn, 0, NULL, 0))
+			return fn;
+	}
+	bf = b ? blocked_frame(b) : NULL;
+	return bf ? bf->func : "?";
+}
+
+enum verdict { V_NONE, V_OLD, V_UNAGED, V_YOUNG, V_POOL };
 
 static void emit_goroutine_finding(const struct rule *rule, const struct snapshot *s, const struct snapshot *prev,
 				   const struct gtally *t, const struct diagnose_opts *o, struct report *r)
 {
 	struct sock_join j;
-	uint64_t aged = 0, prev_count = 0, conns;
-	double confidence = rule->confidence;
-	bool weak = false, by_unaged = false;
+	uint64_t aged = 0, suspect = 0, prev_count = 0, conns, sk_survived = 0, sk_quiet = 0;
+	struct survival_count gs;
+	double confidence = rule->confidence, age_s;
+	bool weak = false, have_gsurv = false;
 	uint32_t per = rule->per_connection ? rule->per_connection : 1;
+	uint32_t suspect_s = o->suspect_after_s < o->idle_threshold_s ? o->suspect_after_s : o->idle_threshold_s;
+	int64_t interval = prev ? s->time - prev->time : 0;
+	enum verdict v = V_NONE;
+	enum severity sev = rule->severity;
 	struct rule_var vars[24];
 	size_t nv = 0;
-	char b1[64], b2[64];
+	char b1[64], b2[64], b3[64], surv_text[256] = "";
 	const struct gd_frame *bf;
 	struct finding *f;
 
-	join_sockets(s, rule->sockets, o->idle_threshold_s, &j);
+	memset(&gs, 0, sizeof(gs));
+	join_sockets(s, rule->sockets, o->idle_threshold_s, suspect_s, &j);
 	if (o->idle_threshold_s >= 60)
 		aged = t->waited;
 	if (j.known && j.idle_known && j.idle * per > aged)
@@ -315,27 +432,112 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 		if (t->goroutines > prev_count && t->goroutines - prev_count > aged)
 			aged = t->goroutines - prev_count;
 	}
+	suspect = aged;
+	if (suspect_s >= 60 && t->waited_suspect > suspect)
+		suspect = t->waited_suspect;
+	if (j.known && j.idle_known && j.idle_suspect * per > suspect)
+		suspect = j.idle_suspect * per < t->goroutines ? j.idle_suspect * per : t->goroutines;
+
+	/* A second look: the same goroutines at the same stack, the same
+	 * connections with no byte in between.  Survival over at least half
+	 * the suspect floor counts as that age. */
+	if (prev) {
+		if (prev->has_ids && s->has_ids) {
+			survival_count(&prev->ids, &s->ids, t->keys, t->nkeys, &gs);
+			have_gsurv = true;
+		}
+		socket_survival(&j, prev, interval, &sk_survived, &sk_quiet);
+		if (interval >= (int64_t)suspect_s / 2 && interval > 0) {
+			uint64_t sv = gs.survived;
+			if (sk_quiet * per > sv)
+				sv = sk_quiet * per < t->goroutines ? sk_quiet * per : t->goroutines;
+			if (sv > suspect)
+				suspect = sv;
+		}
+		report_format_duration(b3, sizeof(b3), (double)interval);
+		if (have_gsurv && gs.earlier)
+			snprintf(surv_text, sizeof(surv_text), "%" PRIu64 " of %" PRIu64 " goroutines survived %s at the same stack",
+				 gs.survived, gs.earlier, b3);
+		if (sk_survived) {
+			size_t l = strlen(surv_text);
+			snprintf(surv_text + l, sizeof(surv_text) - l, "%s%" PRIu64 " of %" PRIu64 " connections survived %s%s",
+				 l ? "; " : "", sk_survived, j.established, b3,
+				 sk_quiet == sk_survived ? ", idle throughout" : "");
+			if (sk_quiet != sk_survived) {
+				l = strlen(surv_text);
+				snprintf(surv_text + l, sizeof(surv_text) - l, " (%" PRIu64 " idle throughout)", sk_quiet);
+			}
+		}
+	}
 	/* A threshold under a minute cannot be read from wait minutes; with no
 	 * sockets to ask either (a URL target), the count is all we have. */
 	if (!aged && o->idle_threshold_s < 60 && !(j.known && j.idle_known) && !prev) {
-		aged = t->goroutines;
+		aged = suspect = t->goroutines;
 		weak = true;
 	}
-	if (aged < rule->min_goroutines) {
-		if (!(rule->unaged_min && t->unaged >= rule->unaged_min))
-			return;
-		by_unaged = true;
+
+	if (aged >= rule->min_goroutines)
+		v = V_OLD;
+	else if (rule->unaged_min && t->unaged >= rule->unaged_min)
+		v = V_UNAGED;
+	else if (suspect >= rule->min_goroutines)
+		v = V_YOUNG;
+
+	/* Pools versus leaks (docs/rules.md): a fixed count parked where
+	 * workers wait, from one creator, with equal ages (or a few reset by
+	 * recent work), is what an idle pool looks like; a count that grows or
+	 * ages spread over many values is a leak. */
+	if ((v == V_OLD || v == V_YOUNG) && rule->pool_check && t->top && t->top->has_creator) {
+		bool grew = prev && t->goroutines > prev_count;
+		bool fixed = prev && prev->has_goroutines && t->goroutines == prev_count;
+		bool equal_ages = t->have_waits && t->distinct_waits <= 2;
+		if (!grew && (fixed || (!prev && equal_ages)))
+			v = V_POOL;
 	}
 
+	age_s = known_age_s(t, &j, interval > 0 && (gs.survived || sk_quiet) ? interval : 0);
+	if (v == V_NONE) {
+		if (t->goroutines < rule->min_goroutines)
+			goto out;
+		if (!t->have_waits && !(j.known && j.idle_known) && !prev) {
+			report_add_seen(r, rule->id, (int64_t)t->goroutines, j.known ? (int64_t)j.established : -1,
+					"%" PRIu64 " goroutines in this shape at %s; their ages are unknown (%s), so "
+					"young and old cannot be told apart: %s",
+					t->goroutines, shape_func(rule, t->top),
+					s->goroutines_have_waits ? "the dump printed no wait minutes: under a minute, or not "
+								   "measured yet (Go notes when a wait began at a GC)"
+								 : "a profile without wait times, and no socket idle times",
+					confirm_hint);
+		} else {
+			report_format_duration(b1, sizeof(b1), age_s);
+			report_format_duration(b2, sizeof(b2), suspect_s);
+			report_add_seen(r, rule->id, (int64_t)t->goroutines, j.known ? (int64_t)j.established : -1,
+					"%" PRIu64 " goroutines in this shape at %s, at most %s old: under the %s "
+					"suspect floor (--suspect-after); not a finding yet",
+					t->goroutines, shape_func(rule, t->top), b1, b2);
+		}
+		goto out;
+	}
+
+	if (v == V_YOUNG) {
+		if (sev > SEV_WARNING)
+			sev = SEV_WARNING;
+		confidence -= 0.2;
+	} else if (v == V_POOL) {
+		sev = SEV_INFO;
+		confidence -= 0.3;
+	}
 	if (t->have_waits && t->max_wait >= 1)
 		confidence += 0.1;
 	if (j.known && j.idle_known && j.idle)
 		confidence += 0.15;
 	if (prev && t->goroutines > prev_count)
 		confidence += 0.1;
+	if (prev && (gs.survived >= rule->min_goroutines || sk_quiet * per >= rule->min_goroutines))
+		confidence += 0.1;
 	if (weak)
 		confidence -= 0.25;
-	if (by_unaged && aged < rule->min_goroutines)
+	if (v == V_UNAGED && aged < rule->min_goroutines)
 		confidence -= 0.1;
 
 	conns = t->goroutines / per;
@@ -346,29 +548,38 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 	rule_var_set(vars, &nv, "state", "%s", t->state ? t->state : "the same place");
 	rule_var_set(vars, &nv, "func", "%s", bf ? bf->func : "?");
 	rule_var_set(vars, &nv, "creator", "%s", t->top && t->top->has_creator ? t->top->creator.func : "an unknown creator");
+	rule_var_set(vars, &nv, "verdict", "%s",
+		     v == V_POOL ? "Could be an idle pool" : v == V_YOUNG ? "Suspected goroutine leak (young)" : "Goroutine leak");
+	report_format_duration(b1, sizeof(b1), t->max_wait * 60.0);
 	if (t->have_waits && t->max_wait >= 1)
-		rule_var_set(vars, &nv, "wait_clause", " for up to %" PRIu32 " minutes (%.1f h)", t->max_wait, t->max_wait / 60.0);
+		rule_var_set(vars, &nv, "wait_clause", " for up to %s", b1);
 	else if (prev && t->goroutines > prev_count)
 		rule_var_set(vars, &nv, "wait_clause", ", up from %" PRIu64 " in the earlier snapshot", prev_count);
 	else
 		rule_var_set(vars, &nv, "wait_clause", "%s", "");
 	if (j.known && j.established) {
-		fmt_duration(b1, sizeof(b1), j.oldest_idle_ms / 1000.0);
-		fmt_duration(b2, sizeof(b2), o->idle_threshold_s);
+		report_format_duration(b1, sizeof(b1), j.oldest_idle_ms / 1000.0);
+		report_format_duration(b2, sizeof(b2), v == V_YOUNG ? suspect_s : o->idle_threshold_s);
 		if (rule->sockets == SOCKETS_INBOUND)
 			rule_var_set(vars, &nv, "socket_clause",
 			       " %" PRIu64 " ESTABLISHED connections on :%u%s%" PRIu64 " idle >= %s (oldest %s), %" PRIu64
 			       " of them from %s.",
-			       j.established, j.port, j.idle_known ? ", " : " (idle times unknown), ", j.idle, b2, b1,
-			       j.top_peer_count, j.peer);
+			       j.established, j.port, j.idle_known ? ", " : " (idle times unknown), ",
+			       v == V_YOUNG ? j.idle_suspect : j.idle, b2, b1, j.top_peer_count, j.peer);
 		else
 			rule_var_set(vars, &nv, "socket_clause", " %" PRIu64 " ESTABLISHED connections to %s:%u, %" PRIu64
-			       " idle >= %s (oldest %s).", j.established, j.peer, j.port, j.idle, b2, b1);
+			       " idle >= %s (oldest %s).", j.established, j.peer, j.port,
+			       v == V_YOUNG ? j.idle_suspect : j.idle, b2, b1);
 	} else {
 		rule_var_set(vars, &nv, "socket_clause", "%s", "");
 	}
+	if (surv_text[0])
+		rule_var_set(vars, &nv, "survival_clause", " Second look: %s.", surv_text);
+	else
+		rule_var_set(vars, &nv, "survival_clause", "%s", "");
 
 	f = rule_add_finding(r, rule, confidence, vars, nv);
+	f->severity = sev;
 	f->goroutines = (int64_t)t->goroutines;
 	f->max_wait_minutes = t->have_waits ? (int64_t)t->max_wait : -1;
 	f->sockets = j.known ? (int64_t)j.established : -1;
@@ -385,6 +596,18 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 	if (prev)
 		finding_add_evidence(f, "goroutines in the earlier snapshot", (double)prev_count, "goroutines",
 				     prev->label);
+	if (have_gsurv && gs.earlier)
+		finding_add_evidence(f, "goroutines in both snapshots, same id and stack", (double)gs.survived,
+				     "goroutines", "goroutine ids of two debug=2 dumps");
+	if (sk_survived) {
+		finding_add_evidence(f, "connections in both snapshots (same 4-tuple)", (double)sk_survived, "sockets",
+				     j.source);
+		finding_add_evidence(f, "of them idle throughout", (double)sk_quiet, "sockets", j.source);
+	}
+	if (prev)
+		finding_add_evidence(f, "between the snapshots", (double)interval, "seconds", "snapshot times");
+	if (surv_text[0])
+		finding_add_fact(f, "second look", surv_text, "two snapshots");
 	if (j.known && j.established) {
 		char what[160];
 		snprintf(what, sizeof(what), "ESTABLISHED sockets %s :%u", rule->sockets == SOCKETS_INBOUND ? "on" : "to",
@@ -393,6 +616,10 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 		if (j.idle_known) {
 			snprintf(what, sizeof(what), "of them idle at least %u s", o->idle_threshold_s);
 			finding_add_evidence(f, what, (double)j.idle, "sockets", j.source);
+			if (suspect_s < o->idle_threshold_s) {
+				snprintf(what, sizeof(what), "of them idle at least %u s (suspect floor)", suspect_s);
+				finding_add_evidence(f, what, (double)j.idle_suspect, "sockets", j.source);
+			}
 			finding_add_evidence(f, "oldest idle socket", j.oldest_idle_ms / 1000.0, "seconds", j.source);
 		}
 		if (rule->sockets == SOCKETS_INBOUND && j.top_peer_count) {
@@ -400,6 +627,30 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 			finding_add_evidence(f, what, (double)j.top_peer_count, "sockets", j.source);
 		}
 	}
+	if (rule->inferred && v != V_POOL && age_s > 0) {
+		struct rule_var av[1];
+		size_t na = 0;
+		char *text;
+		report_format_duration(b1, sizeof(b1), age_s);
+		rule_var_set(av, &na, "age", "%s", b1);
+		text = rule_expand(rule->inferred, av, na);
+		finding_add_inferred(f, "inferred, not read", text, "ages of the goroutines and sockets");
+		free(text);
+	}
+	if (v == V_YOUNG) {
+		char text[512];
+		report_format_duration(b1, sizeof(b1), age_s);
+		report_format_duration(b2, sizeof(b2), o->idle_threshold_s);
+		snprintf(text, sizeof(text), "%s old, under the %s idle threshold: a young leak or slow clients; to confirm, %s",
+			 b1, b2, confirm_hint);
+		finding_add_fact(f, "age", text, NULL);
+	}
+	if (v == V_POOL)
+		finding_add_inferred(f, "pool or leak",
+				     prev ? "the count did not change between the snapshots and nothing grew: a fixed pool of workers"
+					  : "one creator, equal ages: the signature of an idle worker pool; one snapshot cannot "
+					    "prove a leak. Confirm with a second look (doctor PID --observe 5m)",
+				     "count, creator and ages");
 	if (weak)
 		finding_add_fact(f, "caveat", "no socket idle times or wait minutes: judged on the goroutine count alone",
 				 NULL);
@@ -412,6 +663,8 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 			finding_add_frame(f, c, t->top->creator.file, t->top->creator.line);
 		}
 	}
+out:
+	free(j.v);
 }
 
 static int cmp_bucket_count(const void *a, const void *b)
@@ -424,6 +677,8 @@ static void run_goroutine_rule(const struct rule *rule, const struct snapshot *p
 			       const struct diagnose_opts *o, struct report *r)
 {
 	uint32_t threshold_min = o->idle_threshold_s >= 60 ? o->idle_threshold_s / 60 : 0;
+	uint32_t sfloor = o->suspect_after_s < o->idle_threshold_s ? o->suspect_after_s : o->idle_threshold_s;
+	uint32_t suspect_min = sfloor >= 60 ? sfloor / 60 : 0;
 	if (!s->has_goroutines)
 		return;
 	if (rule->scope == SCOPE_ALL) {
@@ -431,7 +686,7 @@ static void run_goroutine_rule(const struct rule *rule, const struct snapshot *p
 		memset(&t, 0, sizeof(t));
 		for (size_t i = 0; i < s->g.nbuckets; i++)
 			if (bucket_matches_rule(rule, &s->g.buckets[i]))
-				tally_bucket(rule, &s->g.buckets[i], threshold_min, &t);
+				tally_bucket(rule, &s->g.buckets[i], threshold_min, suspect_min, &t);
 		if (t.goroutines)
 			emit_goroutine_finding(rule, s, prev, &t, o, r);
 		return;
@@ -448,7 +703,7 @@ static void run_goroutine_rule(const struct rule *rule, const struct snapshot *p
 			struct gtally t;
 			size_t before = r->nfindings;
 			memset(&t, 0, sizeof(t));
-			tally_bucket(rule, v[i], threshold_min, &t);
+			tally_bucket(rule, v[i], threshold_min, suspect_min, &t);
 			if (!t.goroutines)
 				continue;
 			emit_goroutine_finding(rule, s, prev, &t, o, r);
@@ -502,37 +757,82 @@ static bool heap_inuse(const struct snapshot *s, uint64_t *out, const char **src
 	return false;
 }
 
+/* An allocation made while serving a profile (godiag's own requests):
+ * never the site to name. */
+static bool site_is_profiler(const struct heap_site *site)
+{
+	for (uint32_t i = 0; i < site->nframes; i++)
+		if (!strncmp(site->frames[i].func, "net/http/pprof.", 15) ||
+		    !strncmp(site->frames[i].func, "runtime/pprof.", 14))
+			return true;
+	return false;
+}
+
 static void run_heap_growth_rule(const struct rule *rule, const struct snapshot *a, const struct snapshot *b,
 				 struct report *r)
 {
-	uint64_t before, after, delta;
+	uint64_t before, after, delta, explained = 0;
 	const char *src_a, *src_b;
 	struct rule_var vars[8];
-	size_t nv = 0;
+	size_t nv = 0, ngrowth = 0, ntop = 0;
 	char b1[64], b2[64], b3[64], b4[64];
-	struct heap_growth top[5];
-	size_t ntop = 0;
+	struct heap_growth growth[32], top[5];
+	bool profiles = false, have_gcs = false, stale = false;
+	uint64_t gcs = 0;
+	double fraction = 0;
 	struct finding *f;
 	if (!a || !heap_inuse(a, &before, &src_a) || !heap_inuse(b, &after, &src_b) || after <= before)
 		return;
 	delta = after - before;
 	if (delta < rule->min_bytes || (double)delta < rule->min_ratio * (double)before)
 		return;
-	if (a->has_heap && b->has_heap)
-		ntop = heap_profile_growth(&a->heap, &b->heap, top, 5);
+	if (a->has_heap && b->has_heap) {
+		profiles = true;
+		ngrowth = heap_profile_growth(&a->heap, &b->heap, growth, sizeof(growth) / sizeof(growth[0]));
+		for (size_t i = 0; i < ngrowth; i++) {
+			if (growth[i].delta_bytes <= 0 || site_is_profiler(growth[i].site))
+				continue;
+			explained += (uint64_t)growth[i].delta_bytes;
+			if (ntop < sizeof(top) / sizeof(top[0]))
+				top[ntop++] = growth[i];
+		}
+		fraction = (double)explained / (double)delta;
+	}
+	/* The in-use profile is the heap as of the last completed GC cycle:
+	 * with fewer than two GCs between the two, both show the same heap. */
+	if (ms_has(a, MS_NUM_GC) && ms_has(b, MS_NUM_GC) && b->ms.v[MS_NUM_GC] >= a->ms.v[MS_NUM_GC]) {
+		have_gcs = true;
+		gcs = b->ms.v[MS_NUM_GC] - a->ms.v[MS_NUM_GC];
+		stale = gcs < 2;
+	}
 	human_bytes(b1, sizeof(b1), (uint64_t)before);
 	human_bytes(b2, sizeof(b2), (uint64_t)after);
 	human_bytes(b3, sizeof(b3), (uint64_t)delta);
-	fmt_duration(b4, sizeof(b4), (double)(b->time - a->time));
+	report_format_duration(b4, sizeof(b4), (double)(b->time - a->time));
 	rule_var_set(vars, &nv, "before", "%s", b1);
 	rule_var_set(vars, &nv, "after", "%s", b2);
 	rule_var_set(vars, &nv, "delta", "%s", b3);
 	rule_var_set(vars, &nv, "interval", "%s", b4);
-	rule_var_set(vars, &nv, "func", "%s", ntop && top[0].site->nframes ? top[0].site->frames[0].func : "unknown (no heap profiles)");
+	if (!profiles)
+		rule_var_set(vars, &nv, "func", "%s", "not known (no heap profiles)");
+	else if (stale)
+		rule_var_set(vars, &nv, "func", "not named: only %" PRIu64 " GC%s ran between the profiles, so they show the same heap",
+			     gcs, gcs == 1 ? "" : "s");
+	else if (!ntop || fraction < 0.3)
+		rule_var_set(vars, &nv, "func", "not named: the profiles explain only %.0f%% of the growth", fraction * 100);
+	else
+		rule_var_set(vars, &nv, "func", "%s", top[0].site->nframes ? top[0].site->frames[0].func : "?");
+	if (stale || fraction < 0.3)
+		ntop = 0;
 	f = rule_add_finding(r, rule, rule->confidence + (ntop ? 0.15 : 0), vars, nv);
 	finding_add_evidence(f, "heap in use, earlier", (double)before, "bytes", src_a);
 	finding_add_evidence(f, "heap in use, later", (double)after, "bytes", src_b);
 	finding_add_evidence(f, "growth", (double)delta, "bytes", "computed");
+	if (have_gcs)
+		finding_add_evidence(f, "GCs between the snapshots", (double)gcs, "", "MemStats NumGC");
+	if (profiles)
+		finding_add_evidence(f, "of the growth, explained by the heap profiles", fraction * 100, "%",
+				     "heap profiles (pprof's own allocations left out)");
 	for (size_t i = 0; i < ntop; i++) {
 		char what[512];
 		const struct heap_site *site = top[i].site;
@@ -544,6 +844,13 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 		for (uint32_t i = 0; i < top[0].site->nframes && i < 16; i++)
 			finding_add_frame(f, top[0].site->frames[i].func, top[0].site->frames[i].file,
 					  top[0].site->frames[i].line);
+}
+
+void diagnose_opts_init(struct diagnose_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_threshold_s = 600;
+	o->suspect_after_s = 120;
 }
 
 void diagnose_run(const struct ruleset *rs, const struct snapshot *before, const struct snapshot *now,

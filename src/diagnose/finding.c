@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,9 +18,13 @@ const char *severity_name(enum severity s)
 	}
 }
 
-static char *dup_or_null(const char *s)
+const char *evidence_basis_name(enum evidence_basis b)
 {
-	return s ? xstrdup(s) : NULL;
+	switch (b) {
+	case EVB_INFERRED: return "inferred";
+	case EVB_PROCESS_MEMORY: return "process memory";
+	default: return "read";
+	}
 }
 
 void report_init(struct report *r, const char *target)
@@ -54,6 +59,11 @@ void report_release(struct report *r)
 	for (size_t i = 0; i < r->nfindings; i++)
 		finding_release(&r->findings[i]);
 	free(r->findings);
+	for (size_t i = 0; i < r->nseen; i++) {
+		free(r->seen[i].rule);
+		free(r->seen[i].text);
+	}
+	free(r->seen);
 	for (size_t i = 0; i < r->nsnaps; i++) {
 		struct report_snapshot *s = &r->snaps[i];
 		for (size_t j = 0; j < s->npieces; j++) {
@@ -91,10 +101,10 @@ void report_snapshot_piece(struct report_snapshot *s, const char *what, const ch
 	ALLOC_GROW(s->pieces, s->npieces + 1, s->pieces_alloc);
 	p = &s->pieces[s->npieces++];
 	p->what = xstrdup(what);
-	p->source = dup_or_null(source);
+	p->source = xstrdup_or_null(source);
 	p->time = time;
 	p->ok = ok;
-	p->note = dup_or_null(note);
+	p->note = xstrdup_or_null(note);
 }
 
 struct finding *report_add_finding(struct report *r, const char *rule, enum severity sev, double confidence)
@@ -130,7 +140,8 @@ void finding_add_evidence(struct finding *f, const char *what, double value, con
 	e->value = value;
 	e->unit = xstrdup(unit ? unit : "");
 	e->text = NULL;
-	e->source = dup_or_null(source);
+	e->source = xstrdup_or_null(source);
+	e->basis = EVB_READ;
 }
 
 void finding_add_fact(struct finding *f, const char *what, const char *text, const char *source)
@@ -141,16 +152,73 @@ void finding_add_fact(struct finding *f, const char *what, const char *text, con
 	e->what = xstrdup(what);
 	e->value = 0;
 	e->unit = xstrdup("");
-	e->text = dup_or_null(text);
-	e->source = dup_or_null(source);
+	e->text = xstrdup_or_null(text);
+	e->source = xstrdup_or_null(source);
+	e->basis = EVB_READ;
+}
+
+void finding_add_inferred(struct finding *f, const char *what, const char *text, const char *how)
+{
+	finding_add_fact(f, what, text, how);
+	f->evidence[f->nevidence - 1].basis = EVB_INFERRED;
+}
+
+void report_add_seen(struct report *r, const char *rule, int64_t goroutines, int64_t sockets, const char *fmt, ...)
+{
+	char buf[1024];
+	va_list ap;
+	struct seen_item *it;
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	ALLOC_GROW(r->seen, r->nseen + 1, r->seen_alloc);
+	it = &r->seen[r->nseen++];
+	it->rule = xstrdup(rule);
+	it->goroutines = goroutines;
+	it->sockets = sockets;
+	it->text = xstrdup(buf);
+}
+
+void report_format_duration(char *buf, size_t n, double s)
+{
+	double r;
+	if (!(s >= 0))
+		s = 0;
+	if (s < 0.001) {
+		snprintf(buf, n, "%.2f ms", s * 1000);
+		return;
+	}
+	if (s < 1) {
+		snprintf(buf, n, "%.0f ms", s * 1000);
+		return;
+	}
+	/* Round once, to the smallest unit shown, then split. */
+	if (s < 3600) {
+		r = s + 0.5;
+		uint64_t t = (uint64_t)r, m = t / 60, sec = t % 60;
+		if (!m)
+			snprintf(buf, n, "%" PRIu64 " s", sec);
+		else if (!sec)
+			snprintf(buf, n, "%" PRIu64 " min", m);
+		else
+			snprintf(buf, n, "%" PRIu64 " min %" PRIu64 " s", m, sec);
+	} else if (s < 172800) {
+		uint64_t t = (uint64_t)(s / 60 + 0.5), h = t / 60, m = t % 60;
+		if (!m)
+			snprintf(buf, n, "%" PRIu64 " h", h);
+		else
+			snprintf(buf, n, "%" PRIu64 " h %" PRIu64 " min", h, m);
+	} else {
+		snprintf(buf, n, "%.1f days", s / 86400);
+	}
 }
 
 void finding_set_fix(struct finding *f, const char *fix, const char *snippet)
 {
 	free(f->fix);
 	free(f->snippet);
-	f->fix = dup_or_null(fix);
-	f->snippet = dup_or_null(snippet);
+	f->fix = xstrdup_or_null(fix);
+	f->snippet = xstrdup_or_null(snippet);
 }
 
 void finding_add_ref(struct finding *f, const char *url)

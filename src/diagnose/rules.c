@@ -2,16 +2,15 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diagnose/rules.h"
 #include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 /* Generated from rules/NAME.rules by the build (see src/diagnose/meson.build). */
@@ -37,6 +36,7 @@ static void rule_release(struct rule *r)
 	for (size_t i = 0; i < r->nunaged_states; i++)
 		free(r->unaged_states[i]);
 	free(r->summary);
+	free(r->inferred);
 	free(r->fix);
 	free(r->snippet);
 	for (size_t i = 0; i < r->nrefs; i++)
@@ -179,8 +179,14 @@ static enum gd_err set_key(struct parse_state *ps, struct rule *r, const char *k
 			return FAIL(ps, "%s:%zu: severity must be info, warning or critical", ps->origin, ps->lineno);
 		return GD_OK;
 	}
-	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix")) {
-		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : &r->fix;
+	if (!strcmp(key, "pool-check")) {
+		if (strcmp(v, "yes") && strcmp(v, "no"))
+			return FAIL(ps, "%s:%zu: pool-check must be yes or no", ps->origin, ps->lineno);
+		r->pool_check = !strcmp(v, "yes");
+		return GD_OK;
+	}
+	if (!strcmp(key, "title") || !strcmp(key, "summary") || !strcmp(key, "fix") || !strcmp(key, "inferred")) {
+		char **dst = key[0] == 't' ? &r->title : key[0] == 's' ? &r->summary : key[0] == 'i' ? &r->inferred : &r->fix;
 		free(*dst);
 		*dst = xstrdup(v);
 		return GD_OK;
@@ -445,27 +451,8 @@ enum gd_err ruleset_parse(struct ruleset *rs, const char *text, size_t len, cons
 enum gd_err ruleset_load_file(struct ruleset *rs, const char *path, struct gd_errbuf *eb)
 {
 	struct strbuf sb = STRBUF_INIT_MAX(RULES_MAX_BYTES);
-	char buf[65536];
-	enum gd_err e = GD_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gd_fail(eb, errno == ENOENT ? GD_ENOENT : GD_EIO, "%s: %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = gd_fail(eb, GD_EIO, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (strbuf_add(&sb, buf, (size_t)n)) {
-			e = gd_fail(eb, GD_ETOOBIG, "%s: over %zu KiB", path, RULES_MAX_BYTES >> 10);
-			break;
-		}
-	}
-	close(fd);
+	enum gd_err e = read_file_capped(path, RULES_MAX_BYTES, &sb, eb);
+
 	if (!e)
 		e = ruleset_parse(rs, sb.buf, sb.len, path, eb);
 	strbuf_release(&sb);

@@ -85,6 +85,13 @@ struct rule {
 	double min_ratio;
 	double confidence;        /* base confidence */
 	char *summary;            /* template: {goroutines} {max_wait} {sockets} ... */
+	/* What the finding lets godiag infer but never read, e.g. "no
+	 * IdleTimeout or ReadTimeout"; shown as an inferred fact with the age
+	 * it rests on. */
+	char *inferred;
+	/* Goroutines parked where a worker pool parks (a channel receive):
+	 * a fixed count with equal ages is "could be an idle pool" (info). */
+	bool pool_check;
 	char *fix;
 	char *snippet;
 	char *refs[RULES_MAX_REFS];

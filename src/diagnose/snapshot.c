@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnose/endpoint_check.h"
 #include "diagnose/evidence_dir.h"
 #include "diagnose/sniff.h"
 #include "diagnose/snapshot.h"
@@ -53,6 +54,7 @@ void snapshot_release(struct snapshot *s)
 	free(s->base_url);
 	grouping_release(&s->g);
 	grouping_release(&s->leak);
+	survival_set_release(&s->ids);
 	procinfo_release(&s->pi);
 	go_buildinfo_release(&s->bi);
 	if (s->has_policy)
@@ -152,6 +154,15 @@ static bool apply_goroutines(struct snapshot *s, const struct evidence_piece *p,
 		s->goroutines_truncated = in.truncated;
 		snprintf(note, notelen, "%" PRIu64 " goroutines (%s)%s", s->g.total, dump_format_name(in.format),
 			 in.truncated ? ", truncated: the rest lost" : "");
+		/* A second look compares goroutine ids: keep every one (the
+		 * grouping keeps a few per bucket).  Plain text only. */
+		survival_set_release(&s->ids);
+		survival_set_init(&s->ids);
+		s->has_ids = false;
+		if (in.format == DUMP_FMT_DEBUG2 && !gz_is_gzip(p->buf, p->len)) {
+			struct gd_errbuf seb = { "" };
+			s->has_ids = !survival_set_parse(&s->ids, p->buf, p->len, &seb) && s->ids.n;
+		}
 	}
 	grouping_release(&g);
 	dump_input_release(&in);
@@ -223,9 +234,20 @@ static bool apply_ss_text(struct snapshot *s, const struct evidence_piece *p, ch
 		ss_text_release(&st);
 		return false;
 	}
-	/* A ticket's `ss -tinp` covers the whole host: keep the service's rows
-	 * (the bundle's pid, or the process owning most sockets). */
-	pid = s->pid > 0 ? s->pid : ss_text_main_pid(&st);
+	/* A ticket's `ss -tinp` may cover the whole host: keep the service's
+	 * rows (the pid of /proc/PID/status or of the manifest, applied first).
+	 * Without one, rows of several processes cannot be told apart: the
+	 * file is ignored rather than another process's sockets taken. */
+	pid = s->pid;
+	if (pid <= 0 && ss_text_pid_count(&st) == 1)
+		pid = ss_text_main_pid(&st);
+	if (pid <= 0 && ss_text_pid_count(&st) > 1) {
+		snprintf(note, notelen,
+			 "ignored: rows of %zu processes and no PID to choose (add /proc/PID/status or a manifest)",
+			 ss_text_pid_count(&st));
+		ss_text_release(&st);
+		return false;
+	}
 	if (pid > 0) {
 		ss_text_release(&st);
 		ss_text_init(&st);
@@ -436,30 +458,28 @@ static void bundle_save(const struct collect_opts *o, struct report_snapshot *rs
 
 void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id)
 {
-#define DUP(x) ((x) ? xstrdup(x) : NULL)
 	memset(id, 0, sizeof(*id));
-	id->target = DUP(s->label);
+	id->target = xstrdup_or_null(s->label);
 	id->time = s->time;
 	id->pid = s->pid;
 	if (s->has_buildinfo) {
-		id->go_version = DUP(s->bi.go_version);
-		id->module = DUP(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
-		id->default_godebug = DUP(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
-		id->ldflags = DUP(go_buildinfo_setting(&s->bi, "-ldflags"));
+		id->go_version = xstrdup_or_null(s->bi.go_version);
+		id->module = xstrdup_or_null(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
+		id->default_godebug = xstrdup_or_null(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
+		id->ldflags = xstrdup_or_null(go_buildinfo_setting(&s->bi, "-ldflags"));
 	}
 	if (s->has_proc) {
 		if (s->pi.kernel_release[0])
 			id->kernel = xstrdup(s->pi.kernel_release);
 		/* Only the runtime knobs: the environment may hold secrets. */
-		id->env_godebug = DUP(s->pi.env.val[PENV_GODEBUG]);
-		id->env_gogc = DUP(s->pi.env.val[PENV_GOGC]);
-		id->env_gomemlimit = DUP(s->pi.env.val[PENV_GOMEMLIMIT]);
+		id->env_godebug = xstrdup_or_null(s->pi.env.val[PENV_GODEBUG]);
+		id->env_gogc = xstrdup_or_null(s->pi.env.val[PENV_GOGC]);
+		id->env_gomemlimit = xstrdup_or_null(s->pi.env.val[PENV_GOMEMLIMIT]);
 	}
 	if (s->has_policy) {
 		id->mem_policy = xstrdup(mem_policy_name(s->policy.policy));
-		id->mem_policy_reason = DUP(s->policy.reason);
+		id->mem_policy_reason = xstrdup_or_null(s->policy.reason);
 	}
-#undef DUP
 }
 
 /* A bundle's manifest: identity facts that no file carries. */
@@ -535,6 +555,30 @@ static double mean_depth(const struct grouping *g)
 	return frames / (double)g->total;
 }
 
+/* One overall deadline for a target's requests (--timeout, 30 s): each
+ * request gets what is left of it.  False when nothing is left. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool deadline_left(const struct collect_opts *o, struct fetch_opts *fo)
+{
+	int64_t left;
+	if (!o->deadline_ms)
+		return true;
+	left = o->deadline_ms - mono_ms();
+	if (left <= 0)
+		return false;
+	if (!fo->total_timeout_ms || fo->total_timeout_ms > left)
+		fo->total_timeout_ms = (long)left;
+	if (fo->connect_timeout_ms > fo->total_timeout_ms)
+		fo->connect_timeout_ms = fo->total_timeout_ms;
+	return true;
+}
+
 /* GET base + path; records a failure; on success *buf holds the body. */
 static bool fetch_piece(const char *base, const char *path, const char *what, const struct collect_opts *o,
 			struct report_snapshot *rs, char **buf, size_t *len, bool quiet_404)
@@ -543,10 +587,16 @@ static bool fetch_piece(const char *base, const char *path, const char *what, co
 	struct fetch_result res;
 	struct gd_errbuf eb = { "" };
 	enum gd_err e;
+	struct fetch_opts fo = o->fetch;
 	strbuf_addf(&url, "%s%s", base, path);
 	*buf = NULL;
 	*len = 0;
-	e = fetch_buffer(url.buf, &o->fetch, buf, len, &res, &eb);
+	if (!deadline_left(o, &fo)) {
+		report_snapshot_piece(rs, what, url.buf, now_s(), false, "skipped: the deadline (--timeout) has passed");
+		strbuf_release(&url);
+		return false;
+	}
+	e = fetch_buffer(url.buf, &fo, buf, len, &res, &eb);
 	if (e) {
 		if (!(quiet_404 && e == GD_ENOENT))
 			report_snapshot_piece(rs, what, url.buf, now_s(), false, eb.msg[0] ? eb.msg : gd_strerror(e));
@@ -579,25 +629,35 @@ static bool fetch_apply(struct snapshot *s, const char *base, const char *path, 
 	return ok;
 }
 
-static void collect_url(struct snapshot *s, const char *base, const struct collect_opts *o,
-			struct report_snapshot *rs)
+static enum gd_err collect_url(struct snapshot *s, const char *base, const struct collect_opts *oin,
+			       struct report_snapshot *rs)
 {
 	double pause = 0, depth = 0;
-	char note[512];
+	char note[512], pause_text[64];
 	struct pprof_index idx;
 	bool have_index = false, have_d1;
 	uint64_t d1_total = 0;
+	struct collect_opts dl = *oin;
+	const struct collect_opts *o = &dl;
 
 	free(s->base_url);
 	s->base_url = xstrdup(base);
+	if (!dl.deadline_ms && dl.fetch.total_timeout_ms > 0)
+		dl.deadline_ms = mono_ms() + dl.fetch.total_timeout_ms;
 
-	/* The index says which profiles exist (goroutineleak only on Go 1.26+). */
+	/* The index says which profiles exist (goroutineleak only on Go 1.26+).
+	 * A server that does not answer it in time will not answer the rest:
+	 * the first timeout stops the collection. */
 	{
 		struct fetch_opts fo = o->fetch;
 		struct gd_errbuf ieb = { "" };
+		enum gd_err ie;
 		fo.max_bytes = 1 << 20;
-		if (pprof_index_fetch(base, &fo, &idx, &ieb)) {
+		deadline_left(o, &fo);
+		if ((ie = pprof_index_fetch(base, &fo, &idx, &ieb))) {
 			report_snapshot_piece(rs, "pprof index", base, now_s(), false, ieb.msg);
+			if (ie == GD_ETIMEOUT)
+				return GD_ETIMEOUT;
 		} else {
 			const struct pprof_index_entry *gr = pprof_index_get(&idx, "goroutine");
 			have_index = true;
@@ -619,14 +679,15 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		depth = mean_depth(&s->g);
 		pause = snapshot_estimate_stw_ms(d1_total, depth);
 	}
+	report_format_duration(pause_text, sizeof(pause_text), pause / 1000);
 	if (have_d1 && pause > o->max_stw_ms) {
 		snprintf(note, sizeof(note),
-			 "skipped: the stop-the-world pause of debug=2 is estimated at %.0f ms (%" PRIu64
+			 "skipped: the stop-the-world pause of debug=2 is estimated at %s (%" PRIu64
 			 " goroutines x %.0f frames), over the %.0f ms budget (--max-stw); using debug=1, socket idle times and goroutineleak",
-			 pause, d1_total, depth, o->max_stw_ms);
+			 pause_text, d1_total, depth, o->max_stw_ms);
 		report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, note);
 	} else {
-		snprintf(note, sizeof(note), "estimated pause %.1f ms", pause);
+		snprintf(note, sizeof(note), "estimated pause %s", pause_text);
 		fetch_apply(s, base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", EV_GOROUTINE_DEBUG2, note,
 			    o, rs, false);
 	}
@@ -646,6 +707,7 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		fetch_apply(s, base, "/debug/vars", "/debug/vars", EV_EXPVAR, NULL, o, rs, true);
 	if (!s->has_memstats)
 		fetch_apply(s, base, "/metrics", "/metrics", EV_METRICS, NULL, o, rs, true);
+	return GD_OK;
 }
 
 static char *base_of(const char *url)
@@ -746,19 +808,22 @@ static void collect_sockets(struct snapshot *s, int pid, const struct collect_op
 			      s->socks.notes[0] ? s->socks.notes : NULL);
 }
 
-static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)
+static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect_opts *o,
+			       struct report_snapshot *rs, struct gd_errbuf *oeb)
 {
 	struct procfs_roots roots = { o->proc_root, o->sys_root };
 	struct gd_errbuf eb = { "" };
+	enum gd_err be;
 	char path[4096], base[160];
 	const char *proc = o->proc_root ? o->proc_root : "/proc";
 
 	s->pid = pid;
-	if (o->bundle)
-		bundle_proc_copies(o, rs, pid);
 	if (procinfo_read(&s->pi, &roots, pid, PI_ALL, &eb)) {
 		report_snapshot_piece(rs, "/proc", proc, now_s(), false, eb.msg);
 	} else {
+		/* Copies for a bundle only of a process that is there. */
+		if (o->bundle)
+			bundle_proc_copies(o, rs, pid);
 		s->has_proc = true;
 		report_snapshot_piece(rs, "/proc (status, smaps_rollup, environ, cgroup)", proc, now_s(),
 				      !procinfo_partial(&s->pi), NULL);
@@ -767,8 +832,15 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 	}
 
 	snprintf(path, sizeof(path), "%s/%d/exe", proc, pid);
-	if (go_buildinfo_read_file(path, &s->bi, &eb)) {
+	if ((be = go_buildinfo_read_file(path, &s->bi, &eb))) {
 		report_snapshot_piece(rs, "Go build info", path, now_s(), false, eb.msg);
+		/* Not a Go program: no pprof to probe, no rule that applies.
+		 * Its listeners are never asked anything. */
+		if (be == GD_EFORMAT && !o->pprof_url && s->has_proc)
+			return gd_fail(oeb, GD_EFORMAT, "%d: not a Go process (%s)", pid, eb.msg);
+		if (be == GD_EPERM && !o->pprof_url)
+			return gd_fail(oeb, GD_EPERM, "%d: permission denied reading %s (run as the process's user or root)",
+				       pid, path);
 	} else {
 		s->has_buildinfo = true;
 		report_snapshot_piece(rs, "Go build info", path, now_s(), true, s->bi.go_version);
@@ -788,9 +860,22 @@ static void collect_pid(struct snapshot *s, int pid, const struct collect_opts *
 		report_snapshot_piece(rs, "pprof endpoint", b, now_s(), true, "given with --pprof");
 		collect_url(s, b, o, rs);
 		free(b);
-	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
-		collect_url(s, base, o, rs);
+	} else if (s->has_sockets) {
+		/* The endpoint is one of the process's own ports: ask it from the
+		 * process's network namespace, and make sure it is the process
+		 * that answers before asking for anything that stops a world. */
+		struct collect_opts po = *o;
+		po.fetch.netns_pid = pid;
+		if (discover_endpoint(s, &po, rs, base, sizeof(base))) {
+			bool live = !o->proc_root || !strcmp(o->proc_root, PROCFS_ROOT_DEFAULT);
+			if (live && endpoint_check_owner(pid, NULL, base, &eb)) {
+				report_snapshot_piece(rs, "pprof endpoint", base, now_s(), false, eb.msg);
+				return gd_fail(oeb, GD_EPERM, "%d: %s", pid, eb.msg);
+			}
+			collect_url(s, base, &po, rs);
+		}
 	}
+	return GD_OK;
 }
 
 /* --- entry point ----------------------------------------------------------- */
@@ -817,14 +902,21 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 		long pid = strtol(target, NULL, 10);
 		if (pid <= 0 || pid > 4194304)
 			return gd_fail(eb, GD_EARG, "%s: not a valid PID", target);
-		collect_pid(s, (int)pid, o, rs);
+		{
+			enum gd_err e = collect_pid(s, (int)pid, o, rs, eb);
+			if (e)
+				return e;
+		}
 		if (!s->has_proc && !s->has_sockets && !s->has_buildinfo)
-			return gd_fail(eb, GD_ENOENT, "%s: no such process, or nothing could be read", target);
+			return gd_fail(eb, GD_ENOENT, "%s: no such process", target);
 	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
 		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);
-		collect_url(s, base, o, rs);
+		enum gd_err ue = collect_url(s, base, o, rs);
 		free(base);
+		if (ue == GD_ETIMEOUT)
+			return gd_fail(eb, GD_ETIMEOUT, "no response from %s in %ld s", target,
+				       o->fetch.total_timeout_ms / 1000);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
 	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {

@@ -26,6 +26,7 @@
 #include "diagnose/bundle.h"
 #include "diagnose/evidence_dir.h"
 #include "diagnose/finding.h"
+#include "diagnose/survival.h"
 #include "goroutine/group.h"
 #include "linux/buildinfo.h"
 #include "linux/procfs.h"
@@ -42,6 +43,8 @@ struct collect_opts {
 	struct fetch_opts fetch;
 	struct bundle_writer *bundle; /* when set, every raw piece is saved there */
 	const char *pprof_url;        /* a PID's endpoint, given: no probing */
+	int64_t deadline_ms;          /* CLOCK_MONOTONIC ms for all of a target's requests;
+				       * 0: now + fetch.total_timeout_ms at the first */
 	bool quiet;
 };
 
@@ -57,6 +60,8 @@ struct snapshot {
 	bool goroutines_have_waits;  /* from debug=2: wait minutes known */
 	bool goroutines_truncated;
 	struct grouping g;
+	bool has_ids;                /* every goroutine's id, stack key and wait (debug=2) */
+	struct survival_set ids;
 	bool has_leak_profile;
 	struct grouping leak;
 

@@ -438,3 +438,21 @@ int ss_text_main_pid(const struct ss_text *st)
 	free(pids);
 	return best;
 }
+
+size_t ss_text_pid_count(const struct ss_text *st)
+{
+	int *pids;
+	size_t n = 0, distinct = 0;
+	if (!st->socks.n)
+		return 0;
+	pids = xreallocarray(NULL, st->socks.n, sizeof(*pids));
+	for (size_t i = 0; i < st->socks.n; i++)
+		if (st->owners[i].pid > 0)
+			pids[n++] = st->owners[i].pid;
+	if (n > 1)
+		qsort(pids, n, sizeof(*pids), int_cmp);
+	for (size_t i = 0; i < n; i++)
+		distinct += !i || pids[i] != pids[i - 1];
+	free(pids);
+	return distinct;
+}

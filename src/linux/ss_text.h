@@ -68,6 +68,9 @@ enum gd_err ss_text_parse(struct ss_text *st, const char *buf, size_t len, const
  * (A ticket's ss output usually covers one service plus noise.) */
 int ss_text_main_pid(const struct ss_text *st);
 
+/* How many distinct pids own rows (0 when no row had a process). */
+size_t ss_text_pid_count(const struct ss_text *st);
+
 /* "ESTAB" -> TCPS_ESTABLISHED ...; 0 for an unknown state name. */
 unsigned ss_state_parse(const char *s, size_t n);
 

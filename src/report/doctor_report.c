@@ -88,32 +88,36 @@ static void format_bytes(char *buf, size_t n, double v)
 	snprintf(buf, n, "%s%.*f %s", v < 0 ? "-" : "", a < 100 ? 1 : 0, a, units[u]);
 }
 
-/* "1,390 min (23 h)": the raw minutes stay visible (they match the dump),
- * the coarse unit makes them readable. */
+/* "1,390 min (23 h 10 min)": the raw number stays visible (it matches the
+ * dump or the socket), the paren says it for people, rounded the one way
+ * every duration is (report_format_duration). */
 static void format_minutes(char *buf, size_t n, double v)
 {
-	char num[48];
-	double a = fabs(v);
+	char num[48], d[64];
 	plain_number(num, sizeof(num), v);
-	if (a >= 2880)
-		snprintf(buf, n, "%s min (%.1f d)", num, a / 1440);
-	else if (a >= 60)
-		snprintf(buf, n, "%s min (%.0f h)", num, floor(a / 60));
-	else
+	if (fabs(v) >= 60) {
+		report_format_duration(d, sizeof(d), fabs(v) * 60);
+		snprintf(buf, n, "%s min (%s)", num, d);
+	} else {
 		snprintf(buf, n, "%s min", num);
+	}
 }
 
 static void format_seconds(char *buf, size_t n, double v)
 {
-	char num[48];
+	char num[48], d[64];
 	double a = fabs(v);
+	if (a < 1 && a > 0) {
+		report_format_duration(buf, n, a); /* "350 ms", "0.42 ms" */
+		return;
+	}
 	plain_number(num, sizeof(num), v);
-	if (a >= 7200)
-		snprintf(buf, n, "%s s (%.1f h)", num, a / 3600);
-	else if (a >= 120)
-		snprintf(buf, n, "%s s (%.0f min)", num, floor(a / 60));
-	else
+	if (a >= 120) {
+		report_format_duration(d, sizeof(d), a);
+		snprintf(buf, n, "%s s (%s)", num, d);
+	} else {
 		snprintf(buf, n, "%s s", num);
+	}
 }
 
 void doctor_format_value(char *buf, size_t n, double value, const char *unit)
@@ -301,6 +305,23 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 		fputs("    ", out);
 		w = termsafe_write_cols(out, e->what, wcol);
 		pad(out, wcol - w + 2);
+		if (e->text && termsafe_cols(e->text, strlen(e->text)) > FACT_COLS) {
+			/* A long fact (an inference, how to confirm) is a sentence
+			 * the reader needs whole: wrapped below its name. */
+			fputs(st->dim, out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source ? " from " : "");
+			if (e->source)
+				termsafe_write_cols(out, e->source, SOURCE_COLS);
+			if (e->basis != EVB_READ)
+				fputc(')', out);
+			fputs(st->reset, out);
+			fputc('\n', out);
+			fputs(st->bold, out);
+			text_wrap(out, e->text, 6);
+			fputs(st->reset, out);
+			continue;
+		}
 		fputs(st->bold, out);
 		if (e->text) {
 			w = termsafe_write_cols(out, e->text, FACT_COLS);
@@ -314,7 +335,15 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 			w = w < vcol ? vcol : w;
 		}
 		fputs(st->reset, out);
-		if (e->source && *e->source) {
+		if (e->basis != EVB_READ) {
+			pad(out, vcol > w ? vcol - w + 2 : 2);
+			fputs(st->dim, out);
+			fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source && *e->source ? " from " : "");
+			if (e->source)
+				termsafe_write_cols(out, e->source, SOURCE_COLS);
+			fputc(')', out);
+			fputs(st->reset, out);
+		} else if (e->source && *e->source) {
 			pad(out, vcol > w ? vcol - w + 2 : 2);
 			fputs(st->dim, out);
 			termsafe_write_cols(out, e->source, SOURCE_COLS);
@@ -442,7 +471,13 @@ void doctor_render_text(FILE *out, const struct report *r, bool color)
 	fprintf(out, "%sgodiag doctor%s ", st->bold, st->reset);
 	termsafe_write_cols(out, r->target, LINE_COLS);
 	fputc('\n', out);
-	if (!r->nfindings) {
+	if (!r->nfindings && r->nseen) {
+		fprintf(out, "\n%sNo finding yet%s, but %zu leak shape%s seen (below)", st->bold, st->reset, r->nseen,
+			r->nseen == 1 ? " was" : "s were");
+		if (failed)
+			fprintf(out, "; %zu piece%s could not be read (see below)", failed, failed == 1 ? "" : "s");
+		fputs(".\n\n", out);
+	} else if (!r->nfindings) {
 		fprintf(out, "\n%sNo leak found.%s None of the rules matched the evidence read", st->ok, st->reset);
 		if (failed)
 			fprintf(out, ", but %zu piece%s could not be read (see below), so the check is incomplete", failed,
@@ -468,6 +503,17 @@ void doctor_render_text(FILE *out, const struct report *r, bool color)
 		fputc('\n', out);
 		for (size_t i = 0; i < r->nfindings; i++)
 			text_finding(out, &r->findings[i], i, r->nfindings, st);
+	}
+	if (r->nseen) {
+		text_rule(out, '-');
+		fprintf(out, "%sSeen, not a finding%s\n", st->bold, st->reset);
+		for (size_t i = 0; i < r->nseen; i++) {
+			fputs("  ", out);
+			termsafe_write_cols(out, r->seen[i].rule, 40);
+			fputc('\n', out);
+			text_wrap(out, r->seen[i].text, 4);
+		}
+		fputc('\n', out);
 	}
 	text_rule(out, '-');
 	fprintf(out, "%sWhat was read%s\n", st->bold, st->reset);
@@ -567,6 +613,8 @@ static void json_finding(struct json_writer *jw, const struct finding *f)
 		jw_string(jw, e->text);
 		jw_key(jw, "source");
 		jw_string(jw, e->source);
+		jw_key(jw, "basis");
+		jw_string(jw, evidence_basis_name(e->basis));
 		jw_object_end(jw);
 	}
 	jw_array_end(jw);
@@ -603,6 +651,19 @@ void doctor_render_json(FILE *out, const struct report *r)
 	jw_array_begin(&jw);
 	for (size_t i = 0; i < r->nfindings; i++)
 		json_finding(&jw, &r->findings[i]);
+	jw_array_end(&jw);
+	jw_key(&jw, "seen");
+	jw_array_begin(&jw);
+	for (size_t i = 0; i < r->nseen; i++) {
+		jw_object_begin(&jw);
+		jw_key(&jw, "rule");
+		jw_string(&jw, r->seen[i].rule);
+		json_opt_int(&jw, "goroutines", r->seen[i].goroutines);
+		json_opt_int(&jw, "sockets", r->seen[i].sockets);
+		jw_key(&jw, "text");
+		jw_string(&jw, r->seen[i].text);
+		jw_object_end(&jw);
+	}
 	jw_array_end(&jw);
 	jw_object_end(&jw);
 	jw_end(&jw);
@@ -868,6 +929,8 @@ static void html_finding(FILE *out, const struct finding *f, size_t idx)
 				html_escape_str(out, num);
 			}
 			fputs("</td><td class=\"d\">", out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "<b>%s</b>%s", evidence_basis_name(e->basis), e->source ? " from " : "");
 			html_text(out, e->source, HTML_CELL);
 			fputs("</td></tr>\n", out);
 		}
@@ -965,7 +1028,10 @@ void doctor_render_html(FILE *out, const struct report *r)
 	fputs("</title></head><body>\n<h1>godiag doctor: ", out);
 	html_text(out, r->target, 2048);
 	fputs("</h1>\n", out);
-	if (!r->nfindings) {
+	if (!r->nfindings && r->nseen) {
+		fprintf(out, "<p class=\"verdict\"><b>No finding yet</b>, but %zu leak shape%s seen (below).</p>\n",
+			r->nseen, r->nseen == 1 ? " was" : "s were");
+	} else if (!r->nfindings) {
 		fputs("<p class=\"verdict ok\"><b>No leak found.</b> None of the rules matched the evidence read", out);
 		if (failed)
 			fprintf(out, ", but %zu piece%s could not be read, so the check is incomplete", failed,
@@ -992,6 +1058,17 @@ void doctor_render_html(FILE *out, const struct report *r)
 		html_overview_chart(out, r);
 		for (size_t i = 0; i < r->nfindings; i++)
 			html_finding(out, &r->findings[i], i);
+	}
+	if (r->nseen) {
+		fputs("<h2>Seen, not a finding</h2>\n<ul>\n", out);
+		for (size_t i = 0; i < r->nseen; i++) {
+			fputs("<li><code>", out);
+			html_text(out, r->seen[i].rule, 256);
+			fputs("</code>: ", out);
+			html_text(out, r->seen[i].text, HTML_MAX);
+			fputs("</li>\n", out);
+		}
+		fputs("</ul>\n", out);
 	}
 	fputs("<h2>What was read</h2>\n", out);
 	for (size_t i = 0; i < r->nsnaps; i++)
