@@ -353,6 +353,8 @@ static void run_requests(struct round *rd, const struct fetch_opts *fo)
 			snprintf(rd->why[ti], sizeof(rd->why[ti]), "%s", why);
 		} else {
 			rd->ok[ti] = true;
+			if (rd->st->t[ti].src == WS_UNKNOWN)
+				rd->st->t[ti].src = WS_METRICS;
 			rd->st->t[ti].last_latency_ms = (double)fr[i].res.elapsed_ms;
 		}
 		strbuf_release(&r->body);
@@ -369,7 +371,10 @@ static void sample_local(struct watch_state *st, struct watch_target *t, struct 
 	const char *root = st->opts.proc_root;
 	enum gd_err e;
 	procinfo_init(&pi);
-	e = procinfo_read(&pi, &(struct procfs_roots){ root, NULL }, t->pid, PI_STATUS | PI_SMAPS, &eb);
+	e = procinfo_read(&pi, &(struct procfs_roots){ root, NULL }, t->pid,
+			  PI_STATUS | PI_SMAPS | (t->started ? 0 : PI_STAT), &eb);
+	if (!t->started && pi.age_known)
+		t->started = now_s() - (double)pi.age_seconds;
 	if (e == GD_ENOENT) {
 		*gone = true;
 		snprintf(why, whylen, "process %d exited", t->pid);
@@ -810,6 +815,10 @@ static void analyse(struct watch_state *st, struct watch_store *store, struct wa
 
 	trend_params_init(&p);
 	p.period_s = st->opts.period_s;
+	/* A (re)start begins a new lower envelope, and its first period is
+	 * warm-up (pools fill, the heap finds its size): docs/trends.md. */
+	if (t->started > 0)
+		p.since = t->started + p.period_s;
 	for (int f = 0; f < WF_NR; f++) {
 		if (f != WF_GOROUTINES && f != WF_ESTABLISHED && f != WF_RSS && f != WF_HEAP_INUSE && f != WF_LAZYFREE)
 			continue;

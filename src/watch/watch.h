@@ -64,7 +64,8 @@ struct watch_target {
 	struct watch_sample last;
 	uint64_t samples, failures;
 	double last_latency_ms;
-	double discover_at;         /* next endpoint probe for a PID without one */
+	double discover_at;
+	double started;             /* the PID's start time (unix s), 0 unknown */         /* next endpoint probe for a PID without one */
 	/* trend state */
 	enum trend_kind kind[WR_NR];
 	bool active[WR_NR];
