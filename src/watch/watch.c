@@ -178,7 +178,7 @@ static void set_down(struct watch_state *st, struct watch_target *t, const char 
 
 /* ---- one sampling round --------------------------------------------------- */
 
-enum rq_kind { RQ_METRICS, RQ_VARS, RQ_GOROUTINE1, RQ_HEAP1 };
+enum rq_kind { RQ_METRICS = WB_METRICS, RQ_VARS = WB_VARS, RQ_GOROUTINE1 = WB_GOROUTINE1, RQ_HEAP1 = WB_HEAP1 };
 
 struct rq {
 	size_t ti;
@@ -239,19 +239,19 @@ static void memstats_into(struct watch_sample *s, const struct go_memstats *ms)
 			s->v[map[i].w] = (double)ms->v[map[i].f];
 }
 
-/* Parse one finished request into the target's sample.  Returns false with
- * why when the body is not what that source serves. */
-static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t whylen)
+bool watch_body_parse(enum watch_body kind, const char *buf, size_t len, const char *url, struct watch_sample *s,
+		      char *why, size_t whylen)
 {
 	struct gd_errbuf eb = { "" };
-	switch (r->kind) {
+	struct { const char *buf; size_t len; const char *url; } body = { buf, len, url }, *r = &body;
+	switch (kind) {
 	case RQ_METRICS: {
 		struct prom_set ps;
 		struct go_memstats ms;
 		struct prom_go_info info;
 		bool ok;
 		prom_set_init(&ps);
-		if (prom_parse(&ps, r->body.buf, r->body.len, r->url, &eb)) {
+		if (prom_parse(&ps, r->buf, r->len, r->url, &eb)) {
 			snprintf(why, whylen, "%s", eb.msg);
 			prom_set_release(&ps);
 			return false;
@@ -278,7 +278,7 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 		struct expvar_vars v;
 		bool ok;
 		expvar_vars_init(&v);
-		ok = !expvar_parse(&v, r->body.buf, r->body.len, r->url, &eb) && v.has_memstats;
+		ok = !expvar_parse(&v, r->buf, r->len, r->url, &eb) && v.has_memstats;
 		if (ok)
 			memstats_into(s, &v.memstats);
 		else
@@ -287,14 +287,14 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 		return ok;
 	}
 	case RQ_GOROUTINE1:
-		if (!parse_total(r->body.buf, r->body.len, &s->v[WF_GOROUTINES])) {
+		if (!parse_total(r->buf, r->len, &s->v[WF_GOROUTINES])) {
 			snprintf(why, whylen, "%.400s: no 'goroutine profile: total' line", r->url);
 			return false;
 		}
 		return true;
 	case RQ_HEAP1: {
 		struct go_memstats ms;
-		if (go_memstats_parse(r->body.buf, r->body.len, &ms, r->url, &eb)) {
+		if (go_memstats_parse(r->buf, r->len, &ms, r->url, &eb)) {
 			snprintf(why, whylen, "%s", eb.msg);
 			return false;
 		}
@@ -303,6 +303,12 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 	}
 	}
 	return false;
+}
+
+/* Parse one finished request into the target's sample. */
+static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t whylen)
+{
+	return watch_body_parse((enum watch_body)r->kind, r->body.buf, r->body.len, r->url, s, why, whylen);
 }
 
 struct round {
