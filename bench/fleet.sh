@@ -67,21 +67,33 @@ for _ in $(seq 1 120); do
 done
 curl -sf "http://127.0.0.1:$port/-/ready" >/dev/null || { log "prometheus did not start"; cat "$out/prometheus.log" >&2; exit 1; }
 url=http://127.0.0.1:$port
-log "prometheus $url (pid $ppid) on $tsdb; end $end"
+# backfilled 2-hour blocks are compacted in the background after start: wait
+# until that is over, or the runs measure Prometheus compacting, not querying
+metric() { curl -s "$url/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+prev="" same=0
+for _ in $(seq 1 600); do
+	cur="$(metric prometheus_tsdb_compactions_total) $(metric prometheus_tsdb_blocks_loaded)"
+	if [ "$cur" = "$prev" ]; then same=$((same + 1)); else same=0; fi
+	[ "$same" -ge 75 ] && break # the compactor runs once a minute
+	prev=$cur
+	sleep 1
+done
+log "prometheus $url (pid $ppid) on $tsdb; end $end; compactions, blocks: $prev"
 
 cpu_of() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 tck=$(getconf CLK_TCK)
 best=""
 for i in $(seq 1 "$reps"); do
 	c0=$(cpu_of $ppid)
-	/usr/bin/time -f '%e %M' -o "$out/time.$i" "$godiag" fleet --prometheus "$url" --range 7d --step 1m \
+	/usr/bin/time -f '%e %M %U %S' -o "$out/time.$i" "$godiag" fleet --prometheus "$url" --range 7d --step 1m \
 		--end "$end" --json >"$out/fleet.$i.json" 2>"$out/fleet.$i.err"
 	rc=$?
 	c1=$(cpu_of $ppid)
-	read -r wall rss <"$out/time.$i"
+	read -r wall rss ucpu scpu < <(tail -1 "$out/time.$i")
 	pcpu=$(echo "scale=2; ($c1 - $c0) / $tck" | bc)
-	log "run $i: exit $rc, ${wall} s, ${rss} KB peak RSS; prometheus CPU ${pcpu} s"
-	echo "$wall $rss $pcpu $rc" >"$out/run.$i"
+	gcpu=$(echo "$ucpu + $scpu" | bc)
+	log "run $i: exit $rc, ${wall} s, ${rss} KB peak RSS, godiag CPU ${gcpu} s; prometheus CPU ${pcpu} s; load $(cut -d' ' -f1 /proc/loadavg)"
+	echo "$wall $rss $pcpu $rc $gcpu $(cut -d' ' -f1 /proc/loadavg)" >"$out/run.$i"
 done
 
 # the PromQL version, on the same data at the same instant: the alert
@@ -132,8 +144,10 @@ print(f"|---|---|---|")
 print(f"| series / instances | {truth['series']} / {len(truth['instances'])} | same |")
 print(f"| wall time, median of {reps} (min-max) | {statistics.median(walls):.2f} s ({walls[0]:.2f}-{walls[-1]:.2f}) | |")
 print(f"| godiag peak RSS | {max(int(r[1]) for r in runs)/1024:.0f} MB | |")
+print(f"| godiag CPU (user+sys, median) | {statistics.median(float(r[4]) for r in runs):.2f} s | |")
 print(f"| Prometheus CPU during a run (median) | {statistics.median(float(r[2]) for r in runs):.2f} s | |")
-print(f"| queries / bytes | {rep and len(rep['errors'])} errors | |")
+print(f"| load average after each run | {', '.join(r[5] for r in runs)} (2 cores) | |")
+print(f"| errors in the report | {len(rep['errors'])} | |")
 print(f"| findings: precision / recall | {p_f:.3f} / {r_f:.3f} ({tp_f} of {len(leaks)} leaks, {len(got)} reported) | {p_q:.3f} / {r_q:.3f} ({tp_q} of {len(leaks)}, {len(pq)} reported) |")
 print(f"| instances: precision / recall | {p_i:.3f} / {r_i:.3f} | |")
 print(f"| promtool check rules | | {rules_ok} |")

@@ -9,12 +9,13 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "util/banned.h"
 
 struct command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary;
+	const char *summary; /* for the reader: --help shows doc/help/godiag-NAME.txt's */
 };
 
 static const struct command commands[] = {
@@ -27,14 +28,13 @@ static const struct command commands[] = {
 	{ "ps", cmd_ps, "every Go process on the host: version, RSS, LazyFree, TCP, policy" },
 	{ "fleet", cmd_fleet, "rank the instances a Prometheus scrapes by rising troughs; drill into the worst" },
 	{ "mem", cmd_mem, "explain a Go process's RSS (LazyFree, THP, heap, non-Go) with a verdict" },
+	{ "version", cmd_version, "the version, the build's git describe, and the linked libraries' versions" },
+	{ "__complete-pids", cmd_complete_pids, "(hidden) the PIDs of Go processes, for shell completion" },
 };
 
 static void usage(FILE *out)
 {
-	fprintf(out, "usage: godiag COMMAND [ARGS]\n\ncommands:\n");
-	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
-		fprintf(out, "  %-8s %s\n", commands[i].name, commands[i].summary);
-	fprintf(out, "\nRun 'godiag COMMAND --help' for the options of one command.\n");
+	cmd_help(out, NULL);
 }
 
 /* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
@@ -72,10 +72,8 @@ int main(int argc, char **argv)
 		usage(stdout);
 		return finish_stdout(EXIT_OK);
 	}
-	if (!strcmp(argv[1], "--version")) {
-		printf("godiag %s\n", GODIAG_VERSION);
-		return finish_stdout(EXIT_OK);
-	}
+	if (!strcmp(argv[1], "--version"))
+		return finish_stdout(cmd_version(argc - 1, argv + 1));
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
 		if (!strcmp(argv[1], commands[i].name))
 			return finish_stdout(commands[i].fn(argc - 1, argv + 1));

@@ -15,6 +15,8 @@ int cmd_bundle(int argc, char **argv);
 int cmd_watch(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
+int cmd_version(int argc, char **argv);
+int cmd_complete_pids(int argc, char **argv);
 
 /* Exit codes shared by every command. */
 enum {

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/bundle.h"
 #include "diagnose/snapshot.h"
@@ -14,30 +15,6 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-static const char bundle_usage[] =
-	"usage: godiag bundle [options] TARGET -o DIR\n"
-	"\n"
-	"Save every piece of evidence about TARGET (PID or URL) into DIR, with a\n"
-	"manifest (what each file is, where and when it was taken, what failed),\n"
-	"for an incident ticket.  `godiag doctor DIR` and `godiag diff` read it back\n"
-	"offline, through the manifest: files added to DIR later are ignored.\n"
-	"\n"
-	"  -o, --output DIR    where to write: a new or EMPTY directory (refused\n"
-	"                      otherwise, so no stale file is mixed in)\n"
-	"  --json              say what was saved as JSON\n"
-	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
-	"  --timeout SECS      per-request HTTP timeout (1-3600, default 30)\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
-	"  --pprof URL         a PID's pprof base URL (no probing of its listeners)\n"
-	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
-	"  --sys-root DIR      read /sys from DIR\n"
-	"\n"
-	"godiag never sends a signal to the target and reads only.  Exit status: 0\n"
-	"every file saved, 1 some file could not be written (FAILED in the list and\n"
-	"the manifest), 2 usage error (a non-empty DIR included), 3 nothing could be\n"
-	"read from TARGET.\n";
 
 struct bundle_args {
 	bool json;
@@ -68,7 +45,7 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	cmd_sources_init(&a->src);
 	a->argc = cmd_parse_options("bundle", argc, argv, opts);
 	if (a->argc == CMD_OPT_HELP) {
-		fputs(bundle_usage, stdout);
+		cmd_help(stdout, "bundle");
 		return 1;
 	}
 	if (a->argc == CMD_OPT_ERROR)

@@ -9,38 +9,13 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/diff.h"
 #include "diagnose/snapshot.h"
 #include "report/diff_report.h"
 #include "util/error.h"
 #include "util/banned.h"
-
-static const char diff_usage[] =
-	"usage: godiag diff [options] A B\n"
-	"\n"
-	"What grew between A (earlier) and B (later), two looks at the same Go\n"
-	"service.  Each is a goroutine dump or profile (debug=2, debug=1, proto),\n"
-	"a heap profile (heap?debug=1 text or proto), a bundle from `godiag bundle`\n"
-	"or a directory of evidence files; a PID or an http(s):// base URL is read\n"
-	"live.  Compared when both sides have them:\n"
-	"  goroutine buckets  by count and wait, matched by stack (func, file, line)\n"
-	"  heap sites         by in-use bytes, matched by stack\n"
-	"  TCP sockets        by peer (remote address, and our port for inbound)\n"
-	"\n"
-	"  --json              every entry as JSON\n"
-	"  --pprof FILE        write the difference as a pprof profile (goroutine/count,\n"
-	"                      the default view, and inuse_space/bytes), negative where\n"
-	"                      it shrank: go tool pprof -top FILE\n"
-	"  --top N             entries shown per section in text (default 10)\n"
-	"  --min-goroutines N  a bucket grew when it gained at least N (default 1)\n"
-	"  --min-bytes SIZE    a heap site grew by at least SIZE (default 1; 64k, 4M, 1G)\n"
-	"  --min-sockets N     a peer grew when it gained at least N sockets (default 1)\n"
-	"  --max-stw MS, --timeout SECS, -H 'K: V', --cacert FILE, --insecure,\n"
-	"  --proc-root DIR, --sys-root DIR   as for doctor, when A or B is read live\n"
-	"\n"
-	"Exit status: 0 nothing grew, 1 something grew, 2 usage error, 3 A or B\n"
-	"could not be read.\n";
 
 static int usage_error(void)
 {
@@ -86,7 +61,7 @@ int cmd_diff(int argc, char **argv)
 		n = cmd_parse_options("diff", argc, argv, opts);
 	}
 	if (n == CMD_OPT_HELP) {
-		fputs(diff_usage, stdout);
+		cmd_help(stdout, "diff");
 		cmd_http_release(&http);
 		return EXIT_OK;
 	}

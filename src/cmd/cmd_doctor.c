@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/rules.h"
@@ -18,47 +19,6 @@
 #include "util/error.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
-
-static const char doctor_usage[] =
-	"usage: godiag doctor [options] TARGET [LATER_TARGET]\n"
-	"\n"
-	"Diagnose a Go service: collect the evidence, name the cause, show the numbers\n"
-	"and give the fix.  TARGET is a PID, an http(s)://host:port base URL (the pprof\n"
-	"endpoints under /debug/pprof/), or a directory of evidence files (a bundle from\n"
-	"`godiag bundle`, or files attached to a ticket: dumps, profiles, /proc copies,\n"
-	"`ss -tinp` output, /debug/vars, /metrics).  With LATER_TARGET (the same service,\n"
-	"later), growth and survival rules compare the two snapshots.\n"
-	"\n"
-	"  --json              machine-readable report\n"
-	"  --html FILE         also write a self-contained HTML report\n"
-	"  --rules FILE        add rules (repeatable; see docs/rules.md)\n"
-	"  --list-rules        print the rules in force and exit\n"
-	"  --idle-threshold D  idle time that counts as \"held open\": the rule's own\n"
-	"                      severity (default 10m)\n"
-	"  --suspect-after D   from this age on, a leak shape is a warning with lower\n"
-	"                      confidence (default 2m: past Go's 90 s client idle\n"
-	"                      timeout and nginx's keep-alive); younger, it is listed\n"
-	"                      under \"seen, not a finding\"\n"
-	"  --observe D         PID or URL: take a second snapshot D later (e.g. 60s, 5m)\n"
-	"                      and judge survival: the same goroutines, the same idle\n"
-	"                      connections\n"
-	"  --max-stw MS        pause budget for the stop-the-world debug=2 dump (default 100)\n"
-	"  --timeout SECS      per-request HTTP timeout (1-3600, default 30)\n"
-	"  -H, --header 'K: V' extra HTTP header (repeatable), e.g. for auth\n"
-	"  --cacert FILE       CA bundle to verify an https target; --insecure skips it\n"
-	"  --pprof URL         a PID's pprof base URL; without it doctor probes the\n"
-	"                      process's loopback listeners (quiet ones first) with\n"
-	"                      GET /debug/pprof/, which the application may serve itself\n"
-	"  --proc-root DIR     read /proc from DIR (tests, containers)\n"
-	"  --sys-root DIR      read /sys from DIR\n"
-	"  --color WHEN        auto (default), always, never; NO_COLOR is honoured\n"
-	"\n"
-	"godiag never sends a signal to the target and reads only.\n"
-	"\n"
-	"Exit status: 0 no findings; 1 findings, or a partial check (the goroutines\n"
-	"could not be read); 2 usage error (bad option, invalid PID); 3 target\n"
-	"unreadable (no such process, not a Go process, permission denied, no\n"
-	"response, no evidence in the directory).  Each failure is one line on stderr.\n";
 
 struct doctor_args {
 	bool json, list;
@@ -142,7 +102,7 @@ int cmd_doctor(int argc, char **argv)
 	struct snapshot snaps[2];
 	struct report rep;
 	struct diagnose_opts dopts;
-	int nt, rc = parse_args(&argc, argv, &a, doctor_usage);
+	int nt, rc = parse_args(&argc, argv, &a, cmd_help_text("doctor"));
 	if (rc) {
 		if (rc < 0)
 			fputs("usage: godiag doctor [options] TARGET [LATER_TARGET]  (see --help)\n", stderr);
@@ -220,6 +180,7 @@ int cmd_doctor(int argc, char **argv)
 		args_release(&a);
 		return rc;
 	}
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)(a.idle_ms / 1000);
 	dopts.suspect_after_s = (uint32_t)(a.suspect_ms / 1000);
 	diagnose_run(&rs, nt == 2 ? &snaps[0] : NULL, &snaps[nt - 1], &dopts, &rep);
@@ -241,7 +202,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (rep.nfindings)
 		rc = EXIT_FAIL;
-	if (!snaps[nt - 1].has_goroutines) {
+	if (!snaps[nt - 1].has_goroutines && !snaps[nt - 1].has_leak_profile) {
 		/* Memory and socket facts alone: the check is partial. */
 		warning("%s: partial: no goroutine dump or profile could be read%s", argv[a.argi],
 			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");

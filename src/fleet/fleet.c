@@ -310,7 +310,7 @@ static void merge(struct prom_query *q, void *arg)
 		case Q_INFO: {
 			const char *ver = prom_series_label(s, "version");
 			if (ver && !in->go_version)
-				in->go_version = xstrndup(ver, 64);
+				in->go_version = xstrndup(ver, strnlen(ver, 64));
 			break;
 		}
 		case Q_START:
@@ -451,14 +451,11 @@ enum gd_err fleet_run(const struct fleet_opts *o, struct fleet_report *r, struct
 	c.parallel = o->parallel;
 	c.server_timeout_s = (double)o->fetch.total_timeout_ms / 1000.0;
 
-	/* 1. who is there */
+	/* 1. who is there: the series API reads the index, not the samples */
 	{
-		struct strbuf sb;
 		char *sel = selector_expr("go_goroutines", inner, NULL);
-		strbuf_init(&sb, STRBUF_UNLIMITED);
-		strbuf_addf(&sb, "count by (job, instance) (count_over_time(%s[%s]))", sel, rng);
-		free(sel);
-		qlist_add(&l, Q_DISCOVER, FM_GOROUTINES, strbuf_detach(&sb, NULL), 0, r->end, 0);
+		qlist_add(&l, Q_DISCOVER, FM_GOROUTINES, sel, r->start, r->end, 0);
+		l.q[l.n - 1].series = true;
 		progress(o, "fleet: asking %s which instances export go_goroutines", o->prometheus);
 		qlist_run(&l, &c, &run);
 	}
@@ -481,11 +478,18 @@ enum gd_err fleet_run(const struct fleet_opts *o, struct fleet_report *r, struct
 		{ Q_MAXFDS, "last_over_time", "process_max_fds" },
 		{ Q_MEMLIMIT, "last_over_time", "go_gc_gomemlimit_bytes" },
 	};
+	/* the facts as of the end: over a recent window only (a [7d] range
+	 * would decode a week of samples for one value) */
+	char recent[32];
+	double rw = o->tp.period_s < 3600 ? o->tp.period_s : 3600;
+	if (rw < 4 * w)
+		rw = 4 * w;
+	fmt_secs(recent, sizeof(recent), rw);
 	for (size_t i = 0; i < sizeof(facts) / sizeof(facts[0]); i++) {
 		struct strbuf sb;
 		char *sel = selector_expr(facts[i].name, inner, NULL);
 		strbuf_init(&sb, STRBUF_UNLIMITED);
-		strbuf_addf(&sb, "%s(%s[%s])", facts[i].fn, sel, rng);
+		strbuf_addf(&sb, "%s(%s[%s])", facts[i].fn, sel, recent);
 		free(sel);
 		qlist_add(&l, facts[i].kind, FM_GOROUTINES, strbuf_detach(&sb, NULL), 0, r->end, 0);
 	}
@@ -517,8 +521,8 @@ enum gd_err fleet_run(const struct fleet_opts *o, struct fleet_report *r, struct
 			extra = strbuf_detach(&sb, NULL);
 		}
 		for (int m = 0; m < FM_N; m++) {
-			if (m == FM_SOCKETS)
-				continue;
+			if (m == FM_SOCKETS || m == FM_RELEASED)
+				continue; /* sockets per node below; released only where RSS holds */
 			for (size_t k = 0; k < nchunks; k++)
 				qlist_add(&l, Q_RANGE, (enum fleet_metric)m, envelope_expr((enum fleet_metric)m, inner, extra, win),
 					  starts[k], ends[k], w);
@@ -531,8 +535,46 @@ enum gd_err fleet_run(const struct fleet_opts *o, struct fleet_report *r, struct
 	for (size_t k = 0; k < nchunks; k++)
 		qlist_add(&l, Q_RANGE, FM_SOCKETS, envelope_expr(FM_SOCKETS, "", NULL, win), starts[k], ends[k], w);
 	progress(o, "fleet: %zu instances; %zu queries (%zu per metric, a %s window)", ngo, l.n,
-		 (l.n - 4) / FM_N, win);
+		 (l.n - 4) / (FM_N - 1), win);
 	qlist_run(&l, &c, &run);
+
+	/* 2b. the heap released, only for the instances whose RSS holds while
+	 * their heap falls back (the MADV_FREE candidates): one metric less to
+	 * read for the rest of the fleet */
+	{
+		const char **cand = xcalloc(r->ninst ? r->ninst : 1, sizeof(*cand));
+		size_t ncand = 0;
+		for (size_t i = 0; i < r->ninst; i++) {
+			struct fleet_instance *in = &r->inst[i];
+			struct madv_hold_result h;
+			struct trend_params tp = o->tp;
+			if (in->node || !in->m[FM_RSS].n || !in->m[FM_HEAP].n)
+				continue;
+			if (in->start_time > r->start)
+				tp.since = in->start_time + 2 * w;
+			if (trend_madv_hold(in->m[FM_RSS].pts, in->m[FM_RSS].n, in->m[FM_HEAP].pts, in->m[FM_HEAP].n, &tp,
+					    &h) && h.held)
+				cand[ncand++] = in->instance;
+		}
+		for (size_t b0 = 0; b0 < ncand; b0 += batch) {
+			size_t nb = ncand - b0 < batch ? ncand - b0 : batch;
+			struct strbuf sb;
+			strbuf_init(&sb, STRBUF_UNLIMITED);
+			strbuf_addstr(&sb, "instance=~\"");
+			promapi_regex_alternation(&sb, cand + b0, nb);
+			strbuf_addch(&sb, '"');
+			char *extra = strbuf_detach(&sb, NULL);
+			for (size_t k = 0; k < nchunks; k++)
+				qlist_add(&l, Q_RANGE, FM_RELEASED, envelope_expr(FM_RELEASED, inner, extra, win), starts[k],
+					  ends[k], w);
+			free(extra);
+		}
+		free(cand);
+		if (l.n) {
+			progress(o, "fleet: heap released of %zu instance(s) whose RSS holds", ncand);
+			qlist_run(&l, &c, &run);
+		}
+	}
 	free(inner);
 
 	/* nodes that host none of the instances are not ours */

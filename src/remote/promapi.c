@@ -188,6 +188,18 @@ enum gd_err promapi_parse(const char *buf, size_t len, struct prom_result *r, st
 		}
 	}
 	data = json_object_get(root, "data");
+	if (json_is_array(data)) {
+		/* /api/v1/series: an array of label sets */
+		r->type = PROM_SERIES;
+		for (size_t i = 0; i < json_array_size(data) && !rc; i++) {
+			struct prom_series *ps;
+			ALLOC_GROW(r->series, r->nseries + 1, r->series_alloc);
+			ps = &r->series[r->nseries++];
+			memset(ps, 0, sizeof(*ps));
+			rc = parse_metric(json_array_get(data, i), ps, eb);
+		}
+		goto out;
+	}
 	res = json_object_get(data, "result");
 	const char *type = json_string_value(json_object_get(data, "resultType"));
 	if (!json_is_object(data) || !type || !res) {
@@ -414,12 +426,14 @@ static char *build_url(const struct promapi_client *c, const struct prom_query *
 	while (bl && c->base[bl - 1] == '/')
 		bl--;
 	strbuf_add(&sb, c->base, bl);
-	if (q->step > 0)
+	if (q->series)
+		strbuf_addf(&sb, "/api/v1/series?match%%5B%%5D=%s&start=%.3f&end=%.3f", enc ? enc : "", q->start, q->end);
+	else if (q->step > 0)
 		strbuf_addf(&sb, "/api/v1/query_range?query=%s&start=%.3f&end=%.3f&step=%.3f",
 			    enc ? enc : "", q->start, q->end, q->step);
 	else
 		strbuf_addf(&sb, "/api/v1/query?query=%s&time=%.3f", enc ? enc : "", q->end);
-	if (c->server_timeout_s > 0)
+	if (c->server_timeout_s > 0 && !q->series)
 		strbuf_addf(&sb, "&timeout=%.0fs", ceil(c->server_timeout_s));
 	curl_free(enc);
 	return strbuf_detach(&sb, NULL);

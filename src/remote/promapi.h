@@ -40,7 +40,8 @@ struct prom_series {
 	size_t npts;
 };
 
-enum prom_result_type { PROM_NONE, PROM_MATRIX, PROM_VECTOR, PROM_SCALAR, PROM_STRING };
+enum prom_result_type { PROM_NONE, PROM_MATRIX, PROM_VECTOR, PROM_SCALAR, PROM_STRING,
+		       PROM_SERIES /* /api/v1/series: label sets, no points */ };
 
 struct prom_result {
 	enum prom_result_type type;
@@ -80,9 +81,12 @@ enum gd_err promapi_regex_alternation(struct strbuf *sb, const char *const *valu
 enum gd_err promapi_quote(struct strbuf *sb, const char *s);
 
 /* One query.  in: expr, and start/end/step for a range query (step 0:
- * an instant query at `end`). out: result or err + eb. */
+ * an instant query at `end`; series: /api/v1/series with expr as the
+ * match[] selector over [start, end], which reads only the index). out:
+ * result or err + eb. */
 struct prom_query {
 	const char *expr;
+	bool series;
 	double start, end, step;
 	void *user;              /* the caller's */
 	enum gd_err err;

@@ -4,7 +4,8 @@
  * NaN and -Inf samples, a hostile label value, and the API's own errors for
  * a parse error, too many points and a query timeout), two made by hand for
  * what a single local server cannot produce (warnings, malformed samples),
- * the time-chunk planner and the PromQL escaping. */
+ * the series API (label sets), the time-chunk planner and the PromQL
+ * escaping. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stdbool.h>
@@ -16,28 +17,23 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "test_lib.h"
+
 #include "remote/promapi.h"
 #include "util/banned.h"
 
-static char *slurp(const char *name, size_t *len)
+/* A fixture of tests/fixtures/promapi. */
+static char *promapi_fixture(const char *name, size_t *len)
 {
-	char path[1024];
-	const char *src = getenv("SRCDIR");
-	snprintf(path, sizeof(path), "%s/tests/fixtures/promapi/%s", src ? src : ".", name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (1 << 20) - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
+	char rel[512];
+	snprintf(rel, sizeof(rel), "tests/fixtures/promapi/%s", name);
+	return slurp(rel, len);
 }
 
 static enum gd_err parse_file(const char *name, struct prom_result *r, struct gd_errbuf *eb)
 {
 	size_t len;
-	char *buf = slurp(name, &len);
+	char *buf = promapi_fixture(name, &len);
 	enum gd_err rc = promapi_parse(buf, len, r, eb);
 	free(buf);
 	return rc;
@@ -87,6 +83,23 @@ static void test_vector_scalar(void **state)
 	assert_int_equal(r.type, PROM_SCALAR);
 	assert_true(r.scalar_v == 1);
 	prom_result_release(&r);
+}
+
+static void test_series_api(void **state)
+{
+	(void)state;
+	struct prom_result r;
+	struct gd_errbuf eb;
+	assert_int_equal(parse_file("series.json", &r, &eb), GD_OK);
+	assert_int_equal(r.type, PROM_SERIES);
+	assert_int_equal(r.nseries, 1);
+	assert_string_equal(prom_series_label(&r.series[0], "__name__"), "go_goroutines");
+	assert_string_equal(prom_series_label(&r.series[0], "instance"), "127.0.0.1:19090");
+	assert_int_equal(r.series[0].npts, 0);
+	prom_result_release(&r);
+	const char *bad = "{\"status\":\"success\",\"data\":[{\"a\":\"b\"},7]}";
+	assert_int_equal(promapi_parse(bad, strlen(bad), &r, &eb), GD_EFORMAT);
+	assert_int_equal(r.nseries, 0);
 }
 
 static void test_nan_inf_hostile(void **state)
@@ -227,6 +240,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_matrix),
 		cmocka_unit_test(test_vector_scalar),
+		cmocka_unit_test(test_series_api),
 		cmocka_unit_test(test_nan_inf_hostile),
 		cmocka_unit_test(test_api_errors),
 		cmocka_unit_test(test_warnings_and_bad_points),

@@ -1,0 +1,57 @@
+/* SPDX-License-Identifier: MIT */
+/* One call per field, text or JSON (iproute2 ss's print_uint(PRINT_ANY, ...)).
+ *
+ * A renderer describes its report once:
+ *
+ *   emit_bytes(e, EMIT_ANY, "rss_bytes", "RSS %10s\n", known, rss);
+ *
+ * With --json this writes "rss_bytes": N (or null when !known); as text it
+ * writes the format with the value put in place of its one %s ("?" when
+ * unknown, sizes as people read them).  EMIT_JSON and EMIT_TEXT limit a call
+ * to one of the two, for what only one of them shows.  Objects and arrays
+ * exist only in JSON; in text they are no-ops, so nesting is free.
+ *
+ * Text formats are trusted literals holding at most one %s, with optional
+ * `-` and a width (`%-28s`, `%10s`); "%%" is a percent sign.  Values from
+ * the target are untrusted: text goes through termsafe, JSON through
+ * json_writer's escaping. */
+#ifndef GODIAG_EMIT_H
+#define GODIAG_EMIT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "util/json_writer.h"
+
+enum emit_to { EMIT_ANY, EMIT_JSON, EMIT_TEXT };
+
+struct emitter {
+	FILE *out;
+	bool json;
+	bool text_muted; /* text calls write nothing (a part only JSON lists in full) */
+	struct json_writer jw;
+};
+
+void emit_init(struct emitter *e, FILE *out, bool json);
+/* Finish the JSON document (a newline); nothing for text. */
+void emit_end(struct emitter *e);
+
+/* JSON structure; key NULL inside an array or at the top. */
+void emit_object_begin(struct emitter *e, const char *key);
+void emit_object_end(struct emitter *e);
+void emit_array_begin(struct emitter *e, const char *key);
+void emit_array_end(struct emitter *e);
+
+/* key NULL: an array element. fmt NULL: nothing in text. */
+void emit_string(struct emitter *e, enum emit_to to, const char *key, const char *fmt, const char *s);
+void emit_uint(struct emitter *e, enum emit_to to, const char *key, const char *fmt, bool known, uint64_t v);
+void emit_int(struct emitter *e, enum emit_to to, const char *key, const char *fmt, int64_t v);
+void emit_bytes(struct emitter *e, enum emit_to to, const char *key, const char *fmt, bool known, uint64_t v);
+void emit_bool(struct emitter *e, enum emit_to to, const char *key, const char *fmt, bool v);
+void emit_null(struct emitter *e, const char *key);
+
+/* Text only: a trusted literal with printf arguments (labels, newlines). */
+void emit_text(struct emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+#endif
