@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "census/census.h"
 #include "census/pclntab.h"
@@ -1038,7 +1039,22 @@ enum gd_err census_run(struct procmem *m, struct census_facts *f, int64_t now, s
 	}
 	if (ret)
 		out->len = 0, out->buf[0] = 0;
-out:;
+out:
+	/* a failure because the process went away says so */
+	if (ret && ret != GD_ENOENT && !procmem_is_replay(m)) {
+		int gone = procmem_target_gone(m);
+		if (!gone) {
+			struct timespec d = { 0, 50 * 1000 * 1000 }; /* an exit in progress */
+			nanosleep(&d, NULL);
+			gone = procmem_target_gone(m);
+		}
+		if (gone) {
+			ret = gd_fail(eb, GD_ENOENT, "process %d exited during the census",
+				      (int)procmem_pid(m));
+			out->len = 0;
+			out->buf[0] = 0;
+		}
+	}
 	struct procmem_stats ps;
 	procmem_stats(m, &ps);
 	st->calls = ps.calls;

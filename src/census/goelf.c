@@ -270,7 +270,7 @@ enum gd_err census_facts_read(struct census_facts *f, const char *path, pid_t pi
 		goto out;
 	}
 	if (go_buildinfo_read_mem(map, len, &bi, &e2) != GD_OK) {
-		ret = gd_fail(eb, GD_EFORMAT, "%s: not a Go executable (%s)", path, e2.msg);
+		ret = gd_fail(eb, GD_EFORMAT, "%s: %s", path, e2.msg);
 		goto out;
 	}
 	snprintf(f->goversion, sizeof(f->goversion), "%s", bi.go_version ? bi.go_version : "");

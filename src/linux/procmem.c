@@ -314,14 +314,28 @@ static enum gd_err raw_readv(struct procmem *m, struct procmem_iov *iov, size_t 
 		int any = 0;
 		for (size_t i = 0; i < n; i++)
 			any |= iov[i].ok;
-		if (!any && n) {
-			char path[64];
-			snprintf(path, sizeof(path), "/proc/%d/stat", (int)m->pid);
-			if (access(path, F_OK) != 0)
-				return GD_ENOENT;
-		}
+		if (!any && n && procmem_target_gone(m))
+			return GD_ENOENT;
 	}
 	return GD_OK;
+}
+
+int procmem_target_gone(const struct procmem *m)
+{
+	if (m->replay)
+		return 0;
+	char path[64], buf[512];
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)m->pid);
+	if (read_small_file(path, buf, sizeof(buf)))
+		return 1;
+	const char *rp = strrchr(buf, ')');
+	/* a zombie (killed, not yet reaped) has no memory left */
+	if (!rp || rp[1] != ' ' || rp[2] == 'Z' || rp[2] == 'X')
+		return 1;
+	/* an exiting process drops its mm (and its exe link) first */
+	char exe[PATH_MAX];
+	snprintf(path, sizeof(path), "/proc/%d/exe", (int)m->pid);
+	return readlink(path, exe, sizeof(exe)) < 0 && errno == ENOENT;
 }
 
 static int is_immutable(const struct procmem *m, uint64_t addr, size_t len)
@@ -537,7 +551,11 @@ enum gd_err procmem_open_replay_mem(struct procmem **out, const void *data, size
 		uint64_t a = le64(p), l = le64(p + 8);
 		int ok = p[16];
 		p += 17;
-		if (ok > 1 || l > PROCMEM_MAX_READ || (ok && l > (uint64_t)(end - p))) {
+		if (ok == 1 && l <= PROCMEM_MAX_READ && l > (uint64_t)(end - p)) {
+			procmem_free(m);
+			return gd_fail(eb, GD_ETRUNCATED, "recording cut short in record %zu", m->nrecs);
+		}
+		if (ok > 1 || l > PROCMEM_MAX_READ) {
 			procmem_free(m);
 			return gd_fail(eb, GD_EFORMAT, "recording: record %zu is damaged", m->nrecs);
 		}

@@ -56,6 +56,8 @@ enum gd_err procmem_save(struct procmem *m, const char *path, struct gd_errbuf *
 /* Facts kept with a recording.  Keys and values are single-line text. */
 void procmem_set_fact(struct procmem *m, const char *key, const char *value);
 const char *procmem_fact(const struct procmem *m, const char *key);
+/* 1 when the live target has exited (or is a zombie). */
+int procmem_target_gone(const struct procmem *m);
 int procmem_is_replay(const struct procmem *m);
 pid_t procmem_pid(const struct procmem *m);
 
