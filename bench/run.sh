@@ -14,7 +14,8 @@
 # Environment: BENCH_OUT (dump dir, default bench/out), BENCH_N (goroutines,
 # default 1000000), BENCH_AGE (wait before dumping so headers carry minutes,
 # default 70s), BENCH_GO (Go version for the generator, default 1.19),
-# BENCH_REPS (default 3), BENCH_SKIP (space-separated tool names to skip:
+# BENCH_REPS (default 3), BENCH_PANICPARSE_REPS (default BENCH_REPS: one
+# panicparse run is a minute idle, five on a loaded machine), BENCH_SKIP (space-separated tool names to skip:
 # wc wc-pipe godiag godiag-pipe godiag-d1 godiag-d0 panicparse pprof).
 set -uo pipefail
 
@@ -26,6 +27,7 @@ n=${BENCH_N:-1000000}
 age=${BENCH_AGE:-70s}
 gover=${BENCH_GO:-1.19}
 reps=${BENCH_REPS:-3}
+pp_reps=${BENCH_PANICPARSE_REPS:-$reps}
 skip=" ${BENCH_SKIP:-} "
 dump=$out/goroutines.debug2.txt
 d1=$out/goroutines.debug1.txt
@@ -134,7 +136,7 @@ else
 	log "no godiag at $godiag: godiag rows skipped"
 fi
 if command -v panicparse >/dev/null; then
-	measure panicparse panicparse -aggressive -parse=false "$dump"
+	reps=$pp_reps measure panicparse panicparse -aggressive -parse=false "$dump"
 fi
 if command -v go >/dev/null; then
 	measure pprof go tool pprof -top "$d0"
@@ -160,7 +162,7 @@ dirty=$(git -C "$root" status --porcelain -- src 2>/dev/null | wc -l)
 echo "godiag: $(git -C "$root" rev-parse --short HEAD 2>/dev/null)$([ "$dirty" = 0 ] || echo " + $dirty uncommitted files under src/") ($godiag). Dump: $n goroutines," \
 	"$dump_mb MB, $(jq -r .dump_lines "$exp") lines, $(jq -r '.shapes|length' "$exp") shapes," \
 	"made by $(jq -r .go_version "$exp"); debug=1 $(stat -c %s "$d1") B, debug=0 $(stat -c %s "$d0") B."
-echo "Each command run $reps times after warming the page cache (\`/usr/bin/time -f '%e s %M KB %U %S'\`):" \
+echo "Each command run $reps times (panicparse $pp_reps) after warming the page cache (\`/usr/bin/time -f '%e s %M KB %U %S'\`):" \
 	"wall = median and best of the runs, CPU = median user+sys, RSS = max, MB/s from the median wall." \
 	"Load average before: $load_before; after: $(cut -d' ' -f1-3 /proc/loadavg) (the machine is shared; wall times" \
 	"grow with the load, CPU times hardly)."

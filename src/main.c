@@ -21,6 +21,7 @@ struct command {
 static const struct command commands[] = {
 	{ "doctor", cmd_doctor, "diagnose a Go service (PID, URL or evidence dir): cause, numbers, fix" },
 	{ "bundle", cmd_bundle, "save all the evidence about a target into a directory for a ticket" },
+	{ "watch", cmd_watch, "sample Go services over time, flag rising troughs, capture and diagnose" },
 	{ "diff", cmd_diff, "what grew between two dumps, profiles or bundles (goroutines, heap, sockets)" },
 	{ "stacks", cmd_stacks, "group a goroutine dump or profile (file, -, URL) into buckets" },
 	{ "conns", cmd_conns, "TCP sockets of a process with idle times, by listener and peer" },

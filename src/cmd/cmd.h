@@ -12,6 +12,7 @@ int cmd_ps(int argc, char **argv);
 int cmd_mem(int argc, char **argv);
 int cmd_doctor(int argc, char **argv);
 int cmd_bundle(int argc, char **argv);
+int cmd_watch(int argc, char **argv);
 int cmd_diff(int argc, char **argv);
 int cmd_fleet(int argc, char **argv);
 int cmd_version(int argc, char **argv);

@@ -180,6 +180,7 @@ int cmd_doctor(int argc, char **argv)
 		args_release(&a);
 		return rc;
 	}
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)(a.idle_ms / 1000);
 	dopts.suspect_after_s = (uint32_t)(a.suspect_ms / 1000);
 	diagnose_run(&rs, nt == 2 ? &snaps[0] : NULL, &snaps[nt - 1], &dopts, &rep);
@@ -201,7 +202,7 @@ int cmd_doctor(int argc, char **argv)
 	}
 	if (rep.nfindings)
 		rc = EXIT_FAIL;
-	if (!snaps[nt - 1].has_goroutines) {
+	if (!snaps[nt - 1].has_goroutines && !snaps[nt - 1].has_leak_profile) {
 		/* Memory and socket facts alone: the check is partial. */
 		warning("%s: partial: no goroutine dump or profile could be read%s", argv[a.argi],
 			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");

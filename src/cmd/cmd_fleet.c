@@ -3,7 +3,6 @@
  * Prometheus server scrapes; --emit-rules writes them as PromQL rules.
  * Options only: the work is src/fleet, the output src/report/fleet_report. */
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,70 +10,44 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/options.h"
 #include "cmd/help.h"
 #include "diagnose/rules.h"
 #include "fleet/fleet.h"
 #include "report/fleet_report.h"
-#include "util/duration.h"
 #include "util/error.h"
-#include "util/xalloc.h"
 #include "util/banned.h"
 
-enum {
-	OPT_PROM = 1000, OPT_SEL, OPT_RANGE, OPT_STEP, OPT_END, OPT_PERIOD, OPT_JSON, OPT_HTML, OPT_PPORT, OPT_PURL,
-	OPT_DRILL, OPT_MAX_STW, OPT_RULES, OPT_TIMEOUT, OPT_MAXRESP, OPT_PARALLEL, OPT_ALPHA, OPT_EMIT, OPT_CACERT,
-	OPT_INSECURE, OPT_COLOR,
-};
+static int opt_http_url(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	if (strncmp(value, "http://", 7) && strncmp(value, "https://", 8)) {
+		snprintf(err, errlen, "expected an http(s):// URL, got '%s'", value);
+		return -1;
+	}
+	*(const char **)opt->value = value;
+	return 0;
+}
 
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "prometheus", required_argument, NULL, OPT_PROM },
-	{ "selector", required_argument, NULL, OPT_SEL },
-	{ "range", required_argument, NULL, OPT_RANGE },
-	{ "step", required_argument, NULL, OPT_STEP },
-	{ "end", required_argument, NULL, OPT_END },
-	{ "period", required_argument, NULL, OPT_PERIOD },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "pprof-port", required_argument, NULL, OPT_PPORT },
-	{ "pprof-url", required_argument, NULL, OPT_PURL },
-	{ "drill", required_argument, NULL, OPT_DRILL },
-	{ "max-stw", required_argument, NULL, OPT_MAX_STW },
-	{ "rules", required_argument, NULL, OPT_RULES },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-response", required_argument, NULL, OPT_MAXRESP },
-	{ "parallel", required_argument, NULL, OPT_PARALLEL },
-	{ "alpha", required_argument, NULL, OPT_ALPHA },
-	{ "emit-rules", no_argument, NULL, OPT_EMIT },
-	{ "header", required_argument, NULL, 'H' },
-	{ "cacert", required_argument, NULL, OPT_CACERT },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "color", required_argument, NULL, OPT_COLOR },
-	{ NULL, 0, NULL, 0 },
-};
+static int opt_end(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	if (!fleet_parse_time(value, opt->value)) {
+		snprintf(err, errlen, "expected RFC 3339 (2024-12-02T14:33:20Z) or Unix seconds, got '%s'", value);
+		return -1;
+	}
+	return 0;
+}
 
-static bool num_arg(const char *opt, const char *s, double lo, double hi, double *out)
+static int opt_alpha(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
 {
 	char *end;
 	errno = 0;
-	double v = strtod(s, &end);
-	if (errno || end == s || *end || !(v >= lo && v <= hi)) {
-		error("%s: expected a number from %g to %g, got '%s'", opt, lo, hi, s);
-		return false;
+	double v = strtod(value, &end);
+	if (errno || end == value || *end || !(v > 0 && v <= 0.5)) {
+		snprintf(err, errlen, "expected a level in (0, 0.5], got '%s'", value);
+		return -1;
 	}
-	*out = v;
-	return true;
-}
-
-static bool dur_arg(const char *opt, const char *s, double *out_s)
-{
-	uint64_t ms;
-	if (!parse_duration_ms(s, 1000, &ms) || ms < 1000 || ms > 366ULL * 86400 * 1000) {
-		error("%s: bad duration '%s' (examples: 20s, 1m, 24h, 7d)", opt, s);
-		return false;
-	}
-	*out_s = (double)ms / 1000.0;
-	return true;
+	*(double *)opt->value = v;
+	return 0;
 }
 
 static void on_progress(const char *msg, void *arg)
@@ -85,132 +58,85 @@ static void on_progress(const char *msg, void *arg)
 
 int cmd_fleet(int argc, char **argv)
 {
+	static const char *const colors[] = { "auto", "always", "never", NULL };
 	struct fleet_opts o;
 	struct fleet_report r;
 	struct ruleset rs;
 	struct gd_errbuf eb = { "" };
-	const char *html = NULL, *color = "auto";
-	const char **headers = NULL, **rules = NULL;
-	size_t nheaders = 0, nrules = 0;
+	struct cmd_http http;
+	struct cmd_list rules = { 0 };
+	const char *html = NULL, *color = "auto", *range = NULL, *step = NULL;
+	uint64_t range_ms = 0, step_ms = 0, period_ms = 0, port = 0, drill = 3, parallel = 4, maxresp = 0;
 	bool json = false, emit = false;
-	double v;
-	int c, rc = EXIT_USAGE;
+	int rc = EXIT_USAGE;
 
 	fleet_opts_init(&o);
 	ruleset_init(&rs);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hH:", long_opts, NULL)) != -1) {
-		switch (c) {
-		case 'h':
-			cmd_help(stdout, "fleet");
-			rc = EXIT_OK;
-			goto out;
-		case OPT_PROM:
-			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
-				error("--prometheus: expected an http(s):// URL, got '%s'", optarg);
-				goto out;
-			}
-			o.prometheus = optarg;
-			break;
-		case OPT_SEL: o.selector = optarg; break;
-		case OPT_RANGE:
-			if (!dur_arg("--range", optarg, &o.range_s))
-				goto out;
-			o.range_str = optarg;
-			break;
-		case OPT_STEP:
-			if (!dur_arg("--step", optarg, &o.step_s))
-				goto out;
-			o.step_str = optarg;
-			break;
-		case OPT_PERIOD:
-			if (!dur_arg("--period", optarg, &o.tp.period_s))
-				goto out;
-			break;
-		case OPT_END:
-			if (!fleet_parse_time(optarg, &o.end)) {
-				error("--end: expected RFC 3339 (2024-12-02T14:33:20Z) or Unix seconds, got '%s'", optarg);
-				goto out;
-			}
-			break;
-		case OPT_JSON: json = true; break;
-		case OPT_HTML: html = optarg; break;
-		case OPT_PPORT:
-			if (!num_arg("--pprof-port", optarg, 1, 65535, &v) || v != floor(v))
-				goto out;
-			o.pprof_port = (int)v;
-			break;
-		case OPT_PURL:
-			if (strncmp(optarg, "http://", 7) && strncmp(optarg, "https://", 8)) {
-				error("--pprof-url: expected an http(s):// template like 'http://{host}:6060', got '%s'", optarg);
-				goto out;
-			}
-			o.pprof_url = optarg;
-			break;
-		case OPT_DRILL:
-			if (!num_arg("--drill", optarg, 0, 100, &v))
-				goto out;
-			o.drill_top = (size_t)v;
-			break;
-		case OPT_MAX_STW:
-			if (!num_arg("--max-stw", optarg, 0, 60000, &o.max_stw_ms))
-				goto out;
-			break;
-		case OPT_RULES:
-			rules = xreallocarray(rules, nrules + 1, sizeof(*rules));
-			rules[nrules++] = optarg;
-			break;
-		case OPT_TIMEOUT:
-			if (!num_arg("--timeout", optarg, 1, 3600, &v))
-				goto out;
-			o.fetch.total_timeout_ms = (long)(v * 1000);
-			if (o.fetch.connect_timeout_ms > o.fetch.total_timeout_ms)
-				o.fetch.connect_timeout_ms = o.fetch.total_timeout_ms;
-			if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
-				o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
-			break;
-		case OPT_MAXRESP:
-			if (!num_arg("--max-response", optarg, 1, 16384, &v))
-				goto out;
-			o.fetch.max_bytes = (uint64_t)(v * 1024 * 1024);
-			break;
-		case OPT_PARALLEL:
-			if (!num_arg("--parallel", optarg, 1, 64, &v))
-				goto out;
-			o.parallel = (size_t)v;
-			break;
-		case OPT_ALPHA:
-			if (!num_arg("--alpha", optarg, 1e-9, 0.5, &o.tp.alpha))
-				goto out;
-			break;
-		case OPT_EMIT: emit = true; break;
-		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':')) {
-				error("--header: expected 'Name: value' on one line");
-				goto out;
-			}
-			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));
-			headers[nheaders++] = optarg;
-			break;
-		case OPT_CACERT: o.fetch.cacert = optarg; break;
-		case OPT_INSECURE: o.fetch.insecure = true; break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				error("--color: expected auto, always or never");
-				goto out;
-			}
-			color = optarg;
-			break;
-		default:
-			goto usage;
-		}
+	cmd_http_init(&http);
+	const struct cmd_option opts[] = {
+		OPT_CALLBACK(0, "prometheus", &o.prometheus, "URL", opt_http_url, "the Prometheus server"),
+		OPT_STRING(0, "selector", &o.selector, "SEL", "label matchers in braces"),
+		OPT_DURATION(0, "range", &range_ms, 1000, 1000, 366ULL * 86400 * 1000, "how far back"),
+		OPT_DURATION(0, "step", &step_ms, 1000, 1000, 86400ULL * 1000, "finest window"),
+		OPT_DURATION(0, "period", &period_ms, 1000, 1000, 366ULL * 86400 * 1000, "the rhythm"),
+		OPT_CALLBACK(0, "end", &o.end, "TIME", opt_end, "RFC 3339 or Unix seconds"),
+		OPT_BOOL(0, "json", &json, "one JSON object"),
+		OPT_STRING(0, "html", &html, "FILE", "also write an HTML report"),
+		OPT_UINT(0, "pprof-port", &port, "a port", 1, 65535, "drill-down: http://HOST:PORT"),
+		OPT_CALLBACK(0, "pprof-url", &o.pprof_url, "TEMPLATE", opt_http_url, "drill-down URL template"),
+		OPT_UINT(0, "drill", &drill, "a count", 0, 100, "suspects to drill into"),
+		OPT_MAX_STW(&o.max_stw_ms),
+		OPT_LIST(0, "rules", &rules, "FILE", "add doctor rules (repeatable)"),
+		OPT_HTTP(&http),
+		OPT_SIZE(0, "max-response", &maxresp, 1024, (uint64_t)16 << 30, "cap on one answer"),
+		OPT_UINT(0, "parallel", &parallel, "a count", 1, 64, "queries in flight"),
+		OPT_CALLBACK(0, "alpha", &o.tp.alpha, "P", opt_alpha, "significance level"),
+		OPT_BOOL(0, "emit-rules", &emit, "print Prometheus rules and exit"),
+		OPT_CHOICE(0, "color", &color, colors, "auto, always, never"),
+		OPT_END(),
+	};
+	argc = cmd_parse_options("fleet", argc, argv, opts);
+	if (argc == CMD_OPT_HELP) {
+		cmd_help(stdout, "fleet");
+		rc = EXIT_OK;
+		goto out;
 	}
-	if (optind < argc) {
-		error("fleet: unexpected argument '%s'", argv[optind]);
+	if (argc == CMD_OPT_ERROR)
+		goto usage;
+	if (argc > 0) {
+		error("fleet: unexpected argument '%s'", argv[0]);
 		goto usage;
 	}
-	o.fetch.headers = headers;
-	o.fetch.nheaders = nheaders;
+	/* the durations as given, for the report */
+	for (int i = 1; argv[i]; i++) {
+		const char *a = argv[i];
+		if (!strncmp(a, "--range=", 8))
+			range = a + 8;
+		else if (!strcmp(a, "--range") && argv[i + 1])
+			range = argv[i + 1];
+		else if (!strncmp(a, "--step=", 7))
+			step = a + 7;
+		else if (!strcmp(a, "--step") && argv[i + 1])
+			step = argv[i + 1];
+	}
+	if (range_ms) {
+		o.range_s = (double)range_ms / 1000;
+		o.range_str = range ? range : "";
+	}
+	if (step_ms) {
+		o.step_s = (double)step_ms / 1000;
+		o.step_str = step ? step : "";
+	}
+	if (period_ms)
+		o.tp.period_s = (double)period_ms / 1000;
+	o.pprof_port = (int)port;
+	o.drill_top = (size_t)drill;
+	o.parallel = (size_t)parallel;
+	if (maxresp)
+		o.fetch.max_bytes = maxresp;
+	cmd_http_apply(&http, &o.fetch);
+	if (o.fetch.stall_timeout_ms > o.fetch.total_timeout_ms)
+		o.fetch.stall_timeout_ms = o.fetch.total_timeout_ms;
 	if (emit) {
 		if (fleet_emit_rules(stdout, &o, &eb)) {
 			error("%s", eb.msg);
@@ -224,8 +150,8 @@ int cmd_fleet(int argc, char **argv)
 		goto usage;
 	}
 	if (o.range_s < 3 * o.tp.period_s) {
-		error("--range %s is shorter than three periods of %.0f s: no trend can be told from it", o.range_str,
-		      o.tp.period_s);
+		error("fleet: --range %s is shorter than three periods of %.0f s: no trend can be told from it",
+		      o.range_str, o.tp.period_s);
 		goto out;
 	}
 	if (o.drill_top && (o.pprof_port || o.pprof_url)) {
@@ -234,8 +160,8 @@ int cmd_fleet(int argc, char **argv)
 			rc = EXIT_FAIL;
 			goto out;
 		}
-		for (size_t i = 0; i < nrules; i++)
-			if (ruleset_load_file(&rs, rules[i], &eb)) {
+		for (size_t i = 0; i < rules.n; i++)
+			if (ruleset_load_file(&rs, rules.v[i], &eb)) {
 				error("%s", eb.msg);
 				goto out;
 			}
@@ -278,7 +204,7 @@ usage:
 	rc = EXIT_USAGE;
 out:
 	ruleset_release(&rs);
-	free(headers);
-	free(rules);
+	cmd_list_release(&rules);
+	cmd_http_release(&http);
 	return rc;
 }

@@ -5,7 +5,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <poll.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -16,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "census/source.h"
 #include "cmd/cmd.h"
 #include "cmd/help.h"
 #include "cmd/options.h"
@@ -35,7 +35,7 @@
 enum {
 	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
 	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES, OPT_CACERT, OPT_INSECURE,
-	OPT_LABEL, OPT_DUMP,
+	OPT_LABEL, OPT_DUMP, OPT_PID, OPT_NO_READ_MEMORY, OPT_RECORD, OPT_REPLAY,
 };
 
 static const struct option long_opts[] = {
@@ -59,6 +59,10 @@ static const struct option long_opts[] = {
 	{ "insecure", no_argument, NULL, OPT_INSECURE },
 	{ "label", required_argument, NULL, OPT_LABEL },
 	{ "dump", required_argument, NULL, OPT_DUMP },
+	{ "pid", required_argument, NULL, OPT_PID },
+	{ "no-read-memory", no_argument, NULL, OPT_NO_READ_MEMORY },
+	{ "record", required_argument, NULL, OPT_RECORD },
+	{ "replay", required_argument, NULL, OPT_REPLAY },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -158,9 +162,50 @@ static bool is_url(const char *s)
 
 /* Read one source into in.  Returns GD_OK or an error already described in
  * *msg (without the source name). */
+static struct census_source_opts census_opts;
+
+static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
+			       uint64_t file_cap, bool quiet, char *msg, size_t msglen);
+
+/* "pid:N" (from --pid) or "replay:FILE" (--replay): the memory census, or
+ * the process's pprof endpoint when its memory cannot be read. */
+static enum gd_err read_census_source(const char *src, struct dump_input *in,
+				      const struct fetch_opts *fo, uint64_t file_cap, bool quiet,
+				      char *msg, size_t msglen)
+{
+	struct census_source_opts o = census_opts;
+	struct census_source cs;
+	struct strbuf text = STRBUF_INIT_MAX((size_t)1 << 30);
+	struct gd_errbuf eb = { "" };
+	pid_t pid = 0;
+	if (!strncmp(src, "replay:", 7))
+		o.replay = src + 7;
+	else
+		pid = (pid_t)strtol(src + 4, NULL, 10);
+	enum gd_err e = census_source_pid(pid, &o, &text, &cs, &eb);
+	if (e) {
+		snprintf(msg, msglen, "%s", eb.msg);
+		strbuf_release(&text);
+		return e;
+	}
+	if (!quiet)
+		note("what was read: %s", cs.what);
+	if (cs.memory_read)
+		e = dump_input_parse_buffer(in, text.buf, text.len, false, NULL, NULL);
+	strbuf_release(&text);
+	if (!cs.memory_read) {
+		return read_source(cs.fallback_url, in, fo, file_cap, quiet, msg, msglen);
+	}
+	if (e)
+		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
+	return e;
+}
+
 static enum gd_err read_source(const char *src, struct dump_input *in, const struct fetch_opts *fo,
 			       uint64_t file_cap, bool quiet, char *msg, size_t msglen)
 {
+	if (!strncmp(src, "pid:", 4) || !strncmp(src, "replay:", 7))
+		return read_census_source(src, in, fo, file_cap, quiet, msg, msglen);
 	struct progress prog = { .enabled = !quiet && isatty(2), .source = src };
 	enum gd_err e = GD_OK;
 	msg[0] = '\0';
@@ -236,15 +281,6 @@ static enum gd_err read_source(const char *src, struct dump_input *in, const str
 	if ((e = dump_input_finish(in)))
 		snprintf(msg, msglen, "%s", in->eb.msg[0] ? in->eb.msg : gd_strerror(e));
 	return e;
-}
-
-/* Has the reader of our stdout pipe gone (`| head`)?  stdio may have hit
- * EPIPE on an earlier write and errno is long overwritten; a pipe whose
- * reader closed polls as POLLERR. */
-static bool stdout_reader_gone(void)
-{
-	struct pollfd pfd = { .fd = 1, .events = 0 };
-	return poll(&pfd, 1, 0) == 1 && (pfd.revents & POLLERR);
 }
 
 static int write_pprof(const char *path, struct bucket *const *v, size_t n)
@@ -325,6 +361,7 @@ int cmd_stacks(int argc, char **argv)
 	struct bucket **sorted;
 	size_t nsorted;
 	int c, rc = EXIT_OK;
+	char *census_src = NULL, **census_argv = NULL;
 
 	grouping_init(&g, GROUP_ANY_ARGS, 0);
 	fetch_opts_init(&fo);
@@ -339,6 +376,19 @@ int cmd_stacks(int argc, char **argv)
 		case 'q': quiet = true; break;
 		case OPT_CACERT: fo.cacert = optarg; break;
 		case OPT_INSECURE: fo.insecure = true; break;
+		case OPT_NO_READ_MEMORY: census_opts.no_read_memory = true; break;
+		case OPT_RECORD: census_opts.record = optarg; break;
+		case OPT_PID:
+		case OPT_REPLAY: {
+			int pid;
+			size_t n = strlen(optarg) + 8;
+			if (c == OPT_PID && !cmd_parse_pid("stacks", optarg, &pid))
+				goto usage_err;
+			free(census_src);
+			census_src = xmalloc(n);
+			snprintf(census_src, n, "%s:%s", c == OPT_PID ? "pid" : "replay", optarg);
+			break;
+		}
 		case OPT_JSON: json = true; break;
 		case OPT_HTML: html = optarg; break;
 		case OPT_PPROF: pprof = optarg; break;
@@ -453,6 +503,14 @@ int cmd_stacks(int argc, char **argv)
 		default:
 			goto usage_err;
 		}
+	}
+	if (census_src) {
+		/* the census is one more source, after the others */
+		char **v = xcalloc((size_t)argc + 2, sizeof(*v));
+		memcpy(v, argv, (size_t)argc * sizeof(*v));
+		v[argc++] = census_src;
+		census_argv = v;
+		argv = v;
 	}
 	if (optind >= argc) {
 		error("stacks: no source given");
@@ -589,17 +647,10 @@ int cmd_stacks(int argc, char **argv)
 	for (size_t i = 0; i < ninfos; i++)
 		free((char *)infos[i].error);
 	free(infos);
-	errno = 0;
-	if (fflush(stdout) || ferror(stdout)) {
-		if (errno == EPIPE || stdout_reader_gone()) {
-			/* `godiag stacks BIG | head`: the reader has all it wanted. */
-			rc = EXIT_OK;
-		} else if (rc == EXIT_OK) {
-			error("writing output: %s", strerror(errno ? errno : EIO));
-			rc = EXIT_FAIL;
-		}
-	}
+	/* main's finish_stdout() flushes stdout: `| head` ends quietly with 0. */
 out:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	free(states);
@@ -614,6 +665,8 @@ usage_err:
 	fputs("usage: godiag stacks [options] SRC...  (see godiag stacks --help)\n", stderr);
 	rc = EXIT_USAGE;
 out_usage:
+	free(census_argv);
+	free(census_src);
 	if (have_re)
 		regfree(&re);
 	free(states);

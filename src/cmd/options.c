@@ -121,6 +121,10 @@ static void range_text(const struct cmd_option *o, char *buf, size_t n)
 			 (unsigned long long)o->max);
 		break;
 	case CMD_OPT_SIZE:
+		if (o->min == 0 && o->max >= (UINT64_MAX >> 2)) {
+			snprintf(buf, n, "a size (4096, 64K, 4M, 1G)");
+			break;
+		}
 		human_size_exact(a, sizeof(a), o->min);
 		human_size_exact(b, sizeof(b), o->max);
 		snprintf(buf, n, "a size between %s and %s (k, M, G suffixes)", a, b);

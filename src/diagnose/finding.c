@@ -27,11 +27,6 @@ const char *evidence_basis_name(enum evidence_basis b)
 	}
 }
 
-static char *dup_or_null(const char *s)
-{
-	return s ? xstrdup(s) : NULL;
-}
-
 void report_init(struct report *r, const char *target)
 {
 	memset(r, 0, sizeof(*r));
@@ -106,10 +101,10 @@ void report_snapshot_piece(struct report_snapshot *s, const char *what, const ch
 	ALLOC_GROW(s->pieces, s->npieces + 1, s->pieces_alloc);
 	p = &s->pieces[s->npieces++];
 	p->what = xstrdup(what);
-	p->source = dup_or_null(source);
+	p->source = xstrdup_or_null(source);
 	p->time = time;
 	p->ok = ok;
-	p->note = dup_or_null(note);
+	p->note = xstrdup_or_null(note);
 }
 
 struct finding *report_add_finding(struct report *r, const char *rule, enum severity sev, double confidence)
@@ -145,7 +140,7 @@ void finding_add_evidence(struct finding *f, const char *what, double value, con
 	e->value = value;
 	e->unit = xstrdup(unit ? unit : "");
 	e->text = NULL;
-	e->source = dup_or_null(source);
+	e->source = xstrdup_or_null(source);
 	e->basis = EVB_READ;
 }
 
@@ -157,8 +152,8 @@ void finding_add_fact(struct finding *f, const char *what, const char *text, con
 	e->what = xstrdup(what);
 	e->value = 0;
 	e->unit = xstrdup("");
-	e->text = dup_or_null(text);
-	e->source = dup_or_null(source);
+	e->text = xstrdup_or_null(text);
+	e->source = xstrdup_or_null(source);
 	e->basis = EVB_READ;
 }
 
@@ -222,8 +217,8 @@ void finding_set_fix(struct finding *f, const char *fix, const char *snippet)
 {
 	free(f->fix);
 	free(f->snippet);
-	f->fix = dup_or_null(fix);
-	f->snippet = dup_or_null(snippet);
+	f->fix = xstrdup_or_null(fix);
+	f->snippet = xstrdup_or_null(snippet);
 }
 
 void finding_add_ref(struct finding *f, const char *url)

@@ -55,6 +55,9 @@ static void probe_row(struct ps_row *r, const struct ps_request *o)
 	fo.stall_timeout_ms = 1000;
 	fo.max_bytes = 256 * 1024;
 	fo.max_redirects = 0;
+	/* The ports are the process's own, in its own network namespace. */
+	if (!strcmp(o->proc_root, PROCFS_ROOT_DEFAULT))
+		fo.netns_pid = r->gp.pid;
 	if (pprof_endpoint_from_socks(&l, &fo, base, sizeof(base), &eb) == GD_OK)
 		snprintf(r->pprof, sizeof(r->pprof), "%s/debug/pprof/", base);
 	else

@@ -2,16 +2,15 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "diagnose/rules.h"
 #include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 /* Generated from rules/NAME.rules by the build (see src/diagnose/meson.build). */
@@ -452,27 +451,8 @@ enum gd_err ruleset_parse(struct ruleset *rs, const char *text, size_t len, cons
 enum gd_err ruleset_load_file(struct ruleset *rs, const char *path, struct gd_errbuf *eb)
 {
 	struct strbuf sb = STRBUF_INIT_MAX(RULES_MAX_BYTES);
-	char buf[65536];
-	enum gd_err e = GD_OK;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gd_fail(eb, errno == ENOENT ? GD_ENOENT : GD_EIO, "%s: %s", path, strerror(errno));
-	for (;;) {
-		ssize_t n = read(fd, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0) {
-			e = gd_fail(eb, GD_EIO, "%s: %s", path, strerror(errno));
-			break;
-		}
-		if (n == 0)
-			break;
-		if (strbuf_add(&sb, buf, (size_t)n)) {
-			e = gd_fail(eb, GD_ETOOBIG, "%s: over %zu KiB", path, RULES_MAX_BYTES >> 10);
-			break;
-		}
-	}
-	close(fd);
+	enum gd_err e = read_file_capped(path, RULES_MAX_BYTES, &sb, eb);
+
 	if (!e)
 		e = ruleset_parse(rs, sb.buf, sb.len, path, eb);
 	strbuf_release(&sb);

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "diagnose/endpoint_check.h"
 #include "diagnose/evidence_dir.h"
 #include "diagnose/sniff.h"
 #include "diagnose/snapshot.h"
@@ -457,30 +458,28 @@ static void bundle_save(const struct collect_opts *o, struct report_snapshot *rs
 
 void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id)
 {
-#define DUP(x) ((x) ? xstrdup(x) : NULL)
 	memset(id, 0, sizeof(*id));
-	id->target = DUP(s->label);
+	id->target = xstrdup_or_null(s->label);
 	id->time = s->time;
 	id->pid = s->pid;
 	if (s->has_buildinfo) {
-		id->go_version = DUP(s->bi.go_version);
-		id->module = DUP(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
-		id->default_godebug = DUP(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
-		id->ldflags = DUP(go_buildinfo_setting(&s->bi, "-ldflags"));
+		id->go_version = xstrdup_or_null(s->bi.go_version);
+		id->module = xstrdup_or_null(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
+		id->default_godebug = xstrdup_or_null(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
+		id->ldflags = xstrdup_or_null(go_buildinfo_setting(&s->bi, "-ldflags"));
 	}
 	if (s->has_proc) {
 		if (s->pi.kernel_release[0])
 			id->kernel = xstrdup(s->pi.kernel_release);
 		/* Only the runtime knobs: the environment may hold secrets. */
-		id->env_godebug = DUP(s->pi.env.val[PENV_GODEBUG]);
-		id->env_gogc = DUP(s->pi.env.val[PENV_GOGC]);
-		id->env_gomemlimit = DUP(s->pi.env.val[PENV_GOMEMLIMIT]);
+		id->env_godebug = xstrdup_or_null(s->pi.env.val[PENV_GODEBUG]);
+		id->env_gogc = xstrdup_or_null(s->pi.env.val[PENV_GOGC]);
+		id->env_gomemlimit = xstrdup_or_null(s->pi.env.val[PENV_GOMEMLIMIT]);
 	}
 	if (s->has_policy) {
 		id->mem_policy = xstrdup(mem_policy_name(s->policy.policy));
-		id->mem_policy_reason = DUP(s->policy.reason);
+		id->mem_policy_reason = xstrdup_or_null(s->policy.reason);
 	}
-#undef DUP
 }
 
 /* A bundle's manifest: identity facts that no file carries. */
@@ -556,6 +555,30 @@ static double mean_depth(const struct grouping *g)
 	return frames / (double)g->total;
 }
 
+/* One overall deadline for a target's requests (--timeout, 30 s): each
+ * request gets what is left of it.  False when nothing is left. */
+static int64_t mono_ms(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static bool deadline_left(const struct collect_opts *o, struct fetch_opts *fo)
+{
+	int64_t left;
+	if (!o->deadline_ms)
+		return true;
+	left = o->deadline_ms - mono_ms();
+	if (left <= 0)
+		return false;
+	if (!fo->total_timeout_ms || fo->total_timeout_ms > left)
+		fo->total_timeout_ms = (long)left;
+	if (fo->connect_timeout_ms > fo->total_timeout_ms)
+		fo->connect_timeout_ms = fo->total_timeout_ms;
+	return true;
+}
+
 /* GET base + path; records a failure; on success *buf holds the body. */
 static bool fetch_piece(const char *base, const char *path, const char *what, const struct collect_opts *o,
 			struct report_snapshot *rs, char **buf, size_t *len, bool quiet_404)
@@ -564,10 +587,16 @@ static bool fetch_piece(const char *base, const char *path, const char *what, co
 	struct fetch_result res;
 	struct gd_errbuf eb = { "" };
 	enum gd_err e;
+	struct fetch_opts fo = o->fetch;
 	strbuf_addf(&url, "%s%s", base, path);
 	*buf = NULL;
 	*len = 0;
-	e = fetch_buffer(url.buf, &o->fetch, buf, len, &res, &eb);
+	if (!deadline_left(o, &fo)) {
+		report_snapshot_piece(rs, what, url.buf, now_s(), false, "skipped: the deadline (--timeout) has passed");
+		strbuf_release(&url);
+		return false;
+	}
+	e = fetch_buffer(url.buf, &fo, buf, len, &res, &eb);
 	if (e) {
 		if (!(quiet_404 && e == GD_ENOENT))
 			report_snapshot_piece(rs, what, url.buf, now_s(), false, eb.msg[0] ? eb.msg : gd_strerror(e));
@@ -600,25 +629,35 @@ static bool fetch_apply(struct snapshot *s, const char *base, const char *path, 
 	return ok;
 }
 
-static void collect_url(struct snapshot *s, const char *base, const struct collect_opts *o,
-			struct report_snapshot *rs)
+static enum gd_err collect_url(struct snapshot *s, const char *base, const struct collect_opts *oin,
+			       struct report_snapshot *rs)
 {
 	double pause = 0, depth = 0;
-	char note[512];
+	char note[512], pause_text[64];
 	struct pprof_index idx;
 	bool have_index = false, have_d1;
 	uint64_t d1_total = 0;
+	struct collect_opts dl = *oin;
+	const struct collect_opts *o = &dl;
 
 	free(s->base_url);
 	s->base_url = xstrdup(base);
+	if (!dl.deadline_ms && dl.fetch.total_timeout_ms > 0)
+		dl.deadline_ms = mono_ms() + dl.fetch.total_timeout_ms;
 
-	/* The index says which profiles exist (goroutineleak only on Go 1.26+). */
+	/* The index says which profiles exist (goroutineleak only on Go 1.26+).
+	 * A server that does not answer it in time will not answer the rest:
+	 * the first timeout stops the collection. */
 	{
 		struct fetch_opts fo = o->fetch;
 		struct gd_errbuf ieb = { "" };
+		enum gd_err ie;
 		fo.max_bytes = 1 << 20;
-		if (pprof_index_fetch(base, &fo, &idx, &ieb)) {
+		deadline_left(o, &fo);
+		if ((ie = pprof_index_fetch(base, &fo, &idx, &ieb))) {
 			report_snapshot_piece(rs, "pprof index", base, now_s(), false, ieb.msg);
+			if (ie == GD_ETIMEOUT)
+				return GD_ETIMEOUT;
 		} else {
 			const struct pprof_index_entry *gr = pprof_index_get(&idx, "goroutine");
 			have_index = true;
@@ -640,14 +679,15 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		depth = mean_depth(&s->g);
 		pause = snapshot_estimate_stw_ms(d1_total, depth);
 	}
+	report_format_duration(pause_text, sizeof(pause_text), pause / 1000);
 	if (have_d1 && pause > o->max_stw_ms) {
 		snprintf(note, sizeof(note),
-			 "skipped: the stop-the-world pause of debug=2 is estimated at %.0f ms (%" PRIu64
+			 "skipped: the stop-the-world pause of debug=2 is estimated at %s (%" PRIu64
 			 " goroutines x %.0f frames), over the %.0f ms budget (--max-stw); using debug=1, socket idle times and goroutineleak",
-			 pause, d1_total, depth, o->max_stw_ms);
+			 pause_text, d1_total, depth, o->max_stw_ms);
 		report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, note);
 	} else {
-		snprintf(note, sizeof(note), "estimated pause %.1f ms", pause);
+		snprintf(note, sizeof(note), "estimated pause %s", pause_text);
 		fetch_apply(s, base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", EV_GOROUTINE_DEBUG2, note,
 			    o, rs, false);
 	}
@@ -667,6 +707,7 @@ static void collect_url(struct snapshot *s, const char *base, const struct colle
 		fetch_apply(s, base, "/debug/vars", "/debug/vars", EV_EXPVAR, NULL, o, rs, true);
 	if (!s->has_memstats)
 		fetch_apply(s, base, "/metrics", "/metrics", EV_METRICS, NULL, o, rs, true);
+	return GD_OK;
 }
 
 static char *base_of(const char *url)
@@ -819,8 +860,20 @@ static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect
 		report_snapshot_piece(rs, "pprof endpoint", b, now_s(), true, "given with --pprof");
 		collect_url(s, b, o, rs);
 		free(b);
-	} else if (s->has_sockets && discover_endpoint(s, o, rs, base, sizeof(base))) {
-		collect_url(s, base, o, rs);
+	} else if (s->has_sockets) {
+		/* The endpoint is one of the process's own ports: ask it from the
+		 * process's network namespace, and make sure it is the process
+		 * that answers before asking for anything that stops a world. */
+		struct collect_opts po = *o;
+		po.fetch.netns_pid = pid;
+		if (discover_endpoint(s, &po, rs, base, sizeof(base))) {
+			bool live = !o->proc_root || !strcmp(o->proc_root, PROCFS_ROOT_DEFAULT);
+			if (live && endpoint_check_owner(pid, NULL, base, &eb)) {
+				report_snapshot_piece(rs, "pprof endpoint", base, now_s(), false, eb.msg);
+				return gd_fail(oeb, GD_EPERM, "%d: %s", pid, eb.msg);
+			}
+			collect_url(s, base, &po, rs);
+		}
 	}
 	return GD_OK;
 }
@@ -859,8 +912,11 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 	} else if (!strncmp(target, "http://", 7) || !strncmp(target, "https://", 8) ||
 		   !strncmp(target, "unix:", 5)) {
 		char *base = base_of(target);
-		collect_url(s, base, o, rs);
+		enum gd_err ue = collect_url(s, base, o, rs);
 		free(base);
+		if (ue == GD_ETIMEOUT)
+			return gd_fail(eb, GD_ETIMEOUT, "no response from %s in %ld s", target,
+				       o->fetch.total_timeout_ms / 1000);
 		if (!s->has_goroutines && !s->has_heap)
 			return gd_fail(eb, GD_EHTTP, "%s: no pprof endpoint could be read", target);
 	} else if ((errno = 0, !stat(target, &st)) && (S_ISDIR(st.st_mode) || S_ISREG(st.st_mode))) {

@@ -43,6 +43,8 @@ struct collect_opts {
 	struct fetch_opts fetch;
 	struct bundle_writer *bundle; /* when set, every raw piece is saved there */
 	const char *pprof_url;        /* a PID's endpoint, given: no probing */
+	int64_t deadline_ms;          /* CLOCK_MONOTONIC ms for all of a target's requests;
+				       * 0: now + fetch.total_timeout_ms at the first */
 	bool quiet;
 };
 

@@ -14,16 +14,17 @@
 #include "util/banned.h"
 
 /* Growth smaller than this per period is not worth a finding, however
- * significant: a couple of goroutines or fds, a few MiB. */
+ * significant: one goroutine, fd or socket; one MiB.  (The relative bar,
+ * 2% of the level, does the rest.) */
 static double min_abs(enum fleet_metric m)
 {
 	switch (m) {
 	case FM_GOROUTINES:
 	case FM_FDS:
-	case FM_SOCKETS: return 2;
+	case FM_SOCKETS: return 1;
 	case FM_RSS:
 	case FM_HEAP:
-	case FM_RELEASED: return 4.0 * 1024 * 1024;
+	case FM_RELEASED: return 1024.0 * 1024;
 	case FM_N: break;
 	}
 	return 0;

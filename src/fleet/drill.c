@@ -149,6 +149,7 @@ static void drill_one(const struct fleet_opts *o, const struct fleet_report *r, 
 	/* "old" for doctor's rules and for the survivors: one period, between
 	 * one minute (debug=2's resolution) and doctor's ten */
 	double idle = r->period_s < 60 ? 60 : r->period_s > 600 ? 600 : r->period_s;
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)idle;
 	if (o->rules)
 		diagnose_run(o->rules, NULL, &snap, &dopts, &rep);

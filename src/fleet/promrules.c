@@ -25,16 +25,16 @@ struct sig {
 };
 
 static const struct sig sigs[] = {
-	{ "go_goroutines", "godiag:go_goroutines:trough", "GodiagGoroutineGrowthTrend", "goroutine-growth-trend", "2",
+	{ "go_goroutines", "godiag:go_goroutines:trough", "GodiagGoroutineGrowthTrend", "goroutine-growth-trend", "1",
 	  "goroutines" },
 	{ "go_memstats_heap_inuse_bytes", "godiag:go_memstats_heap_inuse_bytes:trough", "GodiagHeapGrowthTrend",
-	  "heap-growth-trend", "4194304", "heap in use" },
+	  "heap-growth-trend", "1048576", "heap in use" },
 	{ "process_resident_memory_bytes", "godiag:process_resident_memory_bytes:trough", "GodiagRSSGrowthTrend",
-	  "rss-growth-trend", "4194304", "RSS" },
-	{ "process_open_fds", "godiag:process_open_fds:trough", "GodiagFdGrowthTrend", "socket-growth-trend", "2",
+	  "rss-growth-trend", "1048576", "RSS" },
+	{ "process_open_fds", "godiag:process_open_fds:trough", "GodiagFdGrowthTrend", "socket-growth-trend", "1",
 	  "open fds" },
 	{ "node_sockstat_TCP_inuse", "godiag:node_sockstat_TCP_inuse:trough", "GodiagSocketGrowthTrend",
-	  "socket-growth-trend", "2", "TCP sockets in use on the node" },
+	  "socket-growth-trend", "1", "TCP sockets in use on the node" },
 };
 
 /* YAML single-quoted scalar: only the quote needs doubling. */
@@ -115,7 +115,7 @@ enum gd_err fleet_emit_rules(FILE *out, const struct fleet_opts *o, struct gd_er
 			fputs("          (\n", out);
 			rising(out, s->record, p, p2, p3, s->unit_floor, "            ");
 			fputs("          )\n          unless on (job, instance) (\n", out);
-			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, "4194304", "            ");
+			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, "1048576", "            ");
 			fputs("          )\n", out);
 		} else {
 			rising(out, s->record, p, p2, p3, s->unit_floor, "          ");

@@ -11,6 +11,7 @@
 #include "goroutine/dump_parse.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 /* A goroutine block holds at most DUMP_MAX_FRAMES frames of at most max_line
@@ -228,24 +229,6 @@ static inline bool has_suffix(const char *s, size_t n, const char *suf, size_t s
 }
 #define HAS_SUFFIX(s, n, lit) has_suffix((s), (n), (lit), sizeof(lit) - 1)
 
-/* Parse decimal digits at *s; false on no digits or overflow. */
-static inline bool parse_u64(const char **s, const char *end, uint64_t *out)
-{
-	const char *q = *s;
-	uint64_t v = 0;
-	if (q >= end || *q < '0' || *q > '9')
-		return false;
-	while (q < end && *q >= '0' && *q <= '9') {
-		unsigned d = (unsigned)(*q - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		q++;
-	}
-	*s = q;
-	*out = v;
-	return true;
-}
 
 static void header_item(struct gd_goroutine *g, const char *s, size_t n)
 {
@@ -253,7 +236,7 @@ static void header_item(struct gd_goroutine *g, const char *s, size_t n)
 	uint64_t v;
 	if (HAS_SUFFIX(s, n, " minutes") || HAS_SUFFIX(s, n, " minute")) {
 		const char *q = s;
-		if (parse_u64(&q, end, &v) && *q == ' ') {
+		if (scan_u64(&q, end, &v) && *q == ' ') {
 			g->wait_minutes = v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 			g->flags |= GD_G_HAS_WAIT;
 		}
@@ -263,7 +246,7 @@ static void header_item(struct gd_goroutine *g, const char *s, size_t n)
 		const char *q = memchr(s + 9, ' ', n - 9);
 		if (q) {
 			q++;
-			if (parse_u64(&q, end, &v)) {
+			if (scan_u64(&q, end, &v)) {
 				g->bubble = v;
 				g->flags |= GD_G_HAS_BUBBLE;
 			}
@@ -300,7 +283,7 @@ bool dump_parse_header(const char *s, size_t n, struct gd_goroutine *g)
 	if (!HAS_PREFIX(s, n, "goroutine "))
 		return false;
 	q = s + 10;
-	if (!parse_u64(&q, end, &id))
+	if (!scan_u64(&q, end, &id))
 		return false;
 	memset(g, 0, sizeof(*g));
 	g->id = id;
@@ -723,7 +706,16 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 	const char *lp;
 	p->pend = pend_slot(p);
 	memset(p->pend, 0, sizeof(*p->pend));
-	if (n && s[n - 1] == ')' && (lp = memrchr(s, '(', n - 1)) && lp > s) {
+	lp = NULL;
+#ifdef __SSE2__
+	/* Arguments are short: the '(' is usually among the last 16 bytes. */
+	if (n >= 17 && s[n - 1] == ')') {
+		int k = last_in_16(s + n - 1, '(');
+		if (k >= 0)
+			lp = s + n - 17 + k;
+	}
+#endif
+	if (n && s[n - 1] == ')' && (lp || (lp = memrchr(s, '(', n - 1))) && lp > s) {
 		size_t flen = (size_t)(lp - s), alen = n - flen - 2;
 		p->pend->func = keep_str(p, s, flen, &ok);
 		p->pend->func_len = (uint32_t)flen;
@@ -773,7 +765,7 @@ static void parse_created_by(struct dump_parser *p, const char *s, size_t n)
 	if (in < end && in - f > 14 && !memcmp(in - 14, " in goroutine ", 14)) {
 		const char *q = in;
 		uint64_t goid;
-		if (parse_u64(&q, end, &goid) && q == end) {
+		if (scan_u64(&q, end, &goid) && q == end) {
 			if (p->target == T_STACK) {
 				p->g.creator_goid = goid;
 				p->g.flags |= GD_G_CREATOR_GOID;
@@ -803,7 +795,7 @@ static void parse_elision(struct dump_parser *p, const char *s, size_t n)
 	uint64_t v;
 	if (p->target != T_STACK)
 		return;
-	if (parse_u64(&q, s + n, &v))
+	if (scan_u64(&q, s + n, &v))
 		p->g.elided += v > UINT32_MAX ? UINT32_MAX : (uint32_t)v;
 	else
 		p->g.elided_unknown = true;

@@ -3,7 +3,8 @@
  * per-binary cache of "is it Go, and which build" so a scan of a busy host
  * reads each distinct binary once and most non-Go binaries barely at all. */
 #include <dirent.h>
-#include <elf.h>
+#include <gelf.h>
+#include <libelf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,126 +19,54 @@
 
 /* ---- ELF pre-check --------------------------------------------------- */
 
-#define PRECHECK_MAX ((size_t)1 << 20)
+/* The same libelf reading as linux/buildinfo (one ELF reader), but only
+ * the header and the section names: a mapping, so the pages of a big
+ * non-Go binary that are never looked at are never read. */
 
-static bool pread_full(int fd, void *buf, size_t n, uint64_t off)
-{
-	size_t got = 0;
-
-	while (got < n) {
-		ssize_t r = pread(fd, (char *)buf + got, n - got, (off_t)(off + got));
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			return false;
-		got += (size_t)r;
-	}
-	return true;
-}
-
-static bool is_go_section_name(const char *s, size_t room)
+static bool is_go_section_name(const char *s)
 {
 	static const char *const names[] = {
 		".go.buildinfo", ".gopclntab", ".note.go.buildid", ".gosymtab",
 		".data.rel.ro.gopclntab",
 	};
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		size_t n = strlen(names[i]) + 1;
-		if (n <= room && !memcmp(s, names[i], n))
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (!strcmp(s, names[i]))
 			return true;
-	}
 	return false;
 }
 
 bool elf_surely_not_go(int fd, const char **why)
 {
-	unsigned char ident[EI_NIDENT];
-	uint64_t shoff, shstr_off = 0, shstr_size = 0;
-	unsigned shnum, shentsize, shstrndx;
-	unsigned char *shdrs = NULL;
-	char *names = NULL;
-	bool is64, verdict = false;
+	unsigned char ident[SELFMAG];
+	size_t shnum = 0, shstrndx;
+	Elf_Scn *scn = NULL;
+	bool verdict = false;
+	Elf *e;
 
 	*why = "not an ELF file";
-	if (!pread_full(fd, ident, sizeof(ident), 0))
-		return true; /* shorter than an ELF header */
-	if (memcmp(ident, ELFMAG, SELFMAG) != 0)
-		return true;
+	if (pread(fd, ident, sizeof(ident), 0) != (ssize_t)sizeof(ident) || memcmp(ident, ELFMAG, SELFMAG))
+		return true; /* shorter than an ELF header, or not ELF */
 	*why = "not a Go executable (no Go sections)";
-	if (ident[EI_DATA] != ELFDATA2LSB && ident[EI_DATA] != ELFDATA2MSB)
+	if (elf_version(EV_CURRENT) == EV_NONE)
 		return false;
-	/* Multi-byte fields are read natively; a foreign-endian file is left
-	 * to the full reader rather than guessed at. */
-	if (ident[EI_DATA] != (__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ ? ELFDATA2LSB : ELFDATA2MSB))
-		return false;
-	is64 = ident[EI_CLASS] == ELFCLASS64;
-	if (is64) {
-		Elf64_Ehdr eh;
-		if (!pread_full(fd, &eh, sizeof(eh), 0))
-			return false;
-		shoff = eh.e_shoff;
-		shnum = eh.e_shnum;
-		shentsize = eh.e_shentsize;
-		shstrndx = eh.e_shstrndx;
-		if (shentsize != sizeof(Elf64_Shdr))
-			return false;
-	} else if (ident[EI_CLASS] == ELFCLASS32) {
-		Elf32_Ehdr eh;
-		if (!pread_full(fd, &eh, sizeof(eh), 0))
-			return false;
-		shoff = eh.e_shoff;
-		shnum = eh.e_shnum;
-		shentsize = eh.e_shentsize;
-		shstrndx = eh.e_shstrndx;
-		if (shentsize != sizeof(Elf32_Shdr))
-			return false;
-	} else {
-		return false;
-	}
-	/* No section table (stripped PIE) or extended numbering: we cannot
+	e = elf_begin(fd, ELF_C_READ_MMAP, NULL);
+	/* A damaged file, or no section table (a stripped PIE): we cannot
 	 * tell cheaply, so the full reader decides. */
-	if (!shoff || !shnum || shstrndx == SHN_UNDEF || shstrndx >= shnum ||
-	    (size_t)shnum * shentsize > PRECHECK_MAX)
-		return false;
-	shdrs = xmalloc((size_t)shnum * shentsize);
-	if (!pread_full(fd, shdrs, (size_t)shnum * shentsize, shoff))
+	if (!e || elf_kind(e) != ELF_K_ELF || elf_getshdrnum(e, &shnum) || !shnum ||
+	    elf_getshdrstrndx(e, &shstrndx))
 		goto out;
-	if (is64) {
-		Elf64_Shdr sh;
-		memcpy(&sh, shdrs + (size_t)shstrndx * shentsize, sizeof(sh));
-		shstr_off = sh.sh_offset;
-		shstr_size = sh.sh_size;
-	} else {
-		Elf32_Shdr sh;
-		memcpy(&sh, shdrs + (size_t)shstrndx * shentsize, sizeof(sh));
-		shstr_off = sh.sh_offset;
-		shstr_size = sh.sh_size;
-	}
-	if (!shstr_size || shstr_size > PRECHECK_MAX)
-		goto out;
-	names = xmalloc((size_t)shstr_size);
-	if (!pread_full(fd, names, (size_t)shstr_size, shstr_off))
-		goto out;
-	for (unsigned i = 0; i < shnum; i++) {
-		uint32_t off;
-		if (is64) {
-			Elf64_Shdr sh;
-			memcpy(&sh, shdrs + (size_t)i * shentsize, sizeof(sh));
-			off = sh.sh_name;
-		} else {
-			Elf32_Shdr sh;
-			memcpy(&sh, shdrs + (size_t)i * shentsize, sizeof(sh));
-			off = sh.sh_name;
-		}
-		if (off >= shstr_size)
+	while ((scn = elf_nextscn(e, scn))) {
+		GElf_Shdr sh;
+		const char *name;
+		if (!gelf_getshdr(scn, &sh) || !(name = elf_strptr(e, shstrndx, sh.sh_name)))
 			continue;
-		if (is_go_section_name(names + off, (size_t)(shstr_size - off)))
+		if (is_go_section_name(name))
 			goto out;
 	}
 	verdict = true;
 out:
-	free(shdrs);
-	free(names);
+	if (e)
+		elf_end(e);
 	return verdict;
 }
 

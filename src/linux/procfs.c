@@ -3,6 +3,7 @@
  * whole (capped) and parsed by key with hand-written number scanning, so a
  * kernel that adds, drops or reorders lines does not break us, and a damaged
  * file yields the fields that did parse plus an error naming the file. */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
@@ -15,79 +16,15 @@
 #include "linux/procfs.h"
 #include "util/xalloc.h"
 #include "util/human.h"
+#include "util/numparse.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 /* ---- reading --------------------------------------------------------- */
 
-static enum gd_err errno_to_gd(int e)
+enum gd_err procfs_read_file(const char *path, size_t cap, struct strbuf *sb, struct gd_errbuf *eb)
 {
-	switch (e) {
-	case ENOENT:
-	case ESRCH:
-	case ENOTDIR:
-		return GD_ENOENT;
-	case EACCES:
-	case EPERM:
-		return GD_EPERM;
-	case ENOMEM:
-		return GD_ENOMEM;
-	default:
-		return GD_EIO;
-	}
-}
-
-static const char *errno_text(int e)
-{
-	/* ESRCH on a /proc file means the process went away while we read. */
-	if (e == ESRCH)
-		return "process exited";
-	if (e == ENOENT)
-		return "no such file";
-	if (e == EACCES || e == EPERM)
-		return "permission denied";
-	return strerror(e);
-}
-
-enum gd_err procfs_read_file(const char *path, size_t cap, struct strbuf *sb,
-			     struct gd_errbuf *eb)
-{
-	struct stat st;
-	int fd;
-	char chunk[65536];
-
-	strbuf_reset(sb);
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		return gd_fail(eb, errno_to_gd(e), "%s: %s", path, errno_text(e));
-	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return gd_fail(eb, GD_EFORMAT, "%s: not a regular file", path);
-	}
-	for (;;) {
-		ssize_t n = read(fd, chunk, sizeof(chunk));
-		if (n < 0) {
-			int e = errno;
-			if (e == EINTR)
-				continue;
-			close(fd);
-			return gd_fail(eb, errno_to_gd(e), "%s: %s", path, errno_text(e));
-		}
-		if (n == 0)
-			break;
-		if (sb->len + (size_t)n > cap) {
-			strbuf_add(sb, chunk, cap - sb->len);
-			close(fd);
-			return gd_fail(eb, GD_ETOOBIG, "%s: larger than %zu bytes", path, cap);
-		}
-		if (strbuf_add(sb, chunk, (size_t)n) != GD_OK) {
-			close(fd);
-			return gd_fail(eb, GD_ETOOBIG, "%s: larger than the buffer cap", path);
-		}
-	}
-	close(fd);
-	return GD_OK;
+	return read_file_capped(path, cap, sb, eb);
 }
 
 static void pid_path(char *out, size_t outsz, const char *root, int pid, const char *file)
@@ -103,6 +40,31 @@ static enum gd_err read_pid_file(const char *root, int pid, const char *file, si
 	return procfs_read_file(path, cap, sb, eb);
 }
 
+/* Read PROC_ROOT/PID/FILE (capped at PROCFS_FILE_CAP) and parse it: the
+ * one read-and-parse path of the per-process files.  With keep_truncated a
+ * file over the cap is still parsed (its first MiB holds what matters) and
+ * GD_ETOOBIG returned. */
+typedef enum gd_err (*pid_file_parser)(const char *buf, size_t len, void *out, const char *path,
+				       struct gd_errbuf *eb);
+
+static enum gd_err read_and_parse(const char *root, int pid, const char *file, bool keep_truncated,
+				  pid_file_parser parse, void *out, struct gd_errbuf *eb)
+{
+	struct strbuf sb;
+	char path[4096];
+	enum gd_err rc, prc;
+
+	strbuf_init(&sb, PROCFS_FILE_CAP);
+	rc = read_pid_file(root, pid, file, PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
+	if (rc == GD_OK || (keep_truncated && rc == GD_ETOOBIG)) {
+		prc = parse(sb.buf, sb.len, out, path, eb);
+		if (rc == GD_OK)
+			rc = prc;
+	}
+	strbuf_release(&sb);
+	return rc;
+}
+
 /* ---- scanning -------------------------------------------------------- */
 
 static bool is_blank(char c)
@@ -113,22 +75,11 @@ static bool is_blank(char c)
 bool procfs_scan_u64(const char **pp, const char *end, uint64_t *out)
 {
 	const char *p = *pp;
-	uint64_t v = 0;
-	const char *digits;
 
 	while (p < end && is_blank(*p))
 		p++;
-	digits = p;
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		p++;
-	}
-	if (p == digits)
+	if (!scan_u64(&p, end, out))
 		return false;
-	*out = v;
 	*pp = p;
 	return true;
 }
@@ -376,20 +327,17 @@ enum gd_err proc_status_parse(const char *buf, size_t len, struct proc_status *s
 	return rc;
 }
 
+static enum gd_err status_parser(const char *buf, size_t len, void *out, const char *path,
+				 struct gd_errbuf *eb)
+{
+	return proc_status_parse(buf, len, out, path, eb);
+}
+
 enum gd_err proc_status_read(const char *proc_root, int pid, struct proc_status *st,
 			     struct gd_errbuf *eb)
 {
-	struct strbuf sb;
-	char path[4096];
-	enum gd_err rc;
-
 	memset(st, 0, sizeof(*st));
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(proc_root, pid, "status", PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	if (rc == GD_OK)
-		rc = proc_status_parse(sb.buf, sb.len, st, path, eb);
-	strbuf_release(&sb);
-	return rc;
+	return read_and_parse(proc_root, pid, "status", false, status_parser, st, eb);
 }
 
 /* ---- smaps ----------------------------------------------------------- */
@@ -594,21 +542,19 @@ enum gd_err proc_environ_parse(const char *buf, size_t len, struct proc_environ 
 	return GD_OK;
 }
 
+static enum gd_err environ_parser(const char *buf, size_t len, void *out, const char *path,
+				  struct gd_errbuf *eb)
+{
+	(void)path;
+	(void)eb;
+	return proc_environ_parse(buf, len, out);
+}
+
 enum gd_err proc_environ_read(const char *proc_root, int pid, struct proc_environ *env,
 			      struct gd_errbuf *eb)
 {
-	struct strbuf sb;
-	char path[4096];
-	enum gd_err rc;
-
 	proc_environ_release(env);
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(proc_root, pid, "environ", PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	/* Over the cap, the first MiB still holds the variables that matter. */
-	if (rc == GD_OK || rc == GD_ETOOBIG)
-		proc_environ_parse(sb.buf, sb.len, env);
-	strbuf_release(&sb);
-	return rc;
+	return read_and_parse(proc_root, pid, "environ", true, environ_parser, env, eb);
 }
 
 void proc_environ_release(struct proc_environ *env)
@@ -641,21 +587,23 @@ enum gd_err proc_cmdline_parse(const char *buf, size_t len, struct proc_cmdline 
 	return GD_OK;
 }
 
+static enum gd_err cmdline_parser(const char *buf, size_t len, void *out, const char *path,
+				  struct gd_errbuf *eb)
+{
+	(void)path;
+	(void)eb;
+	return proc_cmdline_parse(buf, len, out);
+}
+
 enum gd_err proc_cmdline_read(const char *proc_root, int pid, struct proc_cmdline *cl,
 			      struct gd_errbuf *eb)
 {
-	struct strbuf sb;
-	char path[4096];
 	enum gd_err rc;
 
 	proc_cmdline_release(cl);
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(proc_root, pid, "cmdline", PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	if (rc == GD_OK || rc == GD_ETOOBIG)
-		proc_cmdline_parse(sb.buf, sb.len, cl);
+	rc = read_and_parse(proc_root, pid, "cmdline", true, cmdline_parser, cl, eb);
 	if (rc == GD_ETOOBIG)
 		cl->truncated = true;
-	strbuf_release(&sb);
 	return rc;
 }
 
@@ -726,20 +674,17 @@ enum gd_err proc_stat_parse(const char *buf, size_t len, struct proc_stat *ps,
 	return GD_OK;
 }
 
+static enum gd_err stat_parser(const char *buf, size_t len, void *out, const char *path,
+			       struct gd_errbuf *eb)
+{
+	return proc_stat_parse(buf, len, out, path, eb);
+}
+
 enum gd_err proc_stat_read(const char *proc_root, int pid, struct proc_stat *ps,
 			   struct gd_errbuf *eb)
 {
-	struct strbuf sb;
-	char path[4096];
-	enum gd_err rc;
-
 	memset(ps, 0, sizeof(*ps));
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(proc_root, pid, "stat", PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	if (rc == GD_OK)
-		rc = proc_stat_parse(sb.buf, sb.len, ps, path, eb);
-	strbuf_release(&sb);
-	return rc;
+	return read_and_parse(proc_root, pid, "stat", false, stat_parser, ps, eb);
 }
 
 enum gd_err proc_uptime_parse(const char *buf, size_t len, uint64_t *ms, const char *name,
@@ -1253,5 +1198,25 @@ enum gd_err procinfo_read(struct procinfo *pi, const struct procfs_roots *roots,
 		else
 			proc_notes_add(&pi->notes, "kernel", "%s", e1.msg);
 	}
+	return GD_OK;
+}
+
+enum gd_err proc_fd_count(const char *proc_root, int pid, size_t *n, struct gd_errbuf *eb)
+{
+	char path[4096];
+	struct dirent *de;
+	DIR *d;
+	snprintf(path, sizeof(path), "%s/%d/fd", proc_root ? proc_root : PROCFS_ROOT_DEFAULT, pid);
+	*n = 0;
+	d = opendir(path);
+	if (!d) {
+		int e = errno;
+		return gd_fail(eb, e == ENOENT || e == ESRCH ? GD_ENOENT : e == EACCES || e == EPERM ? GD_EPERM : GD_EIO,
+			       "%s: %s", path, strerror(e));
+	}
+	while ((de = readdir(d)))
+		if (de->d_name[0] != '.')
+			(*n)++;
+	closedir(d);
 	return GD_OK;
 }

@@ -48,6 +48,10 @@ bool procfs_scan_u64(const char **p, const char *end, uint64_t *out);
 /* An age as "45s", "12m", "3h05m", "4d07h" (sizes: util/human.h). */
 void procfs_human_age(char *buf, size_t n, uint64_t seconds);
 
+/* The number of open fds of pid (entries of PID/fd; `godiag watch` samples
+ * it every interval).  GD_ENOENT when the process is gone. */
+enum gd_err proc_fd_count(const char *proc_root, int pid, size_t *n, struct gd_errbuf *eb);
+
 /* ---- what could not be read, and why -------------------------------- */
 
 struct proc_note {

@@ -32,6 +32,7 @@
 
 #include "linux/sockdiag.h"
 #include "util/xalloc.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 /* One recv never carries more than ~32 KiB of a dump (the kernel caps dump
@@ -376,41 +377,27 @@ static bool read_sockstat_text(const char *root, int pid, char **txt, size_t *le
 			       size_t whylen)
 {
 	static const char *const names[] = { "sockstat", "sockstat6" };
-	size_t alloc = 8192, n = 0;
-	char *b = xmalloc(alloc);
+	/* A sockstat is a few hundred bytes. */
+	struct strbuf all = STRBUF_INIT_MAX(256u << 10), one = STRBUF_INIT_MAX(128u << 10);
 
 	for (size_t i = 0; i < 2; i++) {
 		char path[4096];
-		int fd;
+		struct gd_errbuf eb;
+		enum gd_err rc;
 		snprintf(path, sizeof(path), "%s/%d/net/%s", root, pid, names[i]);
-		fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0) {
+		rc = read_file_capped(path, 128u << 10, &one, &eb);
+		if (rc != GD_OK && rc != GD_ETOOBIG) {
 			if (i == 1)
-				break;
-			snprintf(why, whylen, "cannot open '%.256s': %s", path, strerror(errno));
-			free(b);
+				break; /* no IPv6 */
+			snprintf(why, whylen, "%s", eb.msg);
+			strbuf_release(&all);
+			strbuf_release(&one);
 			return false;
 		}
-		for (;;) {
-			ssize_t r;
-			if (n + 1 >= alloc) {
-				if (alloc >= (256u << 10))
-					break; /* a sockstat is a few hundred bytes */
-				alloc *= 2;
-				b = xrealloc(b, alloc);
-			}
-			r = read(fd, b + n, alloc - n - 1);
-			if (r < 0 && errno == EINTR)
-				continue;
-			if (r <= 0)
-				break;
-			n += (size_t)r;
-		}
-		close(fd);
+		strbuf_add(&all, one.buf, one.len);
 	}
-	b[n] = '\0';
-	*txt = b;
-	*len = n;
+	strbuf_release(&one);
+	*txt = strbuf_detach(&all, len);
 	return true;
 }
 
@@ -594,39 +581,17 @@ static enum gd_err fallback_proc(const char *root, int pid, const struct inode_s
 	return GD_OK;
 }
 
-static enum gd_err read_file_capped(const char *path, uint8_t **buf, size_t *len,
-				    struct gd_errbuf *eb)
+/* A recording, whole (capped at SOCKDIAG_REPLAY_MAX). */
+static enum gd_err read_recording(const char *path, uint8_t **buf, size_t *len, struct gd_errbuf *eb)
 {
-	struct stat st;
-	size_t n = 0;
-	uint8_t *b;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT_MAX(SOCKDIAG_REPLAY_MAX);
+	enum gd_err rc = read_file_capped(path, SOCKDIAG_REPLAY_MAX, &sb, eb);
 
-	if (fd < 0) {
-		int e = errno;
-		return gd_fail(eb, e == ENOENT ? GD_ENOENT : GD_EIO, "cannot open '%s': %s", path,
-			       strerror(e));
+	if (rc != GD_OK) {
+		strbuf_release(&sb);
+		return rc;
 	}
-	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return gd_fail(eb, GD_EIO, "'%s' is not a regular file", path);
-	}
-	if ((unsigned long long)st.st_size > SOCKDIAG_REPLAY_MAX) {
-		close(fd);
-		return gd_fail(eb, GD_ETOOBIG, "'%s' is over %u MiB", path, SOCKDIAG_REPLAY_MAX >> 20);
-	}
-	b = xmalloc((size_t)st.st_size + 1);
-	while (n < (size_t)st.st_size) {
-		ssize_t r = read(fd, b + n, (size_t)st.st_size - n);
-		if (r < 0 && errno == EINTR)
-			continue;
-		if (r <= 0)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	*buf = b;
-	*len = n;
+	*buf = (uint8_t *)strbuf_detach(&sb, len);
 	return GD_OK;
 }
 
@@ -644,7 +609,7 @@ static enum gd_err socks_replay(const struct sock_opts *o, int pid, struct tcp_s
 
 	inode_set_init(&live);
 	memset(&r, 0, sizeof(r));
-	rc = read_file_capped(o->replay_file, &buf, &len, eb);
+	rc = read_recording(o->replay_file, &buf, &len, eb);
 	if (rc)
 		return rc;
 	{

@@ -17,6 +17,8 @@
 
 #include "linux/sockets.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
+#include "util/readfile.h"
 #include "util/banned.h"
 
 static const char *const state_names[TCPS_MAX] = {
@@ -235,44 +237,14 @@ enum gd_err proc_socket_inodes(const char *proc_root, int pid, struct inode_set 
 static enum gd_err read_small_file(const char *path, size_t cap, char **out, size_t *len,
 				   struct gd_errbuf *eb)
 {
-	size_t alloc = 4096, n = 0;
-	char *buf;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	struct strbuf sb = STRBUF_INIT_MAX(cap);
+	enum gd_err rc = read_file_capped(path, cap, &sb, eb);
 
-	if (fd < 0) {
-		int e = errno;
-		return gd_fail(eb, e == ENOENT ? GD_ENOENT : e == EACCES ? GD_EPERM : GD_EIO,
-			       "cannot open '%s': %s", path, strerror(e));
+	if (rc != GD_OK) {
+		strbuf_release(&sb);
+		return rc;
 	}
-	buf = xmalloc(alloc);
-	for (;;) {
-		ssize_t r;
-		if (n + 1 >= alloc) {
-			if (alloc >= cap) {
-				free(buf);
-				close(fd);
-				return gd_fail(eb, GD_ETOOBIG, "'%s' is over %zu bytes", path, cap);
-			}
-			alloc *= 2;
-			buf = xrealloc(buf, alloc);
-		}
-		r = read(fd, buf + n, alloc - n - 1);
-		if (r < 0) {
-			int e = errno;
-			if (e == EINTR)
-				continue;
-			free(buf);
-			close(fd);
-			return gd_fail(eb, GD_EIO, "cannot read '%s': %s", path, strerror(e));
-		}
-		if (!r)
-			break;
-		n += (size_t)r;
-	}
-	close(fd);
-	buf[n] = '\0';
-	*out = buf;
-	*len = n;
+	*out = strbuf_detach(&sb, len);
 	return GD_OK;
 }
 
@@ -285,21 +257,6 @@ static const char *skip_spaces(const char *p, const char *end)
 	return p;
 }
 
-static bool parse_dec(const char **pp, const char *end, uint64_t *v)
-{
-	const char *p = *pp;
-	uint64_t x = 0;
-	if (p >= end || *p < '0' || *p > '9')
-		return false;
-	for (; p < end && *p >= '0' && *p <= '9'; p++) {
-		if (x > (UINT64_MAX - 9) / 10)
-			return false;
-		x = x * 10 + (uint64_t)(*p - '0');
-	}
-	*pp = p;
-	*v = x;
-	return true;
-}
 
 /* Parse "KEY: name v name v ..." calling back per pair. */
 static enum gd_err sockstat_pairs(const char *p, const char *end, struct sockstat *st,
@@ -313,7 +270,7 @@ static enum gd_err sockstat_pairs(const char *p, const char *end, struct socksta
 			p++;
 		nlen = (size_t)(p - name);
 		p = skip_spaces(p, end);
-		if (!parse_dec(&p, end, &v))
+		if (!scan_u64(&p, end, &v))
 			return gd_fail(eb, GD_EFORMAT, "sockstat: no number after '%.*s'",
 				       (int)(nlen > 32 ? 32 : nlen), name);
 #define IS(s) (nlen == sizeof(s) - 1 && !memcmp(name, s, nlen))
@@ -354,7 +311,7 @@ enum gd_err sockstat_parse(const char *buf, size_t len, struct sockstat *st,
 			st->valid6 = rc == GD_OK;
 		} else if ((size_t)(eol - p) > 14 && !memcmp(p, "sockets: used ", 14)) {
 			const char *q = p + 14;
-			if (!parse_dec(&q, eol, &st->sockets_used))
+			if (!scan_u64(&q, eol, &st->sockets_used))
 				rc = gd_fail(eb, GD_EFORMAT, "sockstat: bad 'sockets: used' line");
 		}
 		if (rc)
@@ -491,7 +448,7 @@ enum gd_err proc_net_tcp_parse_line(const char *line, size_t len, int family,
 	if (end - p >= 2 && !memcmp(p, "sl", 2))
 		return GD_ENOENT;
 	what = "slot";
-	if (!parse_dec(&p, end, &v) || !expect_char(&p, end, ':'))
+	if (!scan_u64(&p, end, &v) || !expect_char(&p, end, ':'))
 		goto bad;
 	what = "local address";
 	p = skip_spaces(p, end);
@@ -523,16 +480,16 @@ enum gd_err proc_net_tcp_parse_line(const char *line, size_t len, int family,
 		goto bad;
 	what = "uid";
 	p = skip_spaces(p, end);
-	if (!parse_dec(&p, end, &v) || v > UINT32_MAX)
+	if (!scan_u64(&p, end, &v) || v > UINT32_MAX)
 		goto bad;
 	s->uid = (uint32_t)v;
 	what = "timeout";
 	p = skip_spaces(p, end);
-	if (!parse_dec(&p, end, &v))
+	if (!scan_u64(&p, end, &v))
 		goto bad;
 	what = "inode";
 	p = skip_spaces(p, end);
-	if (!parse_dec(&p, end, &v))
+	if (!scan_u64(&p, end, &v))
 		goto bad;
 	s->inode = v;
 	return GD_OK;

@@ -14,6 +14,7 @@
 #include "pprof/profile.h"
 #include "util/hash.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 void heap_profile_init(struct heap_profile *hp)
@@ -119,24 +120,6 @@ static void add_site(struct heap_profile *hp, const struct heap_frame *frames, u
 
 /* ---- text ---- */
 
-static bool scan_u64(const char **pp, const char *end, uint64_t *out)
-{
-	const char *p = *pp;
-	uint64_t v = 0;
-
-	if (p >= end || *p < '0' || *p > '9')
-		return false;
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		p++;
-	}
-	*pp = p;
-	*out = v;
-	return true;
-}
 
 static bool scan_lit(const char **pp, const char *end, const char *lit)
 {

@@ -5,8 +5,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
+#include "linux/nssock.h"
 #include "linux/sockets.h"
 #include "remote/discover.h"
 #include "util/banned.h"
@@ -229,4 +236,83 @@ enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struc
 	if (!nc)
 		return gd_fail(eb, GD_ENOENT, "no listening port on loopback or any address");
 	return gd_fail(eb, GD_ENOENT, "no /debug/pprof/ on %zu listening port%s", nc, nc == 1 ? "" : "s");
+}
+
+enum gd_err pprof_endpoint_connect(const char *base_url, int netns_pid, long timeout_ms, int *fd,
+				   uint16_t *local_port, uint16_t *remote_port, struct gd_errbuf *eb)
+{
+	struct sockaddr_storage ss;
+	socklen_t sl;
+	char host[64];
+	const char *p = base_url, *colon;
+	unsigned long port;
+	char *end;
+	int s, rc;
+	bool v6;
+
+	*fd = -1;
+	if (strncmp(p, "http://", 7))
+		return gd_fail(eb, GD_EARG, "%s: not an http:// loopback URL", base_url);
+	p += 7;
+	v6 = *p == '[';
+	colon = v6 ? strstr(p, "]:") : strrchr(p, ':');
+	if (!colon || (size_t)(colon - p) >= sizeof(host))
+		return gd_fail(eb, GD_EARG, "%s: no host:port", base_url);
+	memcpy(host, p + v6, (size_t)(colon - p - v6));
+	host[colon - p - v6] = '\0';
+	errno = 0;
+	port = strtoul(colon + 1 + v6, &end, 10);
+	if (errno || !port || port > 65535 || (*end && *end != '/'))
+		return gd_fail(eb, GD_EARG, "%s: bad port", base_url);
+	memset(&ss, 0, sizeof(ss));
+	if (v6) {
+		struct sockaddr_in6 *a = (struct sockaddr_in6 *)&ss;
+		a->sin6_family = AF_INET6;
+		a->sin6_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET6, host, &a->sin6_addr) != 1)
+			return gd_fail(eb, GD_EARG, "%s: not a numeric address", base_url);
+		sl = sizeof(*a);
+	} else {
+		struct sockaddr_in *a = (struct sockaddr_in *)&ss;
+		a->sin_family = AF_INET;
+		a->sin_port = htons((uint16_t)port);
+		if (inet_pton(AF_INET, host, &a->sin_addr) != 1)
+			return gd_fail(eb, GD_EARG, "%s: not a numeric address", base_url);
+		sl = sizeof(*a);
+	}
+	s = netns_pid > 0 && nssock_netns_differs(netns_pid)
+		    ? nssock_open(netns_pid, ss.ss_family, SOCK_STREAM, 0, eb)
+		    : socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (s < 0)
+		return eb->msg[0] ? GD_EIO : gd_fail(eb, GD_EIO, "socket: %s", strerror(errno));
+	fcntl(s, F_SETFL, fcntl(s, F_GETFL) | O_NONBLOCK);
+	rc = connect(s, (struct sockaddr *)&ss, sl);
+	if (rc < 0 && errno == EINPROGRESS) {
+		struct pollfd pf = { .fd = s, .events = POLLOUT };
+		int err = 0;
+		socklen_t el = sizeof(err);
+		rc = poll(&pf, 1, (int)timeout_ms);
+		if (rc == 0) {
+			close(s);
+			return gd_fail(eb, GD_ETIMEOUT, "%s: no connection in %ld ms", base_url, timeout_ms);
+		}
+		if (rc < 0 || getsockopt(s, SOL_SOCKET, SO_ERROR, &err, &el) || err) {
+			close(s);
+			return gd_fail(eb, GD_EHTTP, "%s: connect: %s", base_url, strerror(err ? err : errno));
+		}
+	} else if (rc < 0) {
+		int e = errno;
+		close(s);
+		return gd_fail(eb, GD_EHTTP, "%s: connect: %s", base_url, strerror(e));
+	}
+	sl = sizeof(ss);
+	if (getsockname(s, (struct sockaddr *)&ss, &sl)) {
+		close(s);
+		return gd_fail(eb, GD_EIO, "getsockname: %s", strerror(errno));
+	}
+	*local_port = ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port
+						    : ((struct sockaddr_in *)&ss)->sin_port);
+	*remote_port = (uint16_t)port;
+	*fd = s;
+	return GD_OK;
 }

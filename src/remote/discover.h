@@ -59,4 +59,13 @@ struct tcp_sock_list;
 enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
 				      char *out_base_url, size_t outlen, struct gd_errbuf *eb);
 
+/* Open a plain TCP connection to the host and port of base_url
+ * ("http://127.0.0.1:PORT" or "http://[::1]:PORT"), from inside
+ * netns_pid's network namespace when netns_pid > 0, within timeout_ms.
+ * Sends nothing.  On GD_OK *fd is the connected socket (the caller closes
+ * it) and *local_port / *remote_port its two ports, so the caller can find
+ * the server's end of it among the target's sockets. */
+enum gd_err pprof_endpoint_connect(const char *base_url, int netns_pid, long timeout_ms, int *fd,
+				   uint16_t *local_port, uint16_t *remote_port, struct gd_errbuf *eb);
+
 #endif

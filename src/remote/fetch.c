@@ -17,6 +17,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/human.h"
+#include "linux/nssock.h"
 #include "util/banned.h"
 
 #if LIBCURL_VERSION_NUM < 0x075500
@@ -616,11 +617,29 @@ static enum gd_err build_headers(struct xfer *x, const struct fetch_opts *o,
  * report alike. */
 struct transfer {
 	struct xfer x;
+	int netns_pid;          /* sockets made in this process's netns */
+	char netns_err[GD_ERRBUF_SIZE];
 	CURL *h;
 	struct curl_slist *hdrs;
 	char *sock;
 	uint64_t t0;
 };
+
+/* CURLOPT_OPENSOCKETFUNCTION: the socket is made in the target's network
+ * namespace, so 127.0.0.1 there is the target's loopback. */
+static curl_socket_t open_in_netns(void *clientp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct transfer *tr = clientp;
+	struct gd_errbuf eb = { "" };
+	int fd;
+	(void)purpose;
+	fd = nssock_open(tr->netns_pid, a->family, a->socktype, a->protocol, &eb);
+	if (fd < 0) {
+		snprintf(tr->netns_err, sizeof(tr->netns_err), "%s", eb.msg);
+		return CURL_SOCKET_BAD;
+	}
+	return fd;
+}
 
 static enum gd_err transfer_setup(struct transfer *tr, const char *url, const struct fetch_opts *o,
 				  fetch_write_fn fn, void *ctx, struct gd_errbuf *eb)
@@ -687,6 +706,11 @@ static enum gd_err transfer_setup(struct transfer *tr, const char *url, const st
 		SETOPT(h, CURLOPT_HTTPHEADER, tr->hdrs);
 	if (x->sock)
 		SETOPT(h, CURLOPT_UNIX_SOCKET_PATH, x->sock);
+	else if (o->netns_pid > 0 && nssock_netns_differs(o->netns_pid)) {
+		tr->netns_pid = o->netns_pid;
+		SETOPT(h, CURLOPT_OPENSOCKETFUNCTION, open_in_netns);
+		SETOPT(h, CURLOPT_OPENSOCKETDATA, tr);
+	}
 	if (o->insecure) {
 		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -709,6 +733,9 @@ static enum gd_err transfer_finish(struct transfer *tr, CURLcode rc, struct fetc
 {
 	CURL *h = tr->h;
 	enum gd_err ret = classify(&tr->x, h, rc, eb);
+
+	if (ret && tr->netns_err[0])
+		ret = gd_fail(eb, GD_EIO, "%s: %s", tr->x.url, tr->netns_err);
 
 	if (res) {
 		char *s = NULL;

@@ -36,6 +36,10 @@ struct fetch_opts {
 	bool insecure;           /* skip TLS peer and host verification */
 	const char *cacert;      /* PEM bundle to verify the peer, or NULL */
 	const char *unix_socket; /* connect here instead of the URL's host */
+	/* > 0: connect from inside this process's network namespace (a PID's
+	 * own 127.0.0.1 is not godiag's when it runs in a container).  When
+	 * the namespace is godiag's own, nothing changes. */
+	int netns_pid;
 };
 
 /* Defaults: connect 3 s, total 30 s, stall 10 s, 1 GiB, 3 redirects,

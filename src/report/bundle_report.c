@@ -67,10 +67,7 @@ void bundle_render_text(FILE *out, const struct bundle_writer *w, const struct r
 static void jw_str_or_null(struct json_writer *jw, const char *key, const char *v)
 {
 	jw_key(jw, key);
-	if (v)
-		jw_string(jw, v);
-	else
-		jw_null(jw);
+	jw_string_or_null(jw, v);
 }
 
 void bundle_render_json(FILE *out, const struct bundle_writer *w, const struct report_snapshot *rs)

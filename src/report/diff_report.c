@@ -196,10 +196,7 @@ void diff_render_text(FILE *out, const struct diff_result *d, size_t top)
 static void jw_kv_str(struct json_writer *jw, const char *k, const char *v)
 {
 	jw_key(jw, k);
-	if (v)
-		jw_string(jw, v);
-	else
-		jw_null(jw);
+	jw_string_or_null(jw, v);
 }
 
 static void jw_kv_int(struct json_writer *jw, const char *k, int64_t v)

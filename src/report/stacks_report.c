@@ -465,6 +465,11 @@ void stacks_render_html(FILE *out, const struct stacks_report *r)
 		html_escape_str(out, r->preamble);
 		fputs("</p>\n", out);
 	}
+	if (r->signal && *r->signal) {
+		fputs("<p class=\"bad\">", out);
+		html_escape_str(out, r->signal);
+		fputs("</p>\n", out);
+	}
 	if (r->partial) {
 		fputs("<p class=\"bad\">PARTIAL: ", out);
 		html_escape_str(out, r->partial);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "runtime/memstats.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 static const char *const names[MS_NR] = {
@@ -54,26 +55,17 @@ const char *go_memstats_name(enum go_memstats_field f)
 	return (unsigned)f < MS_NR ? names[f] : "?";
 }
 
-static bool scan_u64(const char **pp, const char *end, uint64_t *out)
+/* A number with the spaces around it ("HeapIdle = 123 "). */
+static bool scan_spaced_u64(const char **pp, const char *end, uint64_t *out)
 {
-	const char *p = *pp, *start;
-	uint64_t v = 0;
+	const char *p = *pp;
 
 	while (p < end && *p == ' ')
 		p++;
-	start = p;
-	while (p < end && *p >= '0' && *p <= '9') {
-		unsigned d = (unsigned)(*p - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-		p++;
-	}
-	if (p == start)
+	if (!scan_u64(&p, end, out))
 		return false;
 	while (p < end && *p == ' ')
 		p++;
-	*out = v;
 	*pp = p;
 	return true;
 }
@@ -106,7 +98,7 @@ static bool parse_line(const char *ls, const char *le, struct go_memstats *ms)
 		const char *p = vs;
 		if (!span_is(ks, ke, names[f]))
 			continue;
-		if (!scan_u64(&p, le, &v) || p != le)
+		if (!scan_spaced_u64(&p, le, &v) || p != le)
 			return false;
 		ms->v[f] = v;
 		ms->known |= 1ull << f;
@@ -117,10 +109,10 @@ static bool parse_line(const char *ls, const char *le, struct go_memstats *ms)
 		const char *p = vs;
 		if (!span_is(ks, ke, pairs[i].key))
 			continue;
-		if (!scan_u64(&p, le, &a) || p >= le || *p != '/')
+		if (!scan_spaced_u64(&p, le, &a) || p >= le || *p != '/')
 			return false;
 		p++;
-		if (!scan_u64(&p, le, &b) || p != le)
+		if (!scan_spaced_u64(&p, le, &b) || p != le)
 			return false;
 		ms->v[pairs[i].inuse] = a;
 		ms->v[pairs[i].sys] = b;

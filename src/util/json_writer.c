@@ -66,37 +66,26 @@ void jw_object_end(struct json_writer *jw) { close_(jw, '}'); }
 void jw_array_begin(struct json_writer *jw) { open(jw, '['); }
 void jw_array_end(struct json_writer *jw) { close_(jw, ']'); }
 
+static void json_ascii(FILE *out, unsigned char c)
+{
+	switch (c) {
+	case '"': fputs("\\\"", out); break;
+	case '\\': fputs("\\\\", out); break;
+	case '\n': fputs("\\n", out); break;
+	case '\r': fputs("\\r", out); break;
+	case '\t': fputs("\\t", out); break;
+	default:
+		/* '<' too, so JSON embedded in HTML can never close a script. */
+		if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&')
+			fprintf(out, "\\u%04x", c);
+		else
+			fputc(c, out);
+	}
+}
+
 void json_escape(FILE *out, const char *s, size_t n)
 {
-	size_t i = 0;
-	while (i < n) {
-		unsigned char c = (unsigned char)s[i];
-		if (c >= 0x80) {
-			size_t l = utf8_valid_len(s + i, n - i);
-			if (l) {
-				fwrite(s + i, 1, l, out);
-				i += l;
-			} else {
-				fputs("\\ufffd", out);
-				i++;
-			}
-			continue;
-		}
-		switch (c) {
-		case '"': fputs("\\\"", out); break;
-		case '\\': fputs("\\\\", out); break;
-		case '\n': fputs("\\n", out); break;
-		case '\r': fputs("\\r", out); break;
-		case '\t': fputs("\\t", out); break;
-		default:
-			/* '<' too, so JSON embedded in HTML can never close a script. */
-			if (c < 0x20 || c == 0x7f || c == '<' || c == '>' || c == '&')
-				fprintf(out, "\\u%04x", c);
-			else
-				fputc(c, out);
-		}
-		i++;
-	}
+	utf8_write_escaped(out, s, n, "\\ufffd", json_ascii);
 }
 
 void jw_key(struct json_writer *jw, const char *key)
@@ -162,4 +151,12 @@ void jw_end(struct json_writer *jw)
 {
 	fputc('\n', jw->out);
 	jw->after_key = false;
+}
+
+void jw_string_or_null(struct json_writer *jw, const char *s)
+{
+	if (s)
+		jw_string(jw, s);
+	else
+		jw_null(jw);
 }

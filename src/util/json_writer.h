@@ -36,6 +36,8 @@ void jw_uint(struct json_writer *jw, uint64_t v);
 void jw_double(struct json_writer *jw, double v);
 void jw_bool(struct json_writer *jw, bool v);
 void jw_null(struct json_writer *jw);
+/* s, or null when s is NULL (an optional field). */
+void jw_string_or_null(struct json_writer *jw, const char *s);
 /* Finish the document with a newline. */
 void jw_end(struct json_writer *jw);
 

@@ -4,18 +4,9 @@
 
 bool parse_u64_n(const char *s, size_t len, uint64_t *out)
 {
-	uint64_t v = 0;
+	const char *p = s;
 
-	if (!len)
-		return false;
-	for (size_t i = 0; i < len; i++) {
-		unsigned d = (unsigned)(s[i] - '0');
-		if (d > 9 || v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
+	return scan_u64(&p, s + len, out) && p == s + len;
 }
 
 bool parse_u64(const char *s, uint64_t *out)
@@ -44,7 +35,9 @@ bool parse_size(const char *s, uint64_t *out)
 	case 'g': case 'G': shift = 30; len++; break;
 	default: return false;
 	}
-	if (s[len] == 'B' || s[len] == 'b')
+	if (shift && s[len] == 'i' && s[len + 1] == 'B')
+		len += 2; /* "64KiB", "4MiB" */
+	else if (s[len] == 'B' || s[len] == 'b')
 		len++;
 	if (s[len] || (shift && v > (UINT64_MAX >> shift)))
 		return false;

@@ -35,3 +35,24 @@ size_t utf8_valid_len(const char *str, size_t n)
 		return 0;
 	return len;
 }
+
+void utf8_write_escaped(FILE *out, const char *s, size_t n, const char *invalid, utf8_ascii_fn ascii)
+{
+	size_t i = 0;
+	while (i < n) {
+		unsigned char c = (unsigned char)s[i];
+		if (c < 0x80) {
+			ascii(out, c);
+			i++;
+		} else {
+			size_t l = utf8_valid_len(s + i, n - i);
+			if (l) {
+				fwrite(s + i, 1, l, out);
+				i += l;
+			} else {
+				fputs(invalid, out);
+				i++;
+			}
+		}
+	}
+}

@@ -63,3 +63,8 @@ void *xmemdup(const void *p, size_t n)
 	memcpy(q, p, n);
 	return q;
 }
+
+char *xstrdup_or_null(const char *s)
+{
+	return s ? xstrdup(s) : NULL;
+}

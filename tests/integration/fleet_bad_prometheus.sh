@@ -95,7 +95,7 @@ start_fake() { # mode -> port in $port
 	port=$(cat "$work/port")
 }
 
-common=(--range 3m --step 1s --period 20s --end 1796000000 --timeout 3 --max-response 1)
+common=(--range 3m --step 1s --period 20s --end 1796000000 --timeout 3 --max-response 1M)
 
 # 1. partial: the leak is still found; every failure is one clear line
 start_fake partial
@@ -108,6 +108,7 @@ t1=$(date +%s.%N)
 [ "$rc" = 1 ] || fail "partial: exit $rc, want 1"
 dt=$(echo "$t1 - $t0" | bc)
 [ "$(echo "$dt < 8" | bc)" = 1 ] || fail "partial: took ${dt}s (the hang must cost one 3 s timeout, concurrently)"
+[ -s "$work/out.json" ] || fail "partial: no JSON (jq 1.6 -e passes an empty file)"
 jq -e '.instances == 3' "$work/out.json" >/dev/null || fail "partial: instances"
 jq -e '[.suspects[] | select(.instance == "a:1" and .rule == "goroutine-growth-trend")] | length == 1' \
 	"$work/out.json" >/dev/null || fail "partial: the leak on a:1 not ranked: $(cat "$work/out.json")"

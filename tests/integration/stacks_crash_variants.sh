@@ -63,6 +63,10 @@ live_checks() {
 	run_stacks label2 "$V/label2.txt" --label tenant=t0 --timeout 10 "$base?debug=1"
 	grep -qF 'labels: {"tenant":"t0"} x2' "$V/label2.txt" && pass "live go$ver: text shows the label set and its count" ||
 		fail "live go$ver: text shows the label set and its count" "$(grep labels "$V/label2.txt" | head -3)"
+	run_stacks html "$V/html.txt" --html "$V/live.html" --timeout 10 "$base?debug=0"
+	grep -qF 'labels {&quot;tenant&quot;:&quot;t0&quot;} &times;2, {&quot;tenant&quot;:&quot;t1&quot;} &times;1' "$V/live.html" &&
+		pass "live go$ver: HTML shows both label sets with their counts" ||
+		fail "live go$ver: HTML shows both label sets with their counts" "$(grep -o 'labels [^<]*' "$V/live.html" | head -3)"
 	# Several SRCs: debug=2 and debug=1 of the same process, and a missing file.
 	run_stacks mixed "$V/mixed.json" --json --timeout 10 "$base?debug=2" "$base?debug=1" "$V/no-such-file.txt"
 	check_rc "mixed SRCs with a missing one: exit 1 (partial)" "$V/mixed.json" 1

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "diagnose/connsview.h"
-#include "fixture_roots.h"
+#include "test_lib.h"
 
 /* diagnose/connsview: grouping a recorded sock_diag dump (the loopback
  * fixture: listeners on :47001 (v4) and :47002 (v6), three connections to

@@ -16,32 +16,12 @@
 #include <unistd.h>
 #include <cmocka.h>
 
+#include "test_lib.h"
+
 #include "linux/sockdiag.h"
 #include "remote/discover.h"
 #include "util/banned.h"
 
-static char *slurp(const char *rel, size_t *len)
-{
-	char path[4096];
-	const char *src = getenv("SRCDIR");
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	buf[n] = '\0';
-	*len = (size_t)n;
-	return buf;
-}
 
 static void test_real_pages(void **state)
 {

@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "diagnose/memview.h"
-#include "fixture_roots.h"
+#include "test_lib.h"
 
 /* diagnose/memview: the model of `godiag mem` from a captured /proc. */
 static void build(struct mem_view *v, int pid, enum gd_err want)

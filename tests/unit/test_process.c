@@ -11,7 +11,7 @@
 #include <unistd.h>
 
 #include "linux/process.h"
-#include "fixture_roots.h"
+#include "test_lib.h"
 
 /* linux/process: finding the Go processes of a (captured) host. */
 static void test_scan_fixture(void **state)
@@ -51,9 +51,28 @@ static void test_identify(void **state)
 static void test_not_go_elf(void **state)
 {
 	const char *why = NULL;
+	char path[4200];
 	int fd = open("/bin/sh", O_RDONLY);
 	(void)state;
 	assert_true(fd >= 0);
+	assert_true(elf_surely_not_go(fd, &why));
+	assert_non_null(strstr(why, "no Go sections"));
+	close(fd);
+	/* a shell script: not ELF at all */
+	snprintf(path, sizeof(path), "%s/../bin/notgo.sh", proc_root);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_true(elf_surely_not_go(fd, &why));
+	assert_string_equal(why, "not an ELF file");
+	close(fd);
+	/* a Go binary (sections or not) is never "surely not Go" */
+	snprintf(path, sizeof(path), "%s/../bin/billing", proc_root);
+	fd = open(path, O_RDONLY);
+	assert_true(fd >= 0);
+	assert_false(elf_surely_not_go(fd, &why));
+	close(fd);
+	/* the test binary itself is ELF but not Go */
+	fd = open("/proc/self/exe", O_RDONLY);
 	assert_true(elf_surely_not_go(fd, &why));
 	close(fd);
 }

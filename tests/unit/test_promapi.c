@@ -17,28 +17,23 @@
 #include <math.h>
 #include <cmocka.h>
 
+#include "test_lib.h"
+
 #include "remote/promapi.h"
 #include "util/banned.h"
 
-static char *slurp(const char *name, size_t *len)
+/* A fixture of tests/fixtures/promapi. */
+static char *promapi_fixture(const char *name, size_t *len)
 {
-	char path[1024];
-	const char *src = getenv("SRCDIR");
-	snprintf(path, sizeof(path), "%s/tests/fixtures/promapi/%s", src ? src : ".", name);
-	FILE *f = fopen(path, "rb");
-	assert_non_null(f);
-	char *buf = malloc(1 << 20);
-	assert_non_null(buf);
-	*len = fread(buf, 1, (1 << 20) - 1, f);
-	buf[*len] = '\0';
-	fclose(f);
-	return buf;
+	char rel[512];
+	snprintf(rel, sizeof(rel), "tests/fixtures/promapi/%s", name);
+	return slurp(rel, len);
 }
 
 static enum gd_err parse_file(const char *name, struct prom_result *r, struct gd_errbuf *eb)
 {
 	size_t len;
-	char *buf = slurp(name, &len);
+	char *buf = promapi_fixture(name, &len);
 	enum gd_err rc = promapi_parse(buf, len, r, eb);
 	free(buf);
 	return rc;

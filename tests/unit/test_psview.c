@@ -8,7 +8,7 @@
 #include <string.h>
 #include <cmocka.h>
 #include "diagnose/psview.h"
-#include "fixture_roots.h"
+#include "test_lib.h"
 
 /* diagnose/psview: the rows of `godiag ps` from a captured /proc. */
 static void test_rows(void **state)

@@ -643,9 +643,15 @@ static void test_live_other_netns(void **state)
 		assert_int_equal(l.v[0].state, TCPS_LISTEN);
 		assert_int_equal(l.v[0].local_port, port);
 	} else {
-		/* unshare refused (no privilege): nothing to look at, but
-		 * the live path on ourselves already ran above. */
+		/* unshare refused (no privilege): the netns path cannot run
+		 * here; say so (cmocka reports it SKIPPED, never passed). */
 		assert_true(geteuid() != 0);
+		assert_int_equal(write(go[1], "x", 1), 1);
+		close(go[1]);
+		waitpid(child, NULL, 0);
+		tcp_sock_list_release(&l);
+		fprintf(stderr, "SKIP: not root: unshare(CLONE_NEWNET) refused\n");
+		skip();
 	}
 	tcp_sock_list_release(&l);
 	assert_int_equal(write(go[1], "x", 1), 1);

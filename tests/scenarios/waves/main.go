@@ -3,7 +3,7 @@
 // waves is a service with a daily rhythm compressed to -period: its goroutines
 // rise to a crest and fall back to a trough once per period, the way a real
 // service follows its traffic.  With -leak N it leaks N goroutines per period
-// (parked forever in main.leakyWorker on a channel nobody sends on), so its
+// (parked forever in main.leakyWorker sending on a channel nobody reads), so its
 // troughs rise; with -leak 0 it is the healthy twin whose troughs return.
 // With -mem MiB it allocates and touches that much heap at each crest and
 // drops it at the trough (then runtime/debug.FreeOSMemory, so the scavenger
@@ -15,8 +15,11 @@
 // more loopback listeners serving the same mux (for watch's scale bench);
 // their addresses are printed one per line as LISTEN=.
 //
+// -bad MODE makes every endpoint a sick target instead: hang (never answers),
+// garbage (200 OK with binary noise), huge (a 10 GB body, streamed).
+//
 //	waves [-addr 127.0.0.1:0] [-period 20s] [-peak 200] [-leak 0] [-mem 0]
-//	      [-listeners 1] [-ttl 10m]       PID=, ADDR=, PPROF=, LISTEN=..., READY
+//	      [-listeners 1] [-bad MODE] [-ttl 10m]   PID=, ADDR=, PPROF=, LISTEN=..., READY
 package main
 
 import (
@@ -36,16 +39,17 @@ import (
 	"time"
 )
 
-// never is the channel the leaked goroutines wait on; nothing sends on it.
-var never = make(chan struct{})
+// result is the unbuffered channel the leaked goroutines send on; nobody
+// receives from it (the caller gave up: the most common leak in Uber's
+// study, CGO 2024).
+var result = make(chan int)
 
-// leakyWorker is the leak: a request handler that waits for a reply that
-// never comes.  Its name is what doctor must point at.
+// leakyWorker is the leak: a worker whose caller timed out, blocked forever
+// in its send.  Its name is what doctor must point at.
 //
 //go:noinline
 func leakyWorker(id int) {
-	<-never
-	fmt.Println("unreachable", id)
+	result <- id
 }
 
 // waveWorker is one unit of legitimate load: it holds a goroutine during the
@@ -148,6 +152,7 @@ func main() {
 	leak := flag.Int("leak", 0, "goroutines leaked per period (0: the healthy twin)")
 	mem := flag.Int("mem", 0, "MiB of heap allocated at each crest and freed at the trough")
 	listeners := flag.Int("listeners", 1, "loopback listeners serving the same endpoints")
+	bad := flag.String("bad", "", "hang, garbage or huge: a sick target")
 	ttl := flag.Duration("ttl", 10*time.Minute, "exit after this long")
 	flag.Parse()
 	if *period < 2*time.Second || *peak < 0 || *leak < 0 || *mem < 0 || *listeners < 1 {
@@ -155,13 +160,45 @@ func main() {
 		os.Exit(2)
 	}
 
-	http.HandleFunc("/metrics", metrics)
+	var handler http.Handler = http.DefaultServeMux
+	switch *bad {
+	case "":
+		http.HandleFunc("/metrics", metrics)
+	case "hang":
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(*ttl):
+			}
+		})
+	case "garbage":
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			b := make([]byte, 4096)
+			for i := range b {
+				b[i] = byte(i*7919 + i/3)
+			}
+			w.Write(b)
+		})
+	case "huge":
+		handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			line := []byte(strings.Repeat("go_goroutines 1\n", 4096))
+			w.Header().Set("Content-Type", "text/plain; version=0.0.4")
+			for n := int64(0); n < 10<<30; n += int64(len(line)) {
+				if _, err := w.Write(line); err != nil {
+					return
+				}
+			}
+		})
+	default:
+		fmt.Fprintln(os.Stderr, "waves: -bad: hang, garbage or huge")
+		os.Exit(2)
+	}
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "waves: listen:", err)
 		os.Exit(3)
 	}
-	srv := &http.Server{ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
+	srv := &http.Server{Handler: handler, ReadTimeout: 30 * time.Second, IdleTimeout: time.Minute}
 	go srv.Serve(ln)
 	var extra []string
 	for i := 1; i < *listeners; i++ {

@@ -10,7 +10,7 @@
 // must call critical.  The process drives itself: -requests requests at
 // start, then one every -every.
 //
-//	workpool [-workers 32] [-leak [-requests 40] [-every 1s]] [-ttl 5m]
+//	workpool [-workers 32] [-leak [-requests 40] [-every 1s]] [-gc 5s] [-ttl 5m]
 //	         prints PID=, ADDR=, PPROF=, READY
 package main
 
@@ -22,6 +22,7 @@ import (
 	"net/http"
 	"net/http/pprof"
 	"os"
+	"runtime"
 	"time"
 )
 
@@ -68,8 +69,19 @@ func main() {
 	requests := flag.Int("requests", 40, "with -leak: requests made at start")
 	every := flag.Duration("every", time.Second, "with -leak: one more request this often")
 	ttl := flag.Duration("ttl", 5*time.Minute, "exit after this long")
+	gc := flag.Duration("gc", 5*time.Second, "collect garbage this often (0: never)")
 	flag.Parse()
 	time.AfterFunc(*ttl, func() { os.Exit(0) })
+	if *gc > 0 {
+		// Go notes when a goroutine's wait began at the first GC after it
+		// parked: a service doing other work collects often, so its wait
+		// minutes are close to the truth.
+		go func() {
+			for range time.Tick(*gc) {
+				runtime.GC()
+			}
+		}()
+	}
 
 	jobs := startPool(*workers)
 	done := make(chan struct{})

@@ -1,0 +1,194 @@
+/* SPDX-License-Identifier: MIT */
+/* The census replayed from recordings of real processes (tests/fixtures/
+ * census/goVER.rec, made by tests/fixtures/census/record.sh from the
+ * censusmix scenario built by each installed Go): the output equals the
+ * census text saved at recording time, every header equals the one in the
+ * same process's own debug=2 (goVER.debug2.txt), the dump parser takes it
+ * whole; and damaged recordings get clear errors. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+#include <zlib.h>
+
+#include "census/census.h"
+#include "goroutine/dump_parse.h"
+#include "util/banned.h"
+
+static const char *const versions[] = { "1.19", "1.21", "1.22", "1.23" };
+static char fixdir[4096];
+
+static char *slurp(const char *path, size_t *len)
+{
+	gzFile gz = gzopen(path, "rb");
+	if (!gz)
+		return NULL;
+	size_t cap = 1 << 20, n = 0;
+	char *b = malloc(cap);
+	int k;
+	while ((k = gzread(gz, b + n, (unsigned)(cap - n))) > 0) {
+		n += (size_t)k;
+		if (n == cap)
+			b = realloc(b, cap *= 2);
+	}
+	gzclose(gz);
+	b = realloc(b, n + 1);
+	b[n] = 0;
+	*len = n;
+	return b;
+}
+
+static int count_g(const struct gd_goroutine *g, void *ctx)
+{
+	(void)g;
+	(*(size_t *)ctx)++;
+	return 0;
+}
+
+static void test_replay_versions(void **s)
+{
+	(void)s;
+	for (size_t v = 0; v < sizeof(versions) / sizeof(versions[0]); v++) {
+		char rec[4200], golden[4200], d2[4200];
+		snprintf(rec, sizeof(rec), "%s/go%s.rec", fixdir, versions[v]);
+		snprintf(golden, sizeof(golden), "%s/go%s.txt", fixdir, versions[v]);
+		snprintf(d2, sizeof(d2), "%s/go%s.debug2.txt", fixdir, versions[v]);
+		struct strbuf out = STRBUF_INIT_MAX(CENSUS_OUT_CAP);
+		struct census_stats st;
+		struct gd_errbuf eb = { "" };
+		enum gd_err e = census_replay(rec, &out, &st, &eb);
+		if (e)
+			fail_msg("go%s: %s", versions[v], eb.msg);
+		size_t glen, dlen;
+		char *want = slurp(golden, &glen), *dbg = slurp(d2, &dlen);
+		assert_non_null(want);
+		assert_non_null(dbg);
+		assert_int_equal(out.len, glen);
+		assert_memory_equal(out.buf, want, glen);
+		assert_string_equal(st.method, "replay");
+		assert_int_equal(st.unreadable, 0);
+		assert_true(st.goroutines >= 10);
+		/* every header, and every frame line, is in the process's own dump */
+		size_t headers = 0;
+		for (char *line = out.buf, *nl; (nl = strchr(line, '\n')); line = nl + 1) {
+			*nl = 0;
+			if (!strncmp(line, "goroutine ", 10)) {
+				headers++;
+				if (!strstr(dbg, line))
+					fail_msg("go%s: header '%s' not in debug=2", versions[v], line);
+			} else if (line[0] == '\t' && !strstr(dbg, line)) {
+				fail_msg("go%s: frame line '%s' not in debug=2", versions[v], line);
+			}
+			*nl = '\n';
+		}
+		assert_int_equal(headers, st.goroutines);
+		size_t n = 0;
+		struct dump_parser *p = dump_parser_new(count_g, &n, DUMP_DEFAULT_MAX_LINE);
+		assert_int_equal(dump_parser_feed(p, out.buf, out.len), GD_OK);
+		assert_int_equal(dump_parser_finish(p), GD_OK);
+		assert_int_equal(n, st.goroutines);
+		assert_int_equal(dump_parser_stats(p)->noise_lines, 0);
+		assert_false(dump_parser_stats(p)->truncated);
+		dump_parser_free(p);
+		free(want);
+		free(dbg);
+		strbuf_release(&out);
+	}
+}
+
+/* Replace the value of fact `key` in a decompressed recording. */
+static char *with_fact(const char *rec, size_t len, const char *key, const char *val, size_t *outlen)
+{
+	char pat[128];
+	snprintf(pat, sizeof(pat), "\n%s ", key);
+	const char *p = memmem(rec, len, pat, strlen(pat));
+	assert_non_null(p);
+	p += strlen(pat);
+	const char *e = memchr(p, '\n', len - (size_t)(p - rec));
+	size_t n1 = (size_t)(p - rec), vl = strlen(val), rest = len - (size_t)(e - rec);
+	char *o = malloc(n1 + vl + rest);
+	memcpy(o, rec, n1);
+	memcpy(o + n1, val, vl);
+	memcpy(o + n1 + vl, e, rest);
+	*outlen = n1 + vl + rest;
+	return o;
+}
+
+static enum gd_err run_mem(const char *b, size_t n, struct gd_errbuf *eb)
+{
+	struct strbuf out = STRBUF_INIT_MAX(CENSUS_OUT_CAP);
+	struct census_stats st;
+	enum gd_err e = census_replay_mem(b, n, &out, &st, eb);
+	if (e)
+		assert_int_equal(out.len, 0); /* nothing printed on failure */
+	strbuf_release(&out);
+	return e;
+}
+
+static void test_bad_recordings(void **s)
+{
+	(void)s;
+	char rec[4200];
+	size_t len, n2;
+	struct gd_errbuf eb = { "" };
+	snprintf(rec, sizeof(rec), "%s/go1.21.rec", fixdir);
+	char *b = slurp(rec, &len);
+	assert_non_null(b);
+	assert_int_equal(run_mem(b, len, &eb), GD_OK);
+
+	/* cut short: a record's header or bytes missing */
+	assert_int_not_equal(run_mem(b, len - 3, &eb), GD_OK);
+	assert_non_null(strstr(eb.msg, "record"));
+	assert_int_equal(run_mem(b, 10, &eb), GD_EFORMAT);
+	assert_non_null(strstr(eb.msg, "not a godiag census recording"));
+
+	/* a version with no known layout and no DWARF */
+	char *c = with_fact(b, len, "offsets_from", "-", &n2);
+	char *c2 = with_fact(c, n2, "goversion", "go1.17.13", &n2);
+	assert_int_equal(run_mem(c2, n2, &eb), GD_EUNSUPPORTED);
+	assert_non_null(strstr(eb.msg, "no known runtime.g layout"));
+	free(c);
+	free(c2);
+
+	/* wrong offsets: the census refuses instead of printing garbage */
+	c = with_fact(b, len, "g.goid", "0xa8", &n2);
+	assert_int_equal(run_mem(c, n2, &eb), GD_EFORMAT);
+	assert_non_null(strstr(eb.msg, "failed validation"));
+	free(c);
+
+	/* flipped bytes anywhere in the data: an error or a census, no crash */
+	srand(7);
+	for (int i = 0; i < 120; i++) {
+		char *d = malloc(len);
+		memcpy(d, b, len);
+		for (int k = 0; k < 4; k++)
+			d[(size_t)rand() % len] ^= (char)(1 + rand() % 255);
+		run_mem(d, len, &eb);
+		free(d);
+	}
+	free(b);
+
+	/* a file that is not there, and one that is not gzip'd */
+	struct strbuf out = STRBUF_INIT_MAX(CENSUS_OUT_CAP);
+	struct census_stats st;
+	assert_int_equal(census_replay("/nonexistent/x.rec", &out, &st, &eb), GD_ENOENT);
+	snprintf(rec, sizeof(rec), "%s/go1.21.txt", fixdir);
+	assert_int_not_equal(census_replay(rec, &out, &st, &eb), GD_OK);
+	assert_non_null(strstr(eb.msg, "go1.21.txt"));
+	strbuf_release(&out);
+}
+
+int main(void)
+{
+	const char *src = getenv("SRCDIR");
+	snprintf(fixdir, sizeof(fixdir), "%s/tests/fixtures/census", src ? src : ".");
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_replay_versions),
+		cmocka_unit_test(test_bad_recordings),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
