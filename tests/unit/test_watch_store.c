@@ -205,7 +205,7 @@ static void test_dashboard_escapes(void **state)
 	size_t len = 0;
 	FILE *out = open_memstream(&buf, &len);
 	(void)state;
-	watch_render_dashboard(out, &t, 1, &f, 1, 5);
+	watch_render_dashboard(out, "http://127.0.0.1:1", &t, 1, &f, 1, 5);
 	prom_label_escape(out, "a\"b\\c\nd");
 	fclose(out);
 	assert_null(strstr(buf, "<script>"));
@@ -214,7 +214,8 @@ static void test_dashboard_escapes(void **state)
 	assert_non_null(strstr(buf, "&lt;script&gt;"));
 	assert_non_null(strstr(buf, "<circle class=\"trough\""));
 	assert_non_null(strstr(buf, "<polyline"));
-	assert_non_null(strstr(buf, "href=\"/report/7\""));
+	assert_non_null(strstr(buf, "<rect class=\"bar\""));
+	assert_non_null(strstr(buf, "href=\"http://127.0.0.1:1/report/7\""));
 	assert_non_null(strstr(buf, "a\\\"b\\\\c\\nd"));
 	free(buf);
 }
