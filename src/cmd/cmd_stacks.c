@@ -586,13 +586,5 @@ usage_err:
 	fputs("usage: godiag stacks [options] SRC...  (see godiag stacks --help)\n", stderr);
 	rc = EXIT_USAGE;
 out_usage:
-	free(census_argv);
-	free(census_src);
-	if (have_re)
-		regfree(&re);
-	cmd_list_release(&states);
-	cmd_list_release(&labels);
-	cmd_http_release(&http);
-	grouping_release(&g);
-	return rc;
+	goto out; /* the same cleanup (the buffers are empty) */
 }
