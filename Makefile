@@ -1,6 +1,7 @@
 # Thin wrapper over Meson; the real build is meson.build.
 BUILD ?= build
-.PHONY: all check demo deps asan fuzz bench clean
+DEB_OUT ?= $(CURDIR)/build-deb
+.PHONY: all check demo deps deb asan fuzz bench clean
 
 all: $(BUILD)/build.ninja
 	ninja -C $(BUILD)
@@ -17,6 +18,11 @@ demo: all
 deps:
 	bash scripts/deps.sh
 
+# A Debian package (debian/, dpkg-buildpackage) built from a clean copy of
+# the tree; the last line printed is the .deb's path.
+deb:
+	@bash scripts/make-deb.sh $(DEB_OUT)
+
 asan:
 	CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false 2>/dev/null || true
 	ninja -C build-asan && meson test -C build-asan --print-errorlogs
@@ -29,4 +35,4 @@ bench: all
 	bash bench/run.sh $(BUILD)/godiag
 
 clean:
-	rm -rf $(BUILD) build-asan build-fuzz
+	rm -rf $(BUILD) build-asan build-fuzz build-deb

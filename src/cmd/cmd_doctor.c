@@ -182,6 +182,7 @@ int cmd_doctor(int argc, char **argv)
 		args_release(&a);
 		return rc;
 	}
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)(a.idle_ms / 1000);
 	dopts.suspect_after_s = (uint32_t)(a.suspect_ms / 1000);
 	diagnose_run(&rs, nt == 2 ? &snaps[0] : NULL, &snaps[nt - 1], &dopts, &rep);

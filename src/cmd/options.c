@@ -121,6 +121,10 @@ static void range_text(const struct cmd_option *o, char *buf, size_t n)
 			 (unsigned long long)o->max);
 		break;
 	case CMD_OPT_SIZE:
+		if (o->min == 0 && o->max >= (UINT64_MAX >> 2)) {
+			snprintf(buf, n, "a size (4096, 64K, 4M, 1G)");
+			break;
+		}
 		human_size_exact(a, sizeof(a), o->min);
 		human_size_exact(b, sizeof(b), o->max);
 		snprintf(buf, n, "a size between %s and %s (k, M, G suffixes)", a, b);
@@ -283,14 +287,20 @@ int cmd_parse_options(const char *cmd, int argc, char **argv, const struct cmd_o
 	return npos;
 }
 
-bool cmd_parse_pid(const char *cmd, const char *s, int *pid)
+bool cmd_parse_pid_quiet(const char *s, int *pid)
 {
 	uint64_t v;
 
-	if (!parse_u64(s, &v) || v == 0 || v > INT32_MAX) {
-		error("%s: TARGET must be a PID, not '%s'", cmd, s);
+	if (!parse_u64(s, &v) || v == 0 || v > INT32_MAX)
 		return false;
-	}
 	*pid = (int)v;
 	return true;
+}
+
+bool cmd_parse_pid(const char *cmd, const char *s, int *pid)
+{
+	if (cmd_parse_pid_quiet(s, pid))
+		return true;
+	error("%s: TARGET must be a PID, not '%s'", cmd, s);
+	return false;
 }

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,19 +14,30 @@
 #include "util/xalloc.h"
 #include "util/banned.h"
 
+/* The identity's strings, by manifest key: one list for reading, writing
+ * and freeing them. */
+static const struct {
+	const char *key;
+	size_t off;
+} id_strings[] = {
+	{ "target", offsetof(struct bundle_identity, target) },
+	{ "go_version", offsetof(struct bundle_identity, go_version) },
+	{ "module", offsetof(struct bundle_identity, module) },
+	{ "default_godebug", offsetof(struct bundle_identity, default_godebug) },
+	{ "ldflags", offsetof(struct bundle_identity, ldflags) },
+	{ "kernel", offsetof(struct bundle_identity, kernel) },
+	{ "env_godebug", offsetof(struct bundle_identity, env_godebug) },
+	{ "env_gogc", offsetof(struct bundle_identity, env_gogc) },
+	{ "env_gomemlimit", offsetof(struct bundle_identity, env_gomemlimit) },
+	{ "mem_policy", offsetof(struct bundle_identity, mem_policy) },
+	{ "mem_policy_reason", offsetof(struct bundle_identity, mem_policy_reason) },
+};
+#define ID_STRING(id, i) (*(char **)((char *)(id) + id_strings[i].off))
+
 void bundle_identity_release(struct bundle_identity *id)
 {
-	free(id->target);
-	free(id->go_version);
-	free(id->module);
-	free(id->default_godebug);
-	free(id->ldflags);
-	free(id->kernel);
-	free(id->env_godebug);
-	free(id->env_gogc);
-	free(id->env_gomemlimit);
-	free(id->mem_policy);
-	free(id->mem_policy_reason);
+	for (size_t i = 0; i < sizeof(id_strings) / sizeof(id_strings[0]); i++)
+		free(ID_STRING(id, i));
 	memset(id, 0, sizeof(*id));
 }
 
@@ -100,17 +112,8 @@ enum gd_err bundle_manifest_parse(struct bundle_manifest *m, const char *buf, si
 	m->id.time = jint(root, "time", 0);
 	pid = jint(root, "pid", 0);
 	m->id.pid = pid > 0 && pid <= 4194304 ? (int)pid : 0;
-	m->id.target = jstr(root, "target");
-	m->id.go_version = jstr(root, "go_version");
-	m->id.module = jstr(root, "module");
-	m->id.default_godebug = jstr(root, "default_godebug");
-	m->id.ldflags = jstr(root, "ldflags");
-	m->id.kernel = jstr(root, "kernel");
-	m->id.env_godebug = jstr(root, "env_godebug");
-	m->id.env_gogc = jstr(root, "env_gogc");
-	m->id.env_gomemlimit = jstr(root, "env_gomemlimit");
-	m->id.mem_policy = jstr(root, "mem_policy");
-	m->id.mem_policy_reason = jstr(root, "mem_policy_reason");
+	for (size_t i = 0; i < sizeof(id_strings) / sizeof(id_strings[0]); i++)
+		ID_STRING(&m->id, i) = jstr(root, id_strings[i].key);
 
 	files = json_object_get(root, "files");
 	if (files) {
@@ -328,20 +331,11 @@ enum gd_err bundle_writer_finish(struct bundle_writer *w, const struct bundle_id
 	int e;
 	json_object_set_new(root, "godiag_bundle", json_integer(BUNDLE_VERSION));
 	jset_str(root, "godiag_version", GODIAG_VERSION);
-	jset_str(root, "target", id->target);
 	json_object_set_new(root, "time", json_integer(id->time));
 	if (id->pid)
 		json_object_set_new(root, "pid", json_integer(id->pid));
-	jset_str(root, "go_version", id->go_version);
-	jset_str(root, "module", id->module);
-	jset_str(root, "default_godebug", id->default_godebug);
-	jset_str(root, "ldflags", id->ldflags);
-	jset_str(root, "kernel", id->kernel);
-	jset_str(root, "env_godebug", id->env_godebug);
-	jset_str(root, "env_gogc", id->env_gogc);
-	jset_str(root, "env_gomemlimit", id->env_gomemlimit);
-	jset_str(root, "mem_policy", id->mem_policy);
-	jset_str(root, "mem_policy_reason", id->mem_policy_reason);
+	for (size_t i = 0; i < sizeof(id_strings) / sizeof(id_strings[0]); i++)
+		jset_str(root, id_strings[i].key, ID_STRING(id, i));
 	for (size_t i = 0; i < w->nfiles; i++) {
 		const struct bundle_file *f = &w->files[i];
 		json_t *o = json_object();

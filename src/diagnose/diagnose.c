@@ -383,6 +383,23 @@ static double known_age_s(const struct gtally *t, const struct sock_join *j, int
 	return age;
 }
 
+/* The frame that makes the shape the rule's: the first of the goroutine's
+ * own frames (not the runtime's or the poller's) the rule's pattern
+ * matches; where the goroutines wait when none does. */
+static const char *shape_func(const struct rule *rule, const struct bucket *b)
+{
+	const struct gd_frame *bf;
+	for (uint32_t i = 0; b && i < b->nframes; i++) {
+		const char *fn = b->frames[i].func;
+		if (!strncmp(fn, "runtime.", 8) || !strncmp(fn, "internal/", 9))
+			continue;
+		if (!regexec(&rule->frame, fn, 0, NULL, 0))
+			return fn;
+	}
+	bf = b ? blocked_frame(b) : NULL;
+	return bf ? bf->func : "?";
+}
+
 enum verdict { V_NONE, V_OLD, V_UNAGED, V_YOUNG, V_POOL };
 
 /* --- server settings read from the process's memory (census/settings.h) ---
@@ -560,12 +577,11 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 	if (v == V_NONE) {
 		if (t->goroutines < rule->min_goroutines)
 			goto out;
-		bf = t->top ? blocked_frame(t->top) : NULL;
 		if (!t->have_waits && !(j.known && j.idle_known) && !prev) {
 			report_add_seen(r, rule->id, (int64_t)t->goroutines, j.known ? (int64_t)j.established : -1,
 					"%" PRIu64 " goroutines in this shape at %s; their ages are unknown (%s), so "
 					"young and old cannot be told apart: %s",
-					t->goroutines, bf ? bf->func : "?",
+					t->goroutines, shape_func(rule, t->top),
 					s->goroutines_have_waits ? "the dump printed no wait minutes: under a minute, or not "
 								   "measured yet (Go notes when a wait began at a GC)"
 								 : "a profile without wait times, and no socket idle times",
@@ -576,7 +592,7 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 			report_add_seen(r, rule->id, (int64_t)t->goroutines, j.known ? (int64_t)j.established : -1,
 					"%" PRIu64 " goroutines in this shape at %s, at most %s old: under the %s "
 					"suspect floor (--suspect-after); not a finding yet",
-					t->goroutines, bf ? bf->func : "?", b1, b2);
+					t->goroutines, shape_func(rule, t->top), b1, b2);
 		}
 		goto out;
 	}
@@ -910,6 +926,13 @@ static void run_heap_growth_rule(const struct rule *rule, const struct snapshot 
 		for (uint32_t i = 0; i < top[0].site->nframes && i < 16; i++)
 			finding_add_frame(f, top[0].site->frames[i].func, top[0].site->frames[i].file,
 					  top[0].site->frames[i].line);
+}
+
+void diagnose_opts_init(struct diagnose_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->idle_threshold_s = 600;
+	o->suspect_after_s = 120;
 }
 
 void diagnose_run(const struct ruleset *rs, const struct snapshot *before, const struct snapshot *now,

@@ -460,30 +460,28 @@ static void bundle_save(const struct collect_opts *o, struct report_snapshot *rs
 
 void snapshot_bundle_identity(const struct snapshot *s, struct bundle_identity *id)
 {
-#define DUP(x) ((x) ? xstrdup(x) : NULL)
 	memset(id, 0, sizeof(*id));
-	id->target = DUP(s->label);
+	id->target = xstrdup_or_null(s->label);
 	id->time = s->time;
 	id->pid = s->pid;
 	if (s->has_buildinfo) {
-		id->go_version = DUP(s->bi.go_version);
-		id->module = DUP(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
-		id->default_godebug = DUP(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
-		id->ldflags = DUP(go_buildinfo_setting(&s->bi, "-ldflags"));
+		id->go_version = xstrdup_or_null(s->bi.go_version);
+		id->module = xstrdup_or_null(s->bi.mod_path ? s->bi.mod_path : s->bi.path);
+		id->default_godebug = xstrdup_or_null(go_buildinfo_setting(&s->bi, "DefaultGODEBUG"));
+		id->ldflags = xstrdup_or_null(go_buildinfo_setting(&s->bi, "-ldflags"));
 	}
 	if (s->has_proc) {
 		if (s->pi.kernel_release[0])
 			id->kernel = xstrdup(s->pi.kernel_release);
 		/* Only the runtime knobs: the environment may hold secrets. */
-		id->env_godebug = DUP(s->pi.env.val[PENV_GODEBUG]);
-		id->env_gogc = DUP(s->pi.env.val[PENV_GOGC]);
-		id->env_gomemlimit = DUP(s->pi.env.val[PENV_GOMEMLIMIT]);
+		id->env_godebug = xstrdup_or_null(s->pi.env.val[PENV_GODEBUG]);
+		id->env_gogc = xstrdup_or_null(s->pi.env.val[PENV_GOGC]);
+		id->env_gomemlimit = xstrdup_or_null(s->pi.env.val[PENV_GOMEMLIMIT]);
 	}
 	if (s->has_policy) {
 		id->mem_policy = xstrdup(mem_policy_name(s->policy.policy));
-		id->mem_policy_reason = DUP(s->policy.reason);
+		id->mem_policy_reason = xstrdup_or_null(s->policy.reason);
 	}
-#undef DUP
 }
 
 /* A bundle's manifest: identity facts that no file carries. */
@@ -637,7 +635,7 @@ static enum gd_err collect_url(struct snapshot *s, const char *base, const struc
 			       struct report_snapshot *rs)
 {
 	double pause = 0, depth = 0;
-	char note[512];
+	char note[512], pause_text[64];
 	struct pprof_index idx;
 	bool have_index = false, have_d1;
 	uint64_t d1_total = 0;
@@ -683,14 +681,15 @@ static enum gd_err collect_url(struct snapshot *s, const char *base, const struc
 		depth = mean_depth(&s->g);
 		pause = snapshot_estimate_stw_ms(d1_total, depth);
 	}
+	report_format_duration(pause_text, sizeof(pause_text), pause / 1000);
 	if (have_d1 && pause > o->max_stw_ms) {
 		snprintf(note, sizeof(note),
-			 "skipped: the stop-the-world pause of debug=2 is estimated at %.0f ms (%" PRIu64
+			 "skipped: the stop-the-world pause of debug=2 is estimated at %s (%" PRIu64
 			 " goroutines x %.0f frames), over the %.0f ms budget (--max-stw); using debug=1, socket idle times and goroutineleak",
-			 pause, d1_total, depth, o->max_stw_ms);
+			 pause_text, d1_total, depth, o->max_stw_ms);
 		report_snapshot_piece(rs, "goroutine?debug=2", base, now_s(), false, note);
 	} else {
-		snprintf(note, sizeof(note), "estimated pause %.1f ms", pause);
+		snprintf(note, sizeof(note), "estimated pause %s", pause_text);
 		fetch_apply(s, base, "/debug/pprof/goroutine?debug=2", "goroutine?debug=2", EV_GOROUTINE_DEBUG2, note,
 			    o, rs, false);
 	}

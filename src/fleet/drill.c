@@ -9,7 +9,7 @@
  * carries a stack, fleet shows that one.  Go prints wait minutes only from
  * one minute on, and only after a GC has stamped the wait, so for short
  * periods (compressed tests, fast rhythms) the same idea is applied to the
- * stacks themselves: a few cheap debug=1 profiles across one period, and
+ * stacks themselves: nine cheap debug=1 profiles across one period, and
  * the stack whose lowest count is highest is the one that holds the trough
  * (the lower envelope, per stack). */
 #include <ctype.h>
@@ -149,6 +149,7 @@ static void drill_one(const struct fleet_opts *o, const struct fleet_report *r, 
 	/* "old" for doctor's rules and for the survivors: one period, between
 	 * one minute (debug=2's resolution) and doctor's ten */
 	double idle = r->period_s < 60 ? 60 : r->period_s > 600 ? 600 : r->period_s;
+	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)idle;
 	if (o->rules)
 		diagnose_run(o->rules, NULL, &snap, &dopts, &rep);
@@ -199,7 +200,7 @@ out:
 
 /* --- the envelope of each stack over one period ------------------------- */
 
-#define ENV_SAMPLES 5
+#define ENV_SAMPLES 9 /* one within a sixteenth of a period of the trough */
 #define ENV_MAX_STACKS 4096
 
 struct env_stack {

@@ -310,7 +310,7 @@ static void merge(struct prom_query *q, void *arg)
 		case Q_INFO: {
 			const char *ver = prom_series_label(s, "version");
 			if (ver && !in->go_version)
-				in->go_version = xstrndup(ver, 64);
+				in->go_version = xstrndup(ver, strnlen(ver, 64));
 			break;
 		}
 		case Q_START:

@@ -88,32 +88,36 @@ static void format_bytes(char *buf, size_t n, double v)
 	snprintf(buf, n, "%s%.*f %s", v < 0 ? "-" : "", a < 100 ? 1 : 0, a, units[u]);
 }
 
-/* "1,390 min (23 h)": the raw minutes stay visible (they match the dump),
- * the coarse unit makes them readable. */
+/* "1,390 min (23 h 10 min)": the raw number stays visible (it matches the
+ * dump or the socket), the paren says it for people, rounded the one way
+ * every duration is (report_format_duration). */
 static void format_minutes(char *buf, size_t n, double v)
 {
-	char num[48];
-	double a = fabs(v);
+	char num[48], d[64];
 	plain_number(num, sizeof(num), v);
-	if (a >= 2880)
-		snprintf(buf, n, "%s min (%.1f d)", num, a / 1440);
-	else if (a >= 60)
-		snprintf(buf, n, "%s min (%.0f h)", num, floor(a / 60));
-	else
+	if (fabs(v) >= 60) {
+		report_format_duration(d, sizeof(d), fabs(v) * 60);
+		snprintf(buf, n, "%s min (%s)", num, d);
+	} else {
 		snprintf(buf, n, "%s min", num);
+	}
 }
 
 static void format_seconds(char *buf, size_t n, double v)
 {
-	char num[48];
+	char num[48], d[64];
 	double a = fabs(v);
+	if (a < 1 && a > 0) {
+		report_format_duration(buf, n, a); /* "350 ms", "0.42 ms" */
+		return;
+	}
 	plain_number(num, sizeof(num), v);
-	if (a >= 7200)
-		snprintf(buf, n, "%s s (%.1f h)", num, a / 3600);
-	else if (a >= 120)
-		snprintf(buf, n, "%s s (%.0f min)", num, floor(a / 60));
-	else
+	if (a >= 120) {
+		report_format_duration(d, sizeof(d), a);
+		snprintf(buf, n, "%s s (%s)", num, d);
+	} else {
 		snprintf(buf, n, "%s s", num);
+	}
 }
 
 void doctor_format_value(char *buf, size_t n, double value, const char *unit)
@@ -301,6 +305,23 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 		fputs("    ", out);
 		w = termsafe_write_cols(out, e->what, wcol);
 		pad(out, wcol - w + 2);
+		if (e->text && termsafe_cols(e->text, strlen(e->text)) > FACT_COLS) {
+			/* A long fact (an inference, how to confirm) is a sentence
+			 * the reader needs whole: wrapped below its name. */
+			fputs(st->dim, out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source ? " from " : "");
+			if (e->source)
+				termsafe_write_cols(out, e->source, SOURCE_COLS);
+			if (e->basis != EVB_READ)
+				fputc(')', out);
+			fputs(st->reset, out);
+			fputc('\n', out);
+			fputs(st->bold, out);
+			text_wrap(out, e->text, 6);
+			fputs(st->reset, out);
+			continue;
+		}
 		fputs(st->bold, out);
 		if (e->text) {
 			w = termsafe_write_cols(out, e->text, FACT_COLS);
@@ -908,6 +929,8 @@ static void html_finding(FILE *out, const struct finding *f, size_t idx)
 				html_escape_str(out, num);
 			}
 			fputs("</td><td class=\"d\">", out);
+			if (e->basis != EVB_READ)
+				fprintf(out, "<b>%s</b>%s", evidence_basis_name(e->basis), e->source ? " from " : "");
 			html_text(out, e->source, HTML_CELL);
 			fputs("</td></tr>\n", out);
 		}

@@ -132,19 +132,45 @@ static void chart(FILE *out, const char *title, const struct watch_series *s, co
 	fputs("</svg></figure>\n", out);
 }
 
-void watch_render_dashboard(FILE *out, const struct watch_dash_target *t, size_t n,
+/* The troughs as bars: one per period, so a rise shows as a staircase. */
+static void trough_bars(FILE *out, const double *tv, size_t nt)
+{
+	double max = 0;
+	const int bw = 16, bh = 60;
+	if (!nt)
+		return;
+	for (size_t i = 0; i < nt; i++)
+		if (tv[i] > max)
+			max = tv[i];
+	if (max <= 0)
+		max = 1;
+	fprintf(out, "<figure class=\"chart\"><figcaption>Goroutine troughs, one per period</figcaption>"
+		     "<svg viewBox=\"0 0 %zu %d\" width=\"%zu\" height=\"%d\" role=\"img\">\n",
+		nt * (bw + 4) + 4, bh + 14, nt * (bw + 4) + 4, bh + 14);
+	for (size_t i = 0; i < nt; i++) {
+		double h = tv[i] / max * bh;
+		fprintf(out, "<rect class=\"bar\" x=\"%zu\" y=\"%.1f\" width=\"%d\" height=\"%.1f\"><title>%.0f</title></rect>\n",
+			4 + i * (bw + 4), bh - h + 2, bw, h, tv[i]);
+	}
+	fputs("</svg></figure>\n", out);
+}
+
+void watch_render_dashboard(FILE *out, const char *base, const struct watch_dash_target *t, size_t n,
 			    const struct watch_dash_finding *f, size_t nf, unsigned refresh_s)
 {
 	static const char *const glab[] = { "goroutines" };
 	static const char *const slab[] = { "ESTABLISHED", "idle" };
 	static const char *const mlab[] = { "RSS", "heap in use", "LazyFree" };
 	fprintf(out, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\n"
-		     "<meta http-equiv=\"refresh\" content=\"%u\">\n<title>godiag watch</title>\n"
+		     "<meta http-equiv=\"refresh\" content=\"%u\">\n"
+		     "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">\n"
+		     "<title>godiag watch</title>\n"
 		     "<style>body{font-family:sans-serif;margin:1em 2em;color:#222}"
 		     "h2{margin-top:1.5em;border-bottom:1px solid #ccc}.down{color:#b00}.up{color:#070}"
 		     "figure.chart{display:inline-block;margin:0 1em 1em 0}figcaption{font-size:90%%}"
 		     "svg text{font-size:10px;fill:#555}.axis{stroke:#999}"
 		     ".s0{stroke:#1f77b4;stroke-width:1.5}.s1{stroke:#d62728;stroke-width:1.5}.s2{stroke:#2ca02c;stroke-width:1.5}"
+		     "svg{max-width:100%%;height:auto}.bar{fill:#ff7f0e}code{word-break:break-all}"
 		     ".l0{color:#1f77b4}.l1{color:#d62728}.l2{color:#2ca02c}.tr{color:#ff7f0e}.trough{fill:#ff7f0e}"
 		     "table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:3px 6px;vertical-align:top;font-size:90%%}"
 		     ".sev-critical{color:#b00;font-weight:bold}.sev-warning{color:#a60}code{white-space:pre-wrap}</style>\n"
@@ -178,8 +204,8 @@ void watch_render_dashboard(FILE *out, const struct watch_dash_target *t, size_t
 			if (f[i].bundle) {
 				html_escape_str(out, f[i].bundle);
 				if (f[i].report)
-					fprintf(out, "<br><a href=\"/report/%lld\">doctor report</a>", (long long)f[i].id);
-				fprintf(out, " <a href=\"/bundle/%lld\">files</a>", (long long)f[i].id);
+					fprintf(out, "<br><a href=\"%s/report/%lld\">doctor report</a>", base, (long long)f[i].id);
+				fprintf(out, " <a href=\"%s/bundle/%lld\">files</a>", base, (long long)f[i].id);
 			}
 			fputs("</td></tr>\n", out);
 		}
@@ -202,6 +228,7 @@ void watch_render_dashboard(FILE *out, const struct watch_dash_target *t, size_t
 		}
 		fputs("</p>\n", out);
 		chart(out, "Goroutines", &t[i].goroutines, glab, 1, false, t[i].trough_t, t[i].trough_v, t[i].ntroughs);
+		trough_bars(out, t[i].trough_v, t[i].ntroughs);
 		chart(out, "TCP sockets", sk, slab, 2, false, NULL, NULL, 0);
 		chart(out, "Memory: RSS against the heap", mem, mlab, 3, true, NULL, NULL, 0);
 		fputs("</section>\n", out);

@@ -31,7 +31,9 @@ struct watch_dash_finding {
 	const char *target, *rule, *severity, *summary, *evidence, *bundle, *report;
 };
 
-void watch_render_dashboard(FILE *out, const struct watch_dash_target *t, size_t n,
+/* base: "http://host:port" the links start with (the page is also saved
+ * and opened as a file); already checked to be a plain host:port. */
+void watch_render_dashboard(FILE *out, const char *base, const struct watch_dash_target *t, size_t n,
 			    const struct watch_dash_finding *f, size_t nf, unsigned refresh_s);
 
 /* One value of a Prometheus label, escaped (\\, \", \n). */

@@ -35,7 +35,9 @@ bool parse_size(const char *s, uint64_t *out)
 	case 'g': case 'G': shift = 30; len++; break;
 	default: return false;
 	}
-	if (s[len] == 'B' || s[len] == 'b')
+	if (shift && s[len] == 'i' && s[len + 1] == 'B')
+		len += 2; /* "64KiB", "4MiB" */
+	else if (s[len] == 'B' || s[len] == 'b')
 		len++;
 	if (s[len] || (shift && v > (UINT64_MAX >> shift)))
 		return false;

@@ -35,7 +35,7 @@ bool parse_u64(const char *s, uint64_t *out);
 /* The first len bytes of s: the same rule, for text that is not
  * NUL-terminated (a field inside a line). */
 bool parse_u64_n(const char *s, size_t len, uint64_t *out);
-/* "1024", "64k", "256M", "1G" (optionally followed by B): bytes. */
+/* "1024", "64k", "256M", "1G" (optionally followed by B, or iB): bytes. */
 bool parse_size(const char *s, uint64_t *out);
 
 #endif

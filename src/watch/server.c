@@ -26,6 +26,7 @@
 struct watch_server {
 	struct MHD_Daemon *d;
 	struct watch_state *st;
+	char base[96];
 };
 
 static enum MHD_Result reply(struct MHD_Connection *c, unsigned status, const char *type, char *buf, size_t len)
@@ -134,7 +135,7 @@ static void on_finding(const char *target, const struct watch_finding_row *f, vo
 	d->report = dupn(f->report);
 }
 
-static void render_dashboard(FILE *out, struct watch_state *st)
+static void render_dashboard(FILE *out, struct watch_state *st, const char *base)
 {
 	struct watch_store store;
 	struct gd_errbuf eb = { "" };
@@ -205,7 +206,7 @@ static void render_dashboard(FILE *out, struct watch_state *st)
 		watch_store_findings(&store, 200, on_finding, &fc, &eb);
 		watch_store_close(&store);
 	}
-	watch_render_dashboard(out, dt, n, fc.v, fc.n, refresh);
+	watch_render_dashboard(out, base, dt, n, fc.v, fc.n, refresh);
 	for (size_t i = 0; i < n; i++) {
 		free((char *)dt[i].name);
 		free((char *)dt[i].source);
@@ -299,8 +300,10 @@ static enum MHD_Result handler(void *cls, struct MHD_Connection *c, const char *
 		return reply(c, 200, "text/plain; version=0.0.4; charset=utf-8", buf, len);
 	}
 	if (!strcmp(url, "/")) {
+		/* Absolute links (a saved page still leads back), on the
+		 * address we listen on, never on the client's Host header. */
 		out = open_memstream(&buf, &len);
-		render_dashboard(out, s->st);
+		render_dashboard(out, s->st, s->base);
 		fclose(out);
 		return reply(c, 200, "text/html; charset=utf-8", buf, len);
 	}
@@ -350,6 +353,7 @@ struct watch_server *watch_server_start(struct watch_state *st, const char *list
 	info = MHD_get_daemon_info(s->d, MHD_DAEMON_INFO_BIND_PORT);
 	if (info && info->port)
 		port = info->port;
+	snprintf(s->base, sizeof(s->base), "http://%s:%ld", host, port);
 	/* The address for scripts (port 0 picks one). */
 	fprintf(st->opts.events ? st->opts.events : stderr, "LISTEN=%s:%ld\n", host, port);
 	fflush(st->opts.events ? st->opts.events : stderr);

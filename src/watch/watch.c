@@ -178,7 +178,7 @@ static void set_down(struct watch_state *st, struct watch_target *t, const char 
 
 /* ---- one sampling round --------------------------------------------------- */
 
-enum rq_kind { RQ_METRICS, RQ_VARS, RQ_GOROUTINE1, RQ_HEAP1 };
+enum rq_kind { RQ_METRICS = WB_METRICS, RQ_VARS = WB_VARS, RQ_GOROUTINE1 = WB_GOROUTINE1, RQ_HEAP1 = WB_HEAP1 };
 
 struct rq {
 	size_t ti;
@@ -239,19 +239,19 @@ static void memstats_into(struct watch_sample *s, const struct go_memstats *ms)
 			s->v[map[i].w] = (double)ms->v[map[i].f];
 }
 
-/* Parse one finished request into the target's sample.  Returns false with
- * why when the body is not what that source serves. */
-static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t whylen)
+bool watch_body_parse(enum watch_body kind, const char *buf, size_t len, const char *url, struct watch_sample *s,
+		      char *why, size_t whylen)
 {
 	struct gd_errbuf eb = { "" };
-	switch (r->kind) {
+	struct { const char *buf; size_t len; const char *url; } body = { buf, len, url }, *r = &body;
+	switch (kind) {
 	case RQ_METRICS: {
 		struct prom_set ps;
 		struct go_memstats ms;
 		struct prom_go_info info;
 		bool ok;
 		prom_set_init(&ps);
-		if (prom_parse(&ps, r->body.buf, r->body.len, r->url, &eb)) {
+		if (prom_parse(&ps, r->buf, r->len, r->url, &eb)) {
 			snprintf(why, whylen, "%s", eb.msg);
 			prom_set_release(&ps);
 			return false;
@@ -278,7 +278,7 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 		struct expvar_vars v;
 		bool ok;
 		expvar_vars_init(&v);
-		ok = !expvar_parse(&v, r->body.buf, r->body.len, r->url, &eb) && v.has_memstats;
+		ok = !expvar_parse(&v, r->buf, r->len, r->url, &eb) && v.has_memstats;
 		if (ok)
 			memstats_into(s, &v.memstats);
 		else
@@ -287,14 +287,14 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 		return ok;
 	}
 	case RQ_GOROUTINE1:
-		if (!parse_total(r->body.buf, r->body.len, &s->v[WF_GOROUTINES])) {
+		if (!parse_total(r->buf, r->len, &s->v[WF_GOROUTINES])) {
 			snprintf(why, whylen, "%.400s: no 'goroutine profile: total' line", r->url);
 			return false;
 		}
 		return true;
 	case RQ_HEAP1: {
 		struct go_memstats ms;
-		if (go_memstats_parse(r->body.buf, r->body.len, &ms, r->url, &eb)) {
+		if (go_memstats_parse(r->buf, r->len, &ms, r->url, &eb)) {
 			snprintf(why, whylen, "%s", eb.msg);
 			return false;
 		}
@@ -303,6 +303,12 @@ static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t why
 	}
 	}
 	return false;
+}
+
+/* Parse one finished request into the target's sample. */
+static bool rq_apply(struct rq *r, struct watch_sample *s, char *why, size_t whylen)
+{
+	return watch_body_parse((enum watch_body)r->kind, r->body.buf, r->body.len, r->url, s, why, whylen);
 }
 
 struct round {
@@ -353,6 +359,8 @@ static void run_requests(struct round *rd, const struct fetch_opts *fo)
 			snprintf(rd->why[ti], sizeof(rd->why[ti]), "%s", why);
 		} else {
 			rd->ok[ti] = true;
+			if (rd->st->t[ti].src == WS_UNKNOWN)
+				rd->st->t[ti].src = WS_METRICS;
 			rd->st->t[ti].last_latency_ms = (double)fr[i].res.elapsed_ms;
 		}
 		strbuf_release(&r->body);
@@ -369,7 +377,10 @@ static void sample_local(struct watch_state *st, struct watch_target *t, struct 
 	const char *root = st->opts.proc_root;
 	enum gd_err e;
 	procinfo_init(&pi);
-	e = procinfo_read(&pi, &(struct procfs_roots){ root, NULL }, t->pid, PI_STATUS | PI_SMAPS, &eb);
+	e = procinfo_read(&pi, &(struct procfs_roots){ root, NULL }, t->pid,
+			  PI_STATUS | PI_SMAPS | (t->started ? 0 : PI_STAT), &eb);
+	if (!t->started && pi.age_known)
+		t->started = now_s() - (double)pi.age_seconds;
 	if (e == GD_ENOENT) {
 		*gone = true;
 		snprintf(why, whylen, "process %d exited", t->pid);
@@ -810,6 +821,10 @@ static void analyse(struct watch_state *st, struct watch_store *store, struct wa
 
 	trend_params_init(&p);
 	p.period_s = st->opts.period_s;
+	/* A (re)start begins a new lower envelope, and its first period is
+	 * warm-up (pools fill, the heap finds its size): docs/trends.md. */
+	if (t->started > 0)
+		p.since = t->started + p.period_s;
 	for (int f = 0; f < WF_NR; f++) {
 		if (f != WF_GOROUTINES && f != WF_ESTABLISHED && f != WF_RSS && f != WF_HEAP_INUSE && f != WF_LAZYFREE)
 			continue;

@@ -64,7 +64,8 @@ struct watch_target {
 	struct watch_sample last;
 	uint64_t samples, failures;
 	double last_latency_ms;
-	double discover_at;         /* next endpoint probe for a PID without one */
+	double discover_at;
+	double started;             /* the PID's start time (unix s), 0 unknown */         /* next endpoint probe for a PID without one */
 	/* trend state */
 	enum trend_kind kind[WR_NR];
 	bool active[WR_NR];
@@ -99,6 +100,14 @@ int watch_run(const struct watch_opts *o, char **targets, int ntargets);
 
 /* Parse a TARGET: a PID or an http(s) URL (its path is dropped). */
 bool watch_target_parse(const char *arg, struct watch_target *t, char *err, size_t errlen);
+
+/* One sample's worth of a target's answer (pure; the fuzz harness drives
+ * it): a /metrics body, /debug/vars, the first line of goroutine?debug=1,
+ * or heap?debug=1.  Fills the fields found into s; false with why when the
+ * body is not what that source serves.  buf need not be NUL-terminated. */
+enum watch_body { WB_METRICS, WB_VARS, WB_GOROUTINE1, WB_HEAP1 };
+bool watch_body_parse(enum watch_body kind, const char *buf, size_t len, const char *url, struct watch_sample *s,
+		      char *why, size_t whylen);
 
 /* The exporter (server.c): start/stop libmicrohttpd on o->listen. */
 struct watch_server;

@@ -34,7 +34,7 @@ hostile=(--hostile '<script>alert(1)</script>' --hostile '"><img src=x onerror=a
 	--hostile "'><svg onload=alert(3)>" --hostile 'javascript:alert(4)')
 expect=(--expect http-server-idle-conn --expect goroutine-blocked-chan --expect rss-held-by-madv-free
 	--expect '1,204 HTTP server connections held open by idle keep-alive clients'
-	--expect '1,390 min (23 h)' --expect '1.5 GiB' --expect 'IdleTimeout:' --expect 'What was read'
+	--expect '1,390 min (23 h 10 min)' --expect '1.5 GiB' --expect 'IdleTimeout:' --expect 'What was read'
 	--expect 'permission denied')
 
 # 1. The demo report, driven over the DevTools protocol.

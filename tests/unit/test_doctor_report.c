@@ -324,7 +324,7 @@ static void test_html_inert(void **state)
 	assert_non_null(strstr(out, "&quot;&gt;&lt;img src=x onerror=alert(2)&gt;"));
 	assert_non_null(strstr(out, "go1.19.13&#xfffd;"));
 	assert_non_null(strstr(out, "http-server-idle-conn"));
-	assert_non_null(strstr(out, "1,390 min (23 h)"));
+	assert_non_null(strstr(out, "1,390 min (23 h 10 min)"));
 	assert_non_null(strstr(out, "1.5 GiB"));
 	assert_non_null(strstr(out, "<svg"));
 	assert_non_null(strstr(out, "href=\"https://pkg.go.dev/net/http#Server\""));
@@ -392,7 +392,7 @@ static void test_text(void **state)
 	assert_non_null(strstr(out, "CRITICAL"));
 	assert_non_null(strstr(out, "http-server-idle-conn  confidence 90%"));
 	assert_non_null(strstr(out, "heap-growth  confidence 55%"));
-	assert_non_null(strstr(out, "1,390 min (23 h)"));
+	assert_non_null(strstr(out, "1,390 min (23 h 10 min)"));
 	assert_non_null(strstr(out, "1.5 GiB"));
 	assert_non_null(strstr(out, "1,204 goroutines"));
 	assert_non_null(strstr(out, "0.5%"));
@@ -577,9 +577,9 @@ static void test_format_value(void **state)
 		double v;
 		const char *unit, *want;
 	} cases[] = {
-		{ 1390, "minutes", "1,390 min (23 h)" },
+		{ 1390, "minutes", "1,390 min (23 h 10 min)" },
 		{ 59, "minutes", "59 min" },
-		{ 4320, "minutes", "4,320 min (3.0 d)" },
+		{ 4320, "minutes", "4,320 min (3.0 days)" },
 		{ 1610612736, "bytes", "1.5 GiB" },
 		{ 512, "bytes", "512 bytes" },
 		{ 1, "bytes", "1 byte" },
@@ -589,7 +589,9 @@ static void test_format_value(void **state)
 		{ 45, "seconds", "45 s" },
 		{ 1.25, "seconds", "1.25 s" },
 		{ 600, "seconds", "600 s (10 min)" },
-		{ 9000, "seconds", "9,000 s (2.5 h)" },
+		{ 9000, "seconds", "9,000 s (2 h 30 min)" },
+		{ 0.00042, "seconds", "0.42 ms" },
+		{ 0.35, "seconds", "350 ms" },
 		{ 1204, "sockets", "1,204 sockets" },
 		{ 1234567, "goroutines", "1,234,567 goroutines" },
 		{ 3, "", "3" },

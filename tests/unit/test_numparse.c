@@ -38,6 +38,8 @@ static void test_size(void **state)
 	assert_true(parse_size("256M", &v) && v == (uint64_t)256 << 20);
 	assert_true(parse_size("1GB", &v) && v == (uint64_t)1 << 30);
 	assert_true(parse_size("2g", &v) && v == (uint64_t)2 << 30);
+	assert_true(parse_size("4MiB", &v) && v == (uint64_t)4 << 20);
+	assert_false(parse_size("4iB", &v));
 	assert_false(parse_size("1T", &v));
 	assert_false(parse_size("k", &v));
 	assert_false(parse_size("1kk", &v));
