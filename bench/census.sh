@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # census.sh [GODIAG_BUILD]: the memory census on ~100,000 goroutines, side
 # by side with the process's own goroutine?debug=2.  Starts
-# tests/scenarios/censusmix -n 11000 -io 1000 (Go 1.19 by default,
+# tests/scenarios/censusmix -n 11650 -io 1000 (Go 1.19 by default,
 # BENCH_GO=1.2x for another), then for each of 3 runs: the census's wall
 # time and peak RSS (census_dump under /usr/bin/time), and the target's worst
 # /ping latency measured by a probe hammering it during the census, during a
@@ -14,7 +14,7 @@ src=$(cd "$here/.." && pwd)
 B=${1:-$src/build}
 DUMP=$B/tests/unit/census_dump
 GO=${BENCH_GO:-1.19}
-N=${BENCH_N:-11000}
+N=${BENCH_N:-11650}
 REPS=${BENCH_REPS:-3}
 out=$(mktemp -d)
 pids=()

@@ -26,6 +26,9 @@ var (
 	cond  = sync.NewCond(&cmu)
 	wg    sync.WaitGroup
 	never = make(chan int)
+	// the client ends of the IO-wait connections: global, so the GC never
+	// finalizes (closes) them and ends the readers
+	clients []net.Conn
 )
 
 func recvInline(ch chan int) int { return <-ch } // small: inlined into recvWorker
@@ -100,7 +103,6 @@ func main() {
 			accepted <- c
 		}
 	}()
-	var clients []net.Conn
 	for i := 0; i < *n; i++ {
 		ch := make(chan int)
 		go recvWorker(ch)
@@ -138,6 +140,5 @@ func main() {
 	}
 	time.Sleep(200 * time.Millisecond) // let every goroutine park
 	fmt.Println("READY")
-	_ = clients
 	select {}
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# census_parity.sh: the agentless census against the same process's own
+# census_parity_slow.sh: the agentless census against the same process's own
 # goroutine?debug=2, on tests/scenarios/censusmix (2,854 goroutines in chan
 # receive/send, select, sync.Mutex, sync.Cond, WaitGroup, IO wait, sleep, a
 # C call), for every installed Go among 1.19, 1.21, 1.22, 1.23, each built
@@ -9,7 +9,8 @@
 # (function, file:line +0x), running goroutines excluded on both sides
 # (tests/lib/census_compare.py).  Also: `godiag stacks --pid` reads the
 # same process and says memory was read.  Binaries are built once per build
-# dir (GOCACHE kept); four processes run at a time.
+# dir (GOCACHE kept; the first run builds 20 binaries, minutes under load),
+# then ~1 min; three processes run at a time.
 # Env: SRCDIR, BUILDDIR, GODIAG.
 set -uo pipefail
 : "${SRCDIR:?}" "${BUILDDIR:?}" "${GODIAG:?}"
