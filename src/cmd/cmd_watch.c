@@ -8,48 +8,13 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "util/duration.h"
 #include "util/error.h"
 #include "watch/store.h"
 #include "watch/watch.h"
 #include "util/banned.h"
-
-static void watch_usage(FILE *out)
-{
-	fputs("usage: godiag watch [options] TARGET...   (PIDs or http(s)://host:port base URLs)\n"
-	      "       godiag watch --all-go [options]\n"
-	      "       godiag watch --export csv|json [--since T] [--until T] [--db FILE]\n"
-	      "\n"
-	      "Sample Go services every --interval from the cheapest source they have\n"
-	      "(/metrics, else /debug/vars, else goroutine?debug=1 + heap?debug=1; never\n"
-	      "debug=2), plus RSS, LazyFree, threads, fds and sockets for local PIDs; keep\n"
-	      "the samples in SQLite; flag troughs that rise (goroutine-, socket-, rss-,\n"
-	      "heap-growth-trend) and RSS held by MADV_FREE; on a finding capture a bundle\n"
-	      "at the next trough and run doctor on it against the previous trough's bundle.\n"
-	      "\n"
-	      "  --interval D        sampling interval (default 15s)\n"
-	      "  --period D          the service's rhythm, the trough window (default 24h)\n"
-	      "  --duration D        stop after D (default: run until SIGINT/SIGTERM)\n"
-	      "  --cooldown D        between two captures of one target (default 2 periods)\n"
-	      "  --idle-threshold D  a socket idle this long counts as idle (default 10m)\n"
-	      "  --max-stw MS        pause budget for a capture's debug=2 dump (default 100)\n"
-	      "  --db FILE           the store (default $XDG_STATE_HOME/godiag/watch.db)\n"
-	      "  --bundles DIR       where captures go (default: DB's directory/bundles)\n"
-	      "  --listen HOST:PORT  serve /metrics and the dashboard (default 127.0.0.1:9187;\n"
-	      "                      'none' turns it off; port 0 picks one, printed as LISTEN=)\n"
-	      "  --all-go            every Go process on the host, rescanned every minute\n"
-	      "  --no-capture        trends only, no bundles\n"
-	      "  --json              events as JSON lines\n"
-	      "  --export csv|json   print the stored samples (and findings, in JSON) and exit\n"
-	      "  --since T, --until T  export range: unix seconds, 2026-12-02T19:00:00Z, or a\n"
-	      "                      duration ago (10m, 2h)\n"
-	      "  --proc-root DIR     read /proc from DIR\n"
-	      "\n"
-	      "On a terminal: a status line per target; in a pipe: one line per event.\n"
-	      "Exit status: 0 no finding, 1 findings, 2 usage, 3 nothing could be sampled.\n",
-	      out);
-}
 
 /* unix seconds, an RFC 3339 UTC time, or a duration before now; in ms. */
 static bool parse_when(const char *s, int64_t *ms)
@@ -124,7 +89,7 @@ int cmd_watch(int argc, char **argv)
 	cmd_sources_init(&src);
 	argc = cmd_parse_options("watch", argc, argv, opts);
 	if (argc == CMD_OPT_HELP) {
-		watch_usage(stdout);
+		cmd_help(stdout, "watch");
 		return EXIT_OK;
 	}
 	if (argc < 0)

@@ -73,7 +73,8 @@ struct watch_target {
 	char summary[WR_NR][256];
 	double last_analysis;
 	/* capture state */
-	bool capturing;
+	bool capturing;             /* a trough bundle is queued or running */
+	bool triggered;             /* a capture on a trigger is queued or running */
 	bool pending;               /* a trend fired: capture at the next trough */
 	enum watch_rule pending_rule;
 	double last_capture;

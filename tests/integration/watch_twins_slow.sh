@@ -31,7 +31,7 @@ scen_start MADV env GODEBUG=madvdontneed=0 "$bin" "${common[@]}" -peak 50 -mem 1
 scen_start CLEAN env GODEBUG=madvdontneed=1 "$bin" "${common[@]}" -peak 50 -mem 128 || exit 1
 echo "leak=$LEAK_PID healthy=$OK_PID madv=$MADV_PID clean=$CLEAN_PID"
 
-"$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 280s \
+"$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 330s \
 	--listen 127.0.0.1:0 --idle-threshold 1m --max-stw 50 \
 	"$LEAK_PID" "$OK_PID" "$MADV_PID" "$CLEAN_PID" >"$W/events" 2>"$W/watch.err" &
 WATCH=$!
@@ -52,9 +52,9 @@ prometheus --config.file="$W/prom.yml" --storage.tsdb.path="$W/prom" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" >"$W/prom.log" 2>&1 &
 SCEN_PIDS+=("$!")
 
-# Wait (at most 240 s) for both findings and the leak's doctor verdict.
+# Wait (at most 270 s) for both findings and the leak's doctor verdict.
 t0=$SECONDS
-while [ $((SECONDS - t0)) -lt 240 ]; do
+while [ $((SECONDS - t0)) -lt 270 ]; do
 	if grep -q "^[^ ]* $LEAK_PID finding: goroutine-growth-trend" "$W/events" &&
 		grep -q "^[^ ]* $LEAK_PID doctor: .*main\.leakyWorker" "$W/events" &&
 		grep -q "^[^ ]* $MADV_PID finding: rss-held-by-madv-free" "$W/events"; then
