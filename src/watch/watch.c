@@ -870,6 +870,8 @@ static void analyse(struct watch_state *st, struct watch_store *store, struct wa
 			if (!trend_analyse(pts[f], npts[f], &p, res))
 				continue;
 			t->kind[r] = res->kind;
+			if (r == WR_GOROUTINE_GROWTH)
+				t->trough_rise = res->slope_per_s > 0 ? res->slope_per_s * p.period_s : 0;
 			fire = res->kind == TREND_RISING;
 			if (fire) {
 				snprintf(summary, sizeof(summary),
@@ -971,7 +973,9 @@ static bool at_trough(struct watch_state *st, struct watch_target *t, double now
 		t->cur_max = v;
 	if (!(t->period_max > t->period_min))
 		return false;
-	return v <= t->period_min + 0.1 * (t->period_max - t->period_min);
+	/* Near the last trough, plus what a leak adds per period (a rising
+	 * trough is above the last one by that much). */
+	return v <= t->period_min + t->trough_rise + 0.1 * (t->period_max - t->period_min);
 }
 
 static void plan_captures(struct watch_state *st, struct capturer *c)

@@ -81,6 +81,7 @@ struct watch_target {
 	double trough_bundle_t[2];  /* the two latest trough bundles */
 	char trough_bundle[2][1024];
 	double last_trough_try;
+	double trough_rise;         /* goroutine trough slope per period (>= 0) */
 	double period_min, period_max, cur_min, cur_max, period_start;
 	unsigned ncaptures;
 };
