@@ -1,5 +1,6 @@
 # Thin wrapper over Meson; the real build is meson.build.
 BUILD ?= build
+DEB_OUT ?= $(CURDIR)/build-deb
 .PHONY: all check demo deps deb asan fuzz bench clean
 
 all: $(BUILD)/build.ninja
@@ -20,7 +21,7 @@ deps:
 # A Debian package (debian/, dpkg-buildpackage) built from a clean copy of
 # the tree; the last line printed is the .deb's path.
 deb:
-	@bash scripts/make-deb.sh $(CURDIR)/build-deb
+	@bash scripts/make-deb.sh $(DEB_OUT)
 
 asan:
 	CC=clang meson setup build-asan -Db_sanitize=address,undefined -Db_lundef=false 2>/dev/null || true

@@ -41,13 +41,13 @@ if [ ! -f "$tsdb/truth.json" ] || [ "$(cat "$tsdb/instances" 2>/dev/null)" != "$
 	t0=$(date +%s.%N)
 	nice "$out/fleetgen" -instances "$ninst" -out "$out/om" || exit 1
 	t1=$(date +%s.%N)
-	log "generated $(du -sh "$out/om" | cut -f1) in $(echo "$t1 - $t0" | bc) s; importing block by block"
+	log "generated $(du -sh "$out/om" | cut -f1) in $(awk "BEGIN{print $t1 - $t0}") s; importing block by block"
 	for f in "$out"/om/block-*.om; do
 		nice promtool tsdb create-blocks-from openmetrics -q "$f" "$tsdb" >/dev/null || { log "promtool failed on $f"; exit 1; }
 		rm -f "$f"
 	done
 	t2=$(date +%s.%N)
-	log "imported in $(echo "$t2 - $t1" | bc) s"
+	log "imported in $(awk "BEGIN{print $t2 - $t1}") s"
 	mv "$out/om/truth.json" "$tsdb/truth.json"
 	echo "$ninst" >"$tsdb/instances"
 	rmdir "$out/om"
@@ -90,8 +90,8 @@ for i in $(seq 1 "$reps"); do
 	rc=$?
 	c1=$(cpu_of $ppid)
 	read -r wall rss ucpu scpu < <(tail -1 "$out/time.$i")
-	pcpu=$(echo "scale=2; ($c1 - $c0) / $tck" | bc)
-	gcpu=$(echo "$ucpu + $scpu" | bc)
+	pcpu=$(awk "BEGIN{printf \"%.2f\", ($c1 - $c0) / $tck}")
+	gcpu=$(awk "BEGIN{print $ucpu + $scpu}")
 	log "run $i: exit $rc, ${wall} s, ${rss} KB peak RSS, godiag CPU ${gcpu} s; prometheus CPU ${pcpu} s; load $(cut -d' ' -f1 /proc/loadavg)"
 	echo "$wall $rss $pcpu $rc $gcpu $(cut -d' ' -f1 /proc/loadavg)" >"$out/run.$i"
 done

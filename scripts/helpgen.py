@@ -190,7 +190,7 @@ class Page:
                     prev_opt = False
                     continue
                 bare = w.strip("[]")
-                if bare in ("PID", "TARGET", "LATER_TARGET"):
+                if bare in ("PID", "PID...", "TARGET", "TARGET...", "LATER_TARGET"):
                     kinds.append("pid")
                 if bare in ("TARGET", "LATER_TARGET", "A", "B", "DIR"):
                     kinds.append("dir")

@@ -51,6 +51,8 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 		OPT_MAX_STW(&a->co.max_stw_ms),
 		OPT_HTTP(&a->http),
 		OPT_PPROF_URL(&a->co.pprof_url),
+		OPT_BOOL(0, "no-read-memory", &a->co.no_read_memory,
+			 "no goroutine census from the process's memory when no endpoint answers"),
 		OPT_PROC_ROOT(&a->src),
 		OPT_SYS_ROOT(&a->src),
 		OPT_CHOICE(0, "color", &a->color, color_choices, "auto, always, never"),

@@ -4,7 +4,6 @@
  * grouping (e.g. dumps of the replicas of one service). */
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <regex.h>
 #include <stdio.h>
@@ -30,73 +29,11 @@
 #include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
-enum {
-	OPT_JSON = 1000, OPT_HTML, OPT_PPROF, OPT_GROUP, OPT_STATE, OPT_MIN_WAIT, OPT_MATCH,
-	OPT_MIN_COUNT, OPT_TIMEOUT, OPT_MAX_SIZE, OPT_MAX_LINE, OPT_COLOR, OPT_FRAMES, OPT_CACERT, OPT_INSECURE,
-	OPT_LABEL, OPT_DUMP, OPT_PID, OPT_NO_READ_MEMORY, OPT_RECORD, OPT_REPLAY,
-};
 
-static const struct option long_opts[] = {
-	{ "help", no_argument, NULL, 'h' },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "html", required_argument, NULL, OPT_HTML },
-	{ "pprof", required_argument, NULL, OPT_PPROF },
-	{ "group", required_argument, NULL, OPT_GROUP },
-	{ "state", required_argument, NULL, OPT_STATE },
-	{ "min-wait", required_argument, NULL, OPT_MIN_WAIT },
-	{ "match", required_argument, NULL, OPT_MATCH },
-	{ "min-count", required_argument, NULL, OPT_MIN_COUNT },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-size", required_argument, NULL, OPT_MAX_SIZE },
-	{ "max-line", required_argument, NULL, OPT_MAX_LINE },
-	{ "header", required_argument, NULL, 'H' },
-	{ "color", required_argument, NULL, OPT_COLOR },
-	{ "frames", required_argument, NULL, OPT_FRAMES },
-	{ "quiet", no_argument, NULL, 'q' },
-	{ "cacert", required_argument, NULL, OPT_CACERT },
-	{ "insecure", no_argument, NULL, OPT_INSECURE },
-	{ "label", required_argument, NULL, OPT_LABEL },
-	{ "dump", required_argument, NULL, OPT_DUMP },
-	{ "pid", required_argument, NULL, OPT_PID },
-	{ "no-read-memory", no_argument, NULL, OPT_NO_READ_MEMORY },
-	{ "record", required_argument, NULL, OPT_RECORD },
-	{ "replay", required_argument, NULL, OPT_REPLAY },
-	{ NULL, 0, NULL, 0 },
-};
 
-/* "1024", "64k", "256M", "1G" -> bytes. */
-static bool parse_size(const char *s, uint64_t *out)
-{
-	char *end;
-	unsigned long long v;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno || end == s)
-		return false;
-	switch (*end) {
-	case '\0': break;
-	case 'k': case 'K': v <<= 10; end++; break;
-	case 'm': case 'M': v <<= 20; end++; break;
-	case 'g': case 'G': v <<= 30; end++; break;
-	default: return false;
-	}
-	if (*end == 'B' || *end == 'b')
-		end++;
-	if (*end)
-		return false;
-	*out = v;
-	return true;
-}
-
-static bool parse_count(const char *s, uint64_t *out)
-{
-	char *end;
-	errno = 0;
-	*out = strtoull(s, &end, 10);
-	return !errno && end != s && !*end && s[0] != '-';
-}
 
 /* Progress on a terminal for big inputs: the engineer should see it move. */
 struct progress {
@@ -331,19 +268,99 @@ static int write_html(const char *path, const struct stacks_report *r)
 	return 0;
 }
 
+/* --group any|exact|creator|top=N */
+struct group_target {
+	enum group_mode *mode;
+	uint32_t *top_n;
+};
+
+static int group_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	const struct group_target *t = opt->value;
+	uint64_t v;
+
+	if (!strcmp(value, "any")) {
+		*t->mode = GROUP_ANY_ARGS;
+	} else if (!strcmp(value, "exact")) {
+		*t->mode = GROUP_EXACT_ARGS;
+	} else if (!strcmp(value, "creator")) {
+		*t->mode = GROUP_CREATOR;
+	} else if (!strncmp(value, "top=", 4) && parse_u64(value + 4, &v) && v > 0 && v < 100000) {
+		*t->mode = GROUP_TOP_N;
+		*t->top_n = (uint32_t)v;
+	} else {
+		snprintf(err, errlen, "expected any, exact, creator or top=N, got '%s'", value);
+		return -1;
+	}
+	return 0;
+}
+
+/* --match REGEX, compiled with the safety checks of util/regex_safe. */
+struct match_target {
+	regex_t *re;
+	bool *have;
+};
+
+static int match_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	const struct match_target *t = opt->value;
+	char m[256];
+
+	if (*t->have)
+		regfree(t->re);
+	*t->have = false;
+	if (regcomp_safe(t->re, value, m, sizeof(m))) {
+		snprintf(err, errlen, "bad regular expression '%s': %s", value, m);
+		return -1;
+	}
+	*t->have = true;
+	return 0;
+}
+
+static int label_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	struct cmd_list *l = opt->value;
+
+	if (!strchr(value, '=') || value[0] == '=') {
+		snprintf(err, errlen, "expected KEY=VALUE, got '%s'", value);
+		return -1;
+	}
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = value;
+	return 0;
+}
+
+/* --pid PID / --replay DIR: the census becomes one more source, "pid:N" or
+ * "replay:DIR". */
+static int census_src_cb(const struct cmd_option *opt, const char *value, char *err, size_t errlen)
+{
+	char **src = opt->value;
+	bool pid = !strcmp(opt->long_name, "pid");
+	size_t n = strlen(value) + 8;
+	int p;
+
+	if (pid && !cmd_parse_pid_quiet(value, &p)) {
+		snprintf(err, errlen, "expected a PID, got '%s'", value);
+		return -1;
+	}
+	free(*src);
+	*src = xmalloc(n);
+	snprintf(*src, n, "%s:%s", pid ? "pid" : "replay", value);
+	return 0;
+}
+
+static const char *const color_choices[] = { "auto", "always", "never", NULL };
+
 int cmd_stacks(int argc, char **argv)
 {
 	bool json = false, quiet = false;
 	const char *html = NULL, *pprof = NULL, *color_opt = "auto";
 	enum group_mode mode = GROUP_ANY_ARGS;
 	uint32_t top_n = 0;
-	const char **states = NULL;
-	size_t nstates = 0;
-	const char **headers = NULL;
-	size_t nheaders = 0;
-	const char **labels = NULL;
-	size_t nlabels = 0;
-	uint32_t want_dump = 0;
+	struct cmd_list states = { 0 }, labels = { 0 };
+	struct cmd_http http;
+	uint64_t want_dump64 = 0, min_wait_ms = UINT64_MAX, max_size = 0;
+	uint32_t want_dump;
 	struct stacks_input_info *infos = NULL;
 	size_t ninfos = 0;
 	bool mixed = false, any_partial = false;
@@ -360,150 +377,56 @@ int cmd_stacks(int argc, char **argv)
 	struct dump_input *inputs;
 	struct bucket **sorted;
 	size_t nsorted;
-	int c, rc = EXIT_OK;
+	int rc = EXIT_OK;
 	char *census_src = NULL, **census_argv = NULL;
+	struct group_target group = { &mode, &top_n };
+	struct match_target match = { &re, &have_re };
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &json, "JSON"),
+		OPT_STRING(0, "html", &html, "FILE", "also write an HTML report"),
+		OPT_STRING(0, "pprof", &pprof, "FILE", "write a goroutine profile"),
+		OPT_CALLBACK(0, "group", &group, "MODE", group_cb, "any, exact, creator, top=N"),
+		OPT_LIST(0, "state", &states, "STATE", "only goroutines in this state (repeatable)"),
+		OPT_DURATION(0, "min-wait", &min_wait_ms, 60000, 0, (uint64_t)UINT32_MAX * 60000,
+			     "only goroutines blocked at least this long"),
+		OPT_CALLBACK(0, "match", &match, "REGEX", match_cb, "only stacks with a matching frame"),
+		OPT_UINT(0, "min-count", &g.filter.min_count, "a number", 0, UINT64_MAX, "smallest bucket shown"),
+		OPT_SIZE(0, "max-size", &max_size, 1, UINT64_MAX >> 2, "cap on an input"),
+		OPT_SIZE(0, "max-line", &max_line, 1024, (uint64_t)1 << 30, "longest line read"),
+		OPT_CHOICE(0, "color", &color_opt, color_choices, "auto, always, never"),
+		OPT_UINT(0, "frames", &frames, "a number", 0, UINT32_MAX, "frames shown per bucket"),
+		OPT_BOOL('q', "quiet", &quiet, "no progress output"),
+		OPT_CALLBACK(0, "label", &labels, "KEY=VALUE", label_cb, "only goroutines with this label"),
+		OPT_UINT(0, "dump", &want_dump64, "a dump number", 1, UINT32_MAX, "which dump of an input"),
+		OPT_CALLBACK(0, "pid", &census_src, "PID", census_src_cb, "the goroutines of a live process"),
+		OPT_CALLBACK(0, "replay", &census_src, "DIR", census_src_cb, "a recorded census"),
+		OPT_BOOL(0, "no-read-memory", &census_opts.no_read_memory, "census without reading memory"),
+		OPT_STRING(0, "record", &census_opts.record, "DIR", "record the census"),
+		OPT_HTTP(&http),
+		OPT_END(),
+	};
 
 	grouping_init(&g, GROUP_ANY_ARGS, 0);
 	fetch_opts_init(&fo);
-	optind = 1;
-	while ((c = getopt_long(argc, argv, "hqH:", long_opts, NULL)) != -1) {
-		uint64_t v;
-		switch (c) {
-		case 'h':
-			cmd_help(stdout, "stacks");
-			rc = EXIT_OK;
-			goto out_usage;
-		case 'q': quiet = true; break;
-		case OPT_CACERT: fo.cacert = optarg; break;
-		case OPT_INSECURE: fo.insecure = true; break;
-		case OPT_NO_READ_MEMORY: census_opts.no_read_memory = true; break;
-		case OPT_RECORD: census_opts.record = optarg; break;
-		case OPT_PID:
-		case OPT_REPLAY: {
-			int pid;
-			size_t n = strlen(optarg) + 8;
-			if (c == OPT_PID && !cmd_parse_pid("stacks", optarg, &pid))
-				goto usage_err;
-			free(census_src);
-			census_src = xmalloc(n);
-			snprintf(census_src, n, "%s:%s", c == OPT_PID ? "pid" : "replay", optarg);
-			break;
-		}
-		case OPT_JSON: json = true; break;
-		case OPT_HTML: html = optarg; break;
-		case OPT_PPROF: pprof = optarg; break;
-		case OPT_COLOR:
-			if (strcmp(optarg, "auto") && strcmp(optarg, "always") && strcmp(optarg, "never")) {
-				error("--color: expected auto, always or never, got '%s'", optarg);
-				goto usage_err;
-			}
-			color_opt = optarg;
-			break;
-		case OPT_GROUP:
-			if (!strcmp(optarg, "any")) {
-				mode = GROUP_ANY_ARGS;
-			} else if (!strcmp(optarg, "exact")) {
-				mode = GROUP_EXACT_ARGS;
-			} else if (!strcmp(optarg, "creator")) {
-				mode = GROUP_CREATOR;
-			} else if (!strncmp(optarg, "top=", 4) && parse_count(optarg + 4, &v) && v > 0 && v < 100000) {
-				mode = GROUP_TOP_N;
-				top_n = (uint32_t)v;
-			} else {
-				error("--group: expected any, exact, creator or top=N, got '%s'", optarg);
-				goto usage_err;
-			}
-			break;
-		case OPT_STATE:
-			states = xreallocarray(states, nstates + 1, sizeof(*states));
-			states[nstates++] = optarg;
-			break;
-		case OPT_MIN_WAIT:
-			if (!parse_duration_ms(optarg, 60000, &v) || v / 60000 > UINT32_MAX) {
-				error("--min-wait: bad duration '%s' (examples: 90s, 10m, 2h, 1d)", optarg);
-				goto usage_err;
-			}
-			g.filter.min_wait = (uint32_t)(v / 60000);
-			g.filter.has_min_wait = true;
-			break;
-		case OPT_MATCH: {
-			char m[256];
-			if (have_re)
-				regfree(&re);
-			have_re = false;
-			if (regcomp_safe(&re, optarg, m, sizeof(m))) {
-				error("--match: bad regular expression '%s': %s", optarg, m);
-				goto usage_err;
-			}
-			have_re = true;
-			break;
-		}
-		case OPT_MIN_COUNT:
-			if (!parse_count(optarg, &g.filter.min_count)) {
-				error("--min-count: expected a number, got '%s'", optarg);
-				goto usage_err;
-			}
-			break;
-		case OPT_TIMEOUT:
-			/* The range and message of cmd/options.h's OPT_HTTP. */
-			if (!parse_count(optarg, &v) || v < CMD_TIMEOUT_MIN || v > CMD_TIMEOUT_MAX) {
-				error("stacks: --timeout: expected seconds (%d-%d), got '%s'", CMD_TIMEOUT_MIN,
-				      CMD_TIMEOUT_MAX, optarg);
-				goto usage_err;
-			}
-			fo.total_timeout_ms = (long)v * 1000;
-			if (fo.connect_timeout_ms > fo.total_timeout_ms)
-				fo.connect_timeout_ms = fo.total_timeout_ms;
-			if (fo.stall_timeout_ms > fo.total_timeout_ms)
-				fo.stall_timeout_ms = fo.total_timeout_ms;
-			break;
-		case OPT_MAX_SIZE:
-			if (!parse_size(optarg, &v) || v == 0) {
-				error("--max-size: expected a size like 64M or 1G, got '%s'", optarg);
-				goto usage_err;
-			}
-			fo.max_bytes = v;
-			file_cap = v;
-			break;
-		case OPT_MAX_LINE:
-			if (!parse_size(optarg, &max_line) || max_line < 1024 || max_line > ((uint64_t)1 << 30)) {
-				error("--max-line: expected a size between 1k and 1G, got '%s'", optarg);
-				goto usage_err;
-			}
-			break;
-		case OPT_FRAMES:
-			if (!parse_count(optarg, &frames)) {
-				error("--frames: expected a number, got '%s'", optarg);
-				goto usage_err;
-			}
-			break;
-		case OPT_LABEL:
-			if (!strchr(optarg, '=') || optarg[0] == '=') {
-				error("--label: expected KEY=VALUE, got '%s'", optarg);
-				goto usage_err;
-			}
-			labels = xreallocarray(labels, nlabels + 1, sizeof(*labels));
-			labels[nlabels++] = optarg;
-			break;
-		case OPT_DUMP:
-			if (!parse_count(optarg, &v) || v == 0 || v > UINT32_MAX) {
-				error("--dump: expected a dump number (1, 2, ...), got '%s'", optarg);
-				goto usage_err;
-			}
-			want_dump = (uint32_t)v;
-			break;
-		case 'H':
-			if (strchr(optarg, '\r') || strchr(optarg, '\n') || !strchr(optarg, ':') || *optarg == ':') {
-				error("stacks: -H: expected 'Name: value' on one line, got '%s'", optarg);
-				goto usage_err;
-			}
-			headers = xreallocarray(headers, nheaders + 1, sizeof(*headers));
-			headers[nheaders++] = optarg;
-			break;
-		default:
-			goto usage_err;
-		}
+	cmd_http_init(&http);
+	argc = cmd_parse_options("stacks", argc, argv, opts);
+	if (argc == CMD_OPT_HELP) {
+		cmd_help(stdout, "stacks");
+		rc = EXIT_OK;
+		goto out_usage;
 	}
+	if (argc == CMD_OPT_ERROR)
+		goto usage_err;
+	cmd_http_apply(&http, &fo);
+	if (http.timeout_s && fo.stall_timeout_ms > fo.total_timeout_ms)
+		fo.stall_timeout_ms = fo.total_timeout_ms;
+	if (max_size)
+		fo.max_bytes = file_cap = max_size;
+	if (min_wait_ms != UINT64_MAX) {
+		g.filter.min_wait = (uint32_t)(min_wait_ms / 60000);
+		g.filter.has_min_wait = true;
+	}
+	want_dump = (uint32_t)want_dump64;
 	if (census_src) {
 		/* the census is one more source, after the others */
 		char **v = xcalloc((size_t)argc + 2, sizeof(*v));
@@ -512,21 +435,19 @@ int cmd_stacks(int argc, char **argv)
 		census_argv = v;
 		argv = v;
 	}
-	if (optind >= argc) {
+	if (argc < 1) {
 		error("stacks: no source given");
 		goto usage_err;
 	}
-	fo.headers = headers;
-	fo.nheaders = nheaders;
 	g.mode = mode;
 	g.top_n = top_n;
-	g.filter.states = states;
-	g.filter.nstates = nstates;
+	g.filter.states = states.v;
+	g.filter.nstates = states.n;
 	g.filter.match = have_re ? &re : NULL;
-	g.filter.labels = labels;
-	g.filter.nlabels = nlabels;
+	g.filter.labels = labels.v;
+	g.filter.nlabels = labels.n;
 
-	for (int i = optind; i < argc; i++) {
+	for (int i = 0; i < argc; i++) {
 		if (is_url(argv[i])) {
 			struct gd_errbuf eb = { "" };
 			if (fetch_global_init(&eb)) {
@@ -537,10 +458,10 @@ int cmd_stacks(int argc, char **argv)
 		}
 	}
 
-	inputs = xcalloc((size_t)(argc - optind), sizeof(*inputs));
-	infos = xcalloc((size_t)(argc - optind), sizeof(*infos));
-	for (int i = optind; i < argc; i++) {
-		struct dump_input *in = &inputs[i - optind];
+	inputs = xcalloc((size_t)argc, sizeof(*inputs));
+	infos = xcalloc((size_t)argc, sizeof(*infos));
+	for (int i = 0; i < argc; i++) {
+		struct dump_input *in = &inputs[i];
 		struct stacks_input_info *info = &infos[ninfos++];
 		const char *name = strcmp(argv[i], "-") ? argv[i] : "<stdin>";
 		char msg[GD_ERRBUF_SIZE + 64];
@@ -641,8 +562,8 @@ int cmd_stacks(int argc, char **argv)
 		if (truncated || any_partial)
 			rc = EXIT_FAIL;
 	}
-	for (int i = optind; i < argc; i++)
-		dump_input_release(&inputs[i - optind]);
+	for (int i = 0; i < argc; i++)
+		dump_input_release(&inputs[i]);
 	free(inputs);
 	for (size_t i = 0; i < ninfos; i++)
 		free((char *)infos[i].error);
@@ -653,9 +574,9 @@ out:
 	free(census_src);
 	if (have_re)
 		regfree(&re);
-	free(states);
-	free(headers);
-	free(labels);
+	cmd_list_release(&states);
+	cmd_list_release(&labels);
+	cmd_http_release(&http);
 	strbuf_release(&srcname);
 	strbuf_release(&partial);
 	grouping_release(&g);
@@ -669,9 +590,9 @@ out_usage:
 	free(census_src);
 	if (have_re)
 		regfree(&re);
-	free(states);
-	free(headers);
-	free(labels);
+	cmd_list_release(&states);
+	cmd_list_release(&labels);
+	cmd_http_release(&http);
 	grouping_release(&g);
 	return rc;
 }

@@ -18,11 +18,11 @@ struct help_page {
 extern const struct help_page help_pages[];
 extern const size_t help_pages_nr;
 
-/* The --help text of `cmd` ("" or NULL for the top page), or NULL when the
- * command has no help source. */
+/* The --help text of `cmd` ("" or NULL for the top page); a one-line note
+ * (never NULL) when the command has no help source. */
 const char *cmd_help_text(const char *cmd);
 
-/* Print it on `out` (a one-line note when there is none). */
+/* Print it on `out`. */
 void cmd_help(FILE *out, const char *cmd);
 
 #endif

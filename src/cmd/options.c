@@ -287,14 +287,20 @@ int cmd_parse_options(const char *cmd, int argc, char **argv, const struct cmd_o
 	return npos;
 }
 
-bool cmd_parse_pid(const char *cmd, const char *s, int *pid)
+bool cmd_parse_pid_quiet(const char *s, int *pid)
 {
 	uint64_t v;
 
-	if (!parse_u64(s, &v) || v == 0 || v > INT32_MAX) {
-		error("%s: TARGET must be a PID, not '%s'", cmd, s);
+	if (!parse_u64(s, &v) || v == 0 || v > INT32_MAX)
 		return false;
-	}
 	*pid = (int)v;
 	return true;
+}
+
+bool cmd_parse_pid(const char *cmd, const char *s, int *pid)
+{
+	if (cmd_parse_pid_quiet(s, pid))
+		return true;
+	error("%s: TARGET must be a PID, not '%s'", cmd, s);
+	return false;
 }

@@ -174,5 +174,7 @@ int cmd_parse_options(const char *cmd, int argc, char **argv, const struct cmd_o
 /* TARGET as a PID: 1..INT32_MAX; otherwise "CMD: TARGET must be a PID, not
  * 'x'" on stderr and false (the caller exits EXIT_USAGE). */
 bool cmd_parse_pid(const char *cmd, const char *s, int *pid);
+/* The same check, without the message. */
+bool cmd_parse_pid_quiet(const char *s, int *pid);
 
 #endif

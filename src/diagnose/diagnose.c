@@ -402,6 +402,69 @@ static const char *shape_func(const struct rule *rule, const struct bucket *b)
 
 enum verdict { V_NONE, V_OLD, V_UNAGED, V_YOUNG, V_POOL };
 
+/* --- server settings read from the process's memory (census/settings.h) ---
+ * The leak an idle-connection rule describes depends on the server's own
+ * timeouts.  No timeout, and connections idle past what any client pool
+ * keeps (Go's http.Transport: 90 s), is a leak whatever the age; a timeout
+ * that will close them first means the connections are not a leak. */
+#define POOL_IDLE_S 90.0
+
+static const struct server_settings *rule_settings(const struct rule *rule, const struct snapshot *s)
+{
+	enum server_kind k;
+	if (!strncmp(rule->id, "http-server-idle", 16))
+		k = SERVER_HTTP;
+	else if (!strncmp(rule->id, "grpc-server-idle", 16))
+		k = SERVER_GRPC;
+	else if (!strncmp(rule->id, "thrift-server-idle", 18))
+		k = SERVER_THRIFT;
+	else
+		return NULL;
+	const struct server_settings *best = NULL;
+	for (size_t i = 0; i < s->settings.n; i++)
+		if (s->settings.v[i].kind == k && (!best || s->settings.v[i].goroutines > best->goroutines))
+			best = &s->settings.v[i];
+	return best;
+}
+
+/* The timeout that closes an idle connection, in seconds: 0 none, -1 unknown. */
+static double settings_idle_close_s(const struct server_settings *st)
+{
+	int64_t v = -1;
+	switch (st->kind) {
+	case SERVER_HTTP:
+		/* net/http waits IdleTimeout, or ReadTimeout when that is 0 */
+		v = server_settings_get(st, "IdleTimeout");
+		if (v == 0)
+			v = server_settings_get(st, "ReadTimeout");
+		break;
+	case SERVER_GRPC: {
+		int64_t idle = server_settings_get(st, "MaxConnectionIdle");
+		int64_t age = server_settings_get(st, "MaxConnectionAge");
+		if (idle < 0 || age < 0)
+			return -1;
+		const int64_t inf = INT64_MAX;
+		v = idle > 0 && idle != inf ? idle : 0;
+		if (age > 0 && age != inf && (v == 0 || age < v))
+			v = age;
+		break;
+	}
+	case SERVER_THRIFT:
+		v = server_settings_get(st, "ClientTimeout");
+		break;
+	}
+	return v < 0 ? -1 : (double)v / 1e9;
+}
+
+static void settings_evidence(struct finding *f, const struct server_settings *st)
+{
+	for (size_t k = 0; k < st->nfields; k++)
+		if (st->ns[k] >= 0)
+			finding_add_evidence(f, st->names[k], st->ns[k] == INT64_MAX ? -1 : (double)st->ns[k] / 1e9,
+					     st->ns[k] == INT64_MAX ? "infinite" : "seconds",
+					     "read from the process's memory");
+}
+
 static void emit_goroutine_finding(const struct rule *rule, const struct snapshot *s, const struct snapshot *prev,
 				   const struct gtally *t, const struct diagnose_opts *o, struct report *r)
 {
@@ -496,6 +559,21 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 	}
 
 	age_s = known_age_s(t, &j, interval > 0 && (gs.survived || sk_quiet) ? interval : 0);
+	/* the server's own settings, when read from its memory */
+	const struct server_settings *st = rule_settings(rule, s);
+	double close_s = st ? settings_idle_close_s(st) : -1;
+	bool settings_leak = false;
+	if (st && close_s == 0 && t->goroutines >= rule->min_goroutines && age_s >= POOL_IDLE_S) {
+		v = V_OLD; /* no timeout will ever close them */
+		settings_leak = true;
+	} else if (st && close_s > 0 && age_s < close_s && t->goroutines >= rule->min_goroutines) {
+		char line[512];
+		server_settings_describe(st, line, sizeof(line));
+		report_add_seen(r, rule->id, (int64_t)t->goroutines, j.known ? (int64_t)j.established : -1,
+				"%" PRIu64 " goroutines in this shape, but the server closes idle connections "
+				"itself (%s, read from the process's memory): not a leak", t->goroutines, line);
+		goto out;
+	}
 	if (v == V_NONE) {
 		if (t->goroutines < rule->min_goroutines)
 			goto out;
@@ -539,6 +617,8 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 		confidence -= 0.25;
 	if (v == V_UNAGED && aged < rule->min_goroutines)
 		confidence -= 0.1;
+	if (settings_leak)
+		confidence += 0.25;
 
 	conns = t->goroutines / per;
 	bf = t->top ? blocked_frame(t->top) : NULL;
@@ -579,6 +659,8 @@ static void emit_goroutine_finding(const struct rule *rule, const struct snapsho
 		rule_var_set(vars, &nv, "survival_clause", "%s", "");
 
 	f = rule_add_finding(r, rule, confidence, vars, nv);
+	if (st)
+		settings_evidence(f, st);
 	f->severity = sev;
 	f->goroutines = (int64_t)t->goroutines;
 	f->max_wait_minutes = t->have_waits ? (int64_t)t->max_wait : -1;

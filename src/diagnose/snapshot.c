@@ -14,6 +14,7 @@
 #include "diagnose/evidence_dir.h"
 #include "diagnose/sniff.h"
 #include "diagnose/snapshot.h"
+#include "census/source.h"
 #include "goroutine/dump_input.h"
 #include "linux/sockdiag.h"
 #include "linux/ss_text.h"
@@ -55,6 +56,7 @@ void snapshot_release(struct snapshot *s)
 	grouping_release(&s->g);
 	grouping_release(&s->leak);
 	survival_set_release(&s->ids);
+	server_settings_list_release(&s->settings);
 	procinfo_release(&s->pi);
 	go_buildinfo_release(&s->bi);
 	if (s->has_policy)
@@ -808,6 +810,9 @@ static void collect_sockets(struct snapshot *s, int pid, const struct collect_op
 			      s->socks.notes[0] ? s->socks.notes : NULL);
 }
 
+static void collect_census(struct snapshot *s, int pid, const struct collect_opts *o,
+			   struct report_snapshot *rs);
+
 static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect_opts *o,
 			       struct report_snapshot *rs, struct gd_errbuf *oeb)
 {
@@ -875,7 +880,45 @@ static enum gd_err collect_pid(struct snapshot *s, int pid, const struct collect
 			collect_url(s, base, &po, rs);
 		}
 	}
+	if (!s->has_goroutines && s->has_buildinfo)
+		collect_census(s, pid, o, rs);
 	return GD_OK;
+}
+
+/* --- the goroutine census (issue 9): no pprof endpoint ---------------------- */
+
+/* No goroutines from an endpoint: read them from the process's memory,
+ * without stopping it (census/), and keep the text like a debug=2 dump. */
+static void collect_census(struct snapshot *s, int pid, const struct collect_opts *o,
+			   struct report_snapshot *rs)
+{
+	struct census_source_opts co = { .no_read_memory = o->no_read_memory, .no_fallback = true };
+	struct census_source cs;
+	struct strbuf text = STRBUF_INIT_MAX((size_t)1 << 30);
+	struct gd_errbuf eb = { "" };
+	if (o->no_read_memory) {
+		report_snapshot_piece(rs, "goroutines from the process's memory", NULL, now_s(), false,
+				      "not read (--no-read-memory)");
+	} else if (census_source_pid(pid, &co, &text, &cs, &eb)) {
+		report_snapshot_piece(rs, "goroutines from the process's memory", NULL, now_s(), false, eb.msg);
+	} else {
+		char src[64];
+		snprintf(src, sizeof(src), "memory of process %d", pid);
+		struct evidence_piece p = {
+			.kind = EV_GOROUTINE_DEBUG2, .what = "goroutines (read from the process's memory)",
+			.source = src, .time = now_s(), .buf = text.buf, .len = text.len, .note = cs.what,
+		};
+		if (snapshot_apply(s, &p, rs))
+			bundle_save(o, rs, EV_GOROUTINE_DEBUG2, text.buf, text.len, src);
+		census_settings_collect(pid, text.buf, text.len, &s->settings);
+		for (size_t i = 0; i < s->settings.n; i++) {
+			char line[512];
+			server_settings_describe(&s->settings.v[i], line, sizeof(line));
+			report_snapshot_piece(rs, "server settings (read from the process's memory)", src,
+					      now_s(), true, line);
+		}
+	}
+	strbuf_release(&text);
 }
 
 /* --- entry point ----------------------------------------------------------- */

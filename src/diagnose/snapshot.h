@@ -35,6 +35,7 @@
 #include "runtime/godebug.h"
 #include "runtime/memstats.h"
 #include "remote/fetch.h"
+#include "census/settings.h"
 
 struct collect_opts {
 	const char *proc_root;        /* NULL: /proc */
@@ -46,6 +47,7 @@ struct collect_opts {
 	int64_t deadline_ms;          /* CLOCK_MONOTONIC ms for all of a target's requests;
 				       * 0: now + fetch.total_timeout_ms at the first */
 	bool quiet;
+	bool no_read_memory;          /* no goroutine census from memory (census/) */
 };
 
 void collect_opts_init(struct collect_opts *o);
@@ -77,6 +79,8 @@ struct snapshot {
 	char memstats_source[256];
 	bool has_heap;
 	struct heap_profile heap;
+
+	struct server_settings_list settings; /* read from memory (census/settings.h) */
 
 	bool has_sockets;
 	struct tcp_sock_list socks;

@@ -9,7 +9,7 @@
  * carries a stack, fleet shows that one.  Go prints wait minutes only from
  * one minute on, and only after a GC has stamped the wait, so for short
  * periods (compressed tests, fast rhythms) the same idea is applied to the
- * stacks themselves: a few cheap debug=1 profiles across one period, and
+ * stacks themselves: nine cheap debug=1 profiles across one period, and
  * the stack whose lowest count is highest is the one that holds the trough
  * (the lower envelope, per stack). */
 #include <ctype.h>
@@ -200,7 +200,7 @@ out:
 
 /* --- the envelope of each stack over one period ------------------------- */
 
-#define ENV_SAMPLES 5
+#define ENV_SAMPLES 9 /* one within a sixteenth of a period of the trough */
 #define ENV_MAX_STACKS 4096
 
 struct env_stack {

@@ -545,19 +545,22 @@ enum gd_err procmem_open_replay_mem(struct procmem **out, const void *data, size
 	}
 	while (p < end) {
 		if (end - p < 17) {
+			size_t nr = m->nrecs;
 			procmem_free(m);
-			return gd_fail(eb, GD_ETRUNCATED, "recording: record %zu cut short", m->nrecs);
+			return gd_fail(eb, GD_ETRUNCATED, "recording: record %zu cut short", nr);
 		}
 		uint64_t a = le64(p), l = le64(p + 8);
 		int ok = p[16];
 		p += 17;
 		if (ok == 1 && l <= PROCMEM_MAX_READ && l > (uint64_t)(end - p)) {
+			size_t nr = m->nrecs;
 			procmem_free(m);
-			return gd_fail(eb, GD_ETRUNCATED, "recording cut short in record %zu", m->nrecs);
+			return gd_fail(eb, GD_ETRUNCATED, "recording cut short in record %zu", nr);
 		}
 		if (ok > 1 || l > PROCMEM_MAX_READ) {
+			size_t nr = m->nrecs;
 			procmem_free(m);
-			return gd_fail(eb, GD_EFORMAT, "recording: record %zu is damaged", m->nrecs);
+			return gd_fail(eb, GD_EFORMAT, "recording: record %zu is damaged", nr);
 		}
 		rec_add(m, a, p, (size_t)l, ok);
 		if (ok)

@@ -142,6 +142,13 @@ for i in $(seq 1 400); do
 		else
 			bad=$((bad + 1)); echo "unexpected failure: $(cat "$work/race.err")"
 		fi ;;
+	3)
+		# exit 3 is "target unreadable": the process is gone, said in one line
+		if grep -qE "no such process|exited" "$work/race.err"; then
+			gone=$((gone + 1))
+		else
+			bad=$((bad + 1)); echo "rc 3 without a reason: $(cat "$work/race.err")"
+		fi ;;
 	*) bad=$((bad + 1)); echo "rc $rc: $(cat "$work/race.err")" ;;
 	esac
 	[ -s "$work/race.json" ] && ! jq -e . "$work/race.json" >/dev/null 2>&1 && { bad=$((bad + 1)); echo "invalid JSON"; }

@@ -96,7 +96,7 @@ t0=$(date +%s.%N)
 	--json --html "$work/fleet.html" >"$work/fleet.json" 2>"$work/fleet.err"
 rc=$?
 t1=$(date +%s.%N)
-echo "godiag fleet: exit $rc in $(echo "$t1 - $t0" | bc) s"
+echo "godiag fleet: exit $rc in $(awk "BEGIN{print $t1 - $t0}") s"
 [ -s "$work/fleet.err" ] && { echo "its stderr:"; head -20 "$work/fleet.err"; }
 [ "$rc" = 1 ] && ok "exit 1 (suspects)" || bad "exit $rc: $(cat "$work/fleet.err")"
 jq . "$work/fleet.json" >"$work/fleet.pretty" 2>/dev/null || cp "$work/fleet.json" "$work/fleet.pretty"

@@ -45,18 +45,18 @@ same "$HTTP" --timeout abc
 same "$HTTP" --timeout 0
 same "$HTTP" --timeout 3601
 same "$HTTP" -H 'no colon'
-same "mem doctor bundle diff fleet" --timeout=86400
+same "mem doctor bundle diff fleet stacks" --timeout=86400
 same "mem doctor bundle" --pprof ftp://x
-same "mem doctor bundle diff fleet" --header 'no colon'
-same "mem doctor bundle diff fleet" --insecure=yes
+same "mem doctor bundle diff fleet stacks" --header 'no colon'
+same "mem doctor bundle diff fleet stacks" --insecure=yes
 LAST=1
 same "mem conns doctor bundle diff" --proc-root
 same "mem doctor bundle diff" --sys-root
-same "mem doctor bundle diff fleet" --timeout
-same "mem doctor bundle diff fleet" -H   # (stacks still parses with getopt_long)
+same "mem doctor bundle diff fleet stacks" --timeout
+same "mem doctor bundle diff fleet stacks" -H
 LAST=0
-same "mem ps conns doctor bundle diff fleet" --frobnicate
-same "mem ps conns doctor bundle diff" --proc-root=
+same "mem ps conns doctor bundle diff fleet stacks watch version" --frobnicate
+same "mem ps conns doctor bundle diff watch" --proc-root=
 same "doctor bundle diff fleet" --max-stw -1
 # the message itself, once
 msg=$("$GODIAG" mem --timeout 3601 1 2>&1)

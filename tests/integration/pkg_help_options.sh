@@ -22,19 +22,7 @@ command -v cc >/dev/null || { echo "SKIP: no C compiler for the preprocessor"; e
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
-# Option names in --help text: lines "  -x, --name ARG   text" (2 spaces).
-help_opts() {
-	grep -E '^  -' | sed -E 's/^  //; s/  .*//' |
-		grep -oE '(^|, )(-[A-Za-z0-9?]|--[a-z0-9][a-z0-9-]*)' | sed 's/^, //' |
-		grep -vxE -- '-h|--help' | sort -u
-}
-# Option names in a rendered man page's OPTIONS section (tags at 7 spaces).
-man_opts() {
-	awk '/^[A-Z]/ { on = ($0 == "OPTIONS") ; next } on' |
-		grep -E '^ {7}-' | sed -E 's/^ {7}//' |
-		grep -oE '^(-[A-Za-z0-9?]|--[a-z0-9][a-z0-9-]*)(, --[a-z0-9][a-z0-9-]*)?' |
-		tr ',' '\n' | sed 's/^ //' | grep -vxE -- '-h|--help' | sort -u
-}
+. "$SRCDIR/tests/lib/helpopts.sh"
 # Options the parser of the file defining function $1 takes.
 parser_opts() {
 	local fn=$1 file

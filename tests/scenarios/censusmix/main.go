@@ -78,6 +78,7 @@ func genericWait[T any](ch chan T) T { return <-ch }
 
 func main() {
 	n := flag.Int("n", 100, "goroutines per state")
+	nio := flag.Int("io", -1, "goroutines in IO wait (loopback TCP pairs), -1: n")
 	pp := flag.String("pprof", "127.0.0.1:0", "pprof listen address, empty for none")
 	ttl := flag.Duration("ttl", 10*time.Minute, "exit after this long")
 	flag.Parse()
@@ -113,6 +114,9 @@ func main() {
 		f := func() { never <- <-ch }
 		if i%2 == 0 {
 			go f()
+		}
+		if *nio >= 0 && i >= *nio {
+			continue
 		}
 		c, err := net.Dial("tcp", ln.Addr().String())
 		if err != nil {

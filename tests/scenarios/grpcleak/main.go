@@ -52,6 +52,7 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	nopprof := flag.Bool("nopprof", false, "serve no pprof endpoint (the memory census's case)")
 	fixed := flag.Bool("fixed", false, "the twin: keepalive MaxConnectionIdle set")
 	idle := flag.Duration("idle", 2*time.Second, "with -fixed: the server's keepalive MaxConnectionIdle")
 	flag.Parse()
@@ -65,11 +66,15 @@ func main() {
 		return
 	}
 
-	pln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		die("listen pprof", err)
+	var pln net.Listener
+	if !*nopprof {
+		var err error
+		pln, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			die("listen pprof", err)
+		}
+		go http.Serve(pln, nil)
 	}
-	go http.Serve(pln, nil)
 
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -84,7 +89,9 @@ func main() {
 	}
 	hv1.RegisterHealthServer(srv, health.NewServer())
 	fmt.Printf("ADDR=%s\n", ln.Addr())
-	fmt.Printf("PPROF=%s\n", pln.Addr())
+	if pln != nil {
+		fmt.Printf("PPROF=%s\n", pln.Addr())
+	}
 	fmt.Println("READY")
 	die("serve", srv.Serve(ln))
 }

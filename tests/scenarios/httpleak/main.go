@@ -56,6 +56,7 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle keep-alive clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	nopprof := flag.Bool("nopprof", false, "serve no pprof endpoint (the memory census's case)")
 	fixed := flag.Bool("fixed", false, "the twin: a server with every timeout set")
 	timeout := flag.Duration("timeout", 2*time.Second, "with -fixed: the server's read/write/idle timeouts")
 	flag.Parse()
@@ -72,7 +73,9 @@ func main() {
 		die("listen", err)
 	}
 	fmt.Printf("ADDR=%s\n", ln.Addr())
-	fmt.Printf("PPROF=%s\n", servePprof())
+	if !*nopprof {
+		fmt.Printf("PPROF=%s\n", servePprof())
+	}
 	fmt.Println("READY")
 	handler := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		io.WriteString(w, "ok\n")

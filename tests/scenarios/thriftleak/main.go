@@ -90,6 +90,7 @@ func main() {
 	clients := flag.Int("clients", 0, "run N idle clients instead of the server")
 	addr := flag.String("addr", "", "server address for -clients")
 	ttl := flag.Duration("ttl", 2*time.Minute, "exit after this long")
+	nopprof := flag.Bool("nopprof", false, "serve no pprof endpoint (the memory census's case)")
 	fixed := flag.Bool("fixed", false, "the twin: a server socket with a client timeout")
 	timeout := flag.Duration("timeout", 2*time.Second, "with -fixed: the server socket's client timeout")
 	flag.Parse()
@@ -103,11 +104,15 @@ func main() {
 		return
 	}
 
-	pln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		die("listen pprof", err)
+	var pln net.Listener
+	var err error
+	if !*nopprof {
+		pln, err = net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			die("listen pprof", err)
+		}
+		go http.Serve(pln, nil)
 	}
-	go http.Serve(pln, nil)
 
 	// The leak: a server socket without a client timeout, so a client
 	// that stays connected and silent is waited for forever.
@@ -127,7 +132,9 @@ func main() {
 	srv := thrift.NewTSimpleServer4(processor{}, sock,
 		thrift.NewTTransportFactory(), thrift.NewTBinaryProtocolFactoryConf(nil))
 	fmt.Printf("ADDR=%s\n", sock.Addr())
-	fmt.Printf("PPROF=%s\n", pln.Addr())
+	if pln != nil {
+		fmt.Printf("PPROF=%s\n", pln.Addr())
+	}
 	fmt.Println("READY")
 	die("serve", srv.Serve())
 }
