@@ -34,7 +34,7 @@ for a in "${addrs[@]}"; do urls+=("http://$a"); done
 # 1. godiag watch
 /usr/bin/time -f '%U %S %e %M' -o "$work/time.godiag" "$GODIAG" watch --db "$work/w.db" --interval 1s \
 	--period 60s --duration "${SECS}s" --listen none --no-capture "${urls[@]}" >"$work/events" 2>&1
-read -r gu gs ge gm <"$work/time.godiag"
+read -r gu gs ge gm < <(tail -1 "$work/time.godiag")
 
 # 2. Prometheus, the same targets at 1 s
 if command -v prometheus >/dev/null; then
@@ -50,7 +50,7 @@ if command -v prometheus >/dev/null; then
 	/usr/bin/time -f '%U %S %e %M' -o "$work/time.prom" timeout -s INT "$SECS" prometheus \
 		--config.file="$work/prom.yml" --storage.tsdb.path="$work/prom" \
 		--web.listen-address="127.0.0.1:$port" >"$work/prom.log" 2>&1
-	read -r pu ps pe pm <"$work/time.prom"
+	read -r pu ps pe pm < <(tail -1 "$work/time.prom")
 fi
 
 "$GODIAG" watch --export csv --db "$work/w.db" >"$work/export.csv"

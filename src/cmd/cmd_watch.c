@@ -16,11 +16,6 @@
 #include "watch/watch.h"
 #include "util/banned.h"
 
-static void watch_usage(FILE *out)
-{
-	cmd_help(out, "watch");
-}
-
 /* unix seconds, an RFC 3339 UTC time, or a duration before now; in ms. */
 static bool parse_when(const char *s, int64_t *ms)
 {
@@ -94,7 +89,7 @@ int cmd_watch(int argc, char **argv)
 	cmd_sources_init(&src);
 	argc = cmd_parse_options("watch", argc, argv, opts);
 	if (argc == CMD_OPT_HELP) {
-		watch_usage(stdout);
+		cmd_help(stdout, "watch");
 		return EXIT_OK;
 	}
 	if (argc < 0)

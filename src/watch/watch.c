@@ -555,7 +555,7 @@ static void sample_round(struct watch_state *st, struct watch_store *store, cons
 #define CAPTURE_MAX_RESULTS 16
 
 struct capture_job {
-	bool busy, done, trough;
+	bool trough;
 	size_t ti;
 	char target[WATCH_URL_MAX];
 	char pprof[WATCH_URL_MAX];
@@ -573,11 +573,17 @@ struct capture_job {
 	char report[1100];
 };
 
+#define CAPTURE_QUEUE 64
+
+/* Jobs wait in q (a capture on a trigger goes first: it must happen near
+ * the trough it was planned at), run one at a time, and wait in done until
+ * the sampling thread stores their results. */
 struct capturer {
 	pthread_t th;
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
-	struct capture_job job;
+	struct capture_job *q[CAPTURE_QUEUE], *done[CAPTURE_QUEUE];
+	size_t nq, ndone;
 	bool quit, started;
 	struct watch_state *st;
 	struct ruleset rules;
@@ -665,14 +671,18 @@ static void *capture_main(void *arg)
 	struct capturer *c = arg;
 	pthread_mutex_lock(&c->mu);
 	for (;;) {
-		while (!c->quit && !(c->job.busy && !c->job.done))
+		struct capture_job *j;
+		while (!c->quit && !c->nq)
 			pthread_cond_wait(&c->cv, &c->mu);
 		if (c->quit)
 			break;
+		j = c->q[0];
+		memmove(c->q, c->q + 1, (c->nq - 1) * sizeof(c->q[0]));
+		c->nq--;
 		pthread_mutex_unlock(&c->mu);
-		capture_do(c, &c->job);
+		capture_do(c, j);
 		pthread_mutex_lock(&c->mu);
-		c->job.done = true;
+		c->done[c->ndone++] = j; /* ndone + nq <= CAPTURE_QUEUE: submit checks */
 	}
 	pthread_mutex_unlock(&c->mu);
 	return NULL;
@@ -692,17 +702,17 @@ static void safe_name(char *out, size_t n, const char *in)
 static bool capture_submit(struct capturer *c, struct watch_target *t, size_t ti, bool trough, enum watch_rule rule,
 			   const char *before)
 {
-	struct capture_job *j = &c->job;
+	struct capture_job *j;
 	char sn[128], ts[32];
 	time_t now = time(NULL);
 	struct tm tm;
 	pthread_mutex_lock(&c->mu);
-	if (j->busy) {
+	/* +1: the job running now lands in done too. */
+	if (c->nq + c->ndone + 1 >= CAPTURE_QUEUE) {
 		pthread_mutex_unlock(&c->mu);
 		return false;
 	}
-	memset(j, 0, sizeof(*j));
-	j->busy = true;
+	j = xcalloc(1, sizeof(*j));
 	j->ti = ti;
 	j->trough = trough;
 	j->rule = rule;
@@ -720,7 +730,15 @@ static bool capture_submit(struct capturer *c, struct watch_target *t, size_t ti
 		 ++t->ncaptures);
 	if (before)
 		snprintf(j->before, sizeof(j->before), "%s", before);
-	t->capturing = true;
+	if (trough) {
+		c->q[c->nq++] = j;
+		t->capturing = true;
+	} else {
+		memmove(c->q + 1, c->q, c->nq * sizeof(c->q[0]));
+		c->q[0] = j;
+		c->nq++;
+		t->triggered = true;
+	}
 	pthread_cond_signal(&c->cv);
 	pthread_mutex_unlock(&c->mu);
 	return true;
@@ -739,19 +757,31 @@ static void evidence_json(char *buf, size_t n, const struct trend_result *r)
 		snprintf(buf + o, n - o, "]}");
 }
 
+static void capture_store(struct capture_job *j, struct watch_state *st, struct watch_store *store, int *rc);
+
 static void capture_collect(struct capturer *c, struct watch_state *st, struct watch_store *store, int *rc)
 {
-	struct capture_job *j = &c->job;
-	struct watch_target *t;
-	struct gd_errbuf eb = { "" };
+	struct capture_job *done[CAPTURE_QUEUE];
+	size_t n;
 	pthread_mutex_lock(&c->mu);
-	if (!j->busy || !j->done) {
-		pthread_mutex_unlock(&c->mu);
-		return;
-	}
+	n = c->ndone;
+	memcpy(done, c->done, n * sizeof(done[0]));
+	c->ndone = 0;
 	pthread_mutex_unlock(&c->mu);
-	t = &st->t[j->ti];
-	t->capturing = false;
+	for (size_t i = 0; i < n; i++) {
+		capture_store(done[i], st, store, rc);
+		free(done[i]);
+	}
+}
+
+static void capture_store(struct capture_job *j, struct watch_state *st, struct watch_store *store, int *rc)
+{
+	struct watch_target *t = &st->t[j->ti];
+	struct gd_errbuf eb = { "" };
+	if (j->trough)
+		t->capturing = false;
+	else
+		t->triggered = false;
 	if (!j->ok) {
 		event(st, t, "capture-failed", "%s: %s", j->dir, j->err);
 	} else if (j->trough) {
@@ -800,10 +830,6 @@ static void capture_collect(struct capturer *c, struct watch_state *st, struct w
 		st->findings += j->nres;
 		pthread_mutex_unlock(&st->mu);
 	}
-	pthread_mutex_lock(&c->mu);
-	j->busy = false;
-	j->done = false;
-	pthread_mutex_unlock(&c->mu);
 }
 
 /* ---- trends --------------------------------------------------------------- */
@@ -844,6 +870,8 @@ static void analyse(struct watch_state *st, struct watch_store *store, struct wa
 			if (!trend_analyse(pts[f], npts[f], &p, res))
 				continue;
 			t->kind[r] = res->kind;
+			if (r == WR_GOROUTINE_GROWTH)
+				t->trough_rise = res->slope_per_s > 0 ? res->slope_per_s * p.period_s : 0;
 			fire = res->kind == TREND_RISING;
 			if (fire) {
 				snprintf(summary, sizeof(summary),
@@ -945,7 +973,9 @@ static bool at_trough(struct watch_state *st, struct watch_target *t, double now
 		t->cur_max = v;
 	if (!(t->period_max > t->period_min))
 		return false;
-	return v <= t->period_min + 0.1 * (t->period_max - t->period_min);
+	/* Near the last trough, plus what a leak adds per period (a rising
+	 * trough is above the last one by that much). */
+	return v <= t->period_min + t->trough_rise + 0.1 * (t->period_max - t->period_min);
 }
 
 static void plan_captures(struct watch_state *st, struct capturer *c)
@@ -957,7 +987,7 @@ static void plan_captures(struct watch_state *st, struct capturer *c)
 		if (!t->up || t->gone)
 			continue;
 		trough = at_trough(st, t, now);
-		if (st->opts.no_capture || !trough || t->capturing)
+		if (st->opts.no_capture || !trough || t->triggered)
 			continue;
 		if (t->pending && now - t->last_capture >= st->opts.cooldown_s) {
 			const char *before = t->trough_bundle[0][0] ? t->trough_bundle[0]
@@ -967,7 +997,7 @@ static void plan_captures(struct watch_state *st, struct capturer *c)
 				t->pending = false;
 				t->last_capture = now;
 			}
-		} else if (now - t->trough_bundle_t[1] >= 0.6 * st->opts.period_s) {
+		} else if (!t->capturing && now - t->trough_bundle_t[1] >= 0.6 * st->opts.period_s) {
 			capture_submit(c, t, i, true, WR_NR, NULL);
 			t->trough_bundle_t[1] = now; /* no retry storm if it fails */
 		}
@@ -1231,6 +1261,8 @@ out:
 		/* A capture in flight finishes (its transfers have timeouts). */
 		pthread_join(cap.th, NULL);
 		capture_collect(&cap, &st, &store, &rc);
+		for (size_t i = 0; i < cap.nq; i++)
+			free(cap.q[i]); /* never started */
 	}
 	ruleset_release(&cap.rules);
 	if (!rc && st.samples == 0 && st.n > 0)

@@ -73,13 +73,15 @@ struct watch_target {
 	char summary[WR_NR][256];
 	double last_analysis;
 	/* capture state */
-	bool capturing;
+	bool capturing;             /* a trough bundle is queued or running */
+	bool triggered;             /* a capture on a trigger is queued or running */
 	bool pending;               /* a trend fired: capture at the next trough */
 	enum watch_rule pending_rule;
 	double last_capture;
 	double trough_bundle_t[2];  /* the two latest trough bundles */
 	char trough_bundle[2][1024];
 	double last_trough_try;
+	double trough_rise;         /* goroutine trough slope per period (>= 0) */
 	double period_min, period_max, cur_min, cur_max, period_start;
 	unsigned ncaptures;
 };

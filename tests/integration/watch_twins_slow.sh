@@ -31,7 +31,7 @@ scen_start MADV env GODEBUG=madvdontneed=0 "$bin" "${common[@]}" -peak 50 -mem 1
 scen_start CLEAN env GODEBUG=madvdontneed=1 "$bin" "${common[@]}" -peak 50 -mem 128 || exit 1
 echo "leak=$LEAK_PID healthy=$OK_PID madv=$MADV_PID clean=$CLEAN_PID"
 
-"$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 280s \
+"$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 330s \
 	--listen 127.0.0.1:0 --idle-threshold 1m --max-stw 50 \
 	"$LEAK_PID" "$OK_PID" "$MADV_PID" "$CLEAN_PID" >"$W/events" 2>"$W/watch.err" &
 WATCH=$!
@@ -52,9 +52,9 @@ prometheus --config.file="$W/prom.yml" --storage.tsdb.path="$W/prom" \
 	--web.listen-address="127.0.0.1:$PROM_PORT" >"$W/prom.log" 2>&1 &
 SCEN_PIDS+=("$!")
 
-# Wait (at most 240 s) for both findings and the leak's doctor verdict.
+# Wait (at most 270 s) for both findings and the leak's doctor verdict.
 t0=$SECONDS
-while [ $((SECONDS - t0)) -lt 240 ]; do
+while [ $((SECONDS - t0)) -lt 270 ]; do
 	if grep -q "^[^ ]* $LEAK_PID finding: goroutine-growth-trend" "$W/events" &&
 		grep -q "^[^ ]* $LEAK_PID doctor: .*main\.leakyWorker" "$W/events" &&
 		grep -q "^[^ ]* $MADV_PID finding: rss-held-by-madv-free" "$W/events"; then
@@ -104,10 +104,12 @@ else
 	fail "dashboard in Chromium"; cat "$W/chromium.out"
 fi
 if grep -q '<circle class="trough"' "$W/dash.html"; then ok "dashboard marks the troughs"; else fail "no troughs marked"; fi
-rid=$(grep -o 'href="http://[0-9.:]*/report/[0-9]*"' "$W/dash.html" | head -1 | sed 's/.*report\/\([0-9]*\)"/\1/')
-if [ -n "$rid" ] && curl -s --max-time 10 "http://$LISTEN/report/$rid" | grep -q 'goroutine'; then
-	ok "the dashboard links a doctor report"
-else fail "no doctor report behind the dashboard's link"; fi
+found=
+for rid in $(grep -o 'href="http://[0-9.:]*/report/[0-9]*"' "$W/dash.html" | sed 's/.*report\/\([0-9]*\)"/\1/' | sort -u); do
+	curl -s --max-time 10 "http://$LISTEN/report/$rid" | grep -q 'main\.leakyWorker' && found=$rid
+done
+[ -n "$found" ] && ok "the dashboard links the doctor report naming main.leakyWorker (/report/$found)" ||
+	fail "no doctor report naming main.leakyWorker behind the dashboard's links"
 code=$(curl -s -o /dev/null -w '%{http_code}' "http://$LISTEN/report/..%2f..%2fetc%2fpasswd")
 [ "$code" = 404 ] && ok "the server serves only stored paths" || fail "report path: HTTP $code"
 
