@@ -32,7 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 #include "util/error.h"
 
 #define DEBUG1_MAX_LINE ((size_t)1 << 20)

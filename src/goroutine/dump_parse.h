@@ -37,7 +37,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 #include "util/error.h"
 
 #define DUMP_PPROF_CAP ((uint64_t)64 << 20)

@@ -14,7 +14,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 #include "util/intern.h"
 
 enum group_mode {

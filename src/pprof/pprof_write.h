@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 #include "util/error.h"
 #include "util/intern.h"
 

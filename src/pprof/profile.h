@@ -20,7 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 #include "util/error.h"
 
 #define PROFILE_DEFAULT_MAX_DECOMPRESSED ((size_t)256 << 20)

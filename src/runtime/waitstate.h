@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "goroutine/goroutine.h"
+#include "model/goroutine.h"
 
 /* The wait reason as debug=2 would print it ("IO wait", "chan receive",
  * "select", "semacquire", "sleep", "running"), or NULL when the stack does

@@ -31,13 +31,6 @@ edges=$(for f in */*.c */*.h; do
 		[ "$to" != "$from" ] && echo "$from $to"
 	done
 done | sort -u)
-# Known debt, printed and not counted: pprof's and runtime's headers use
-# the goroutine model (goroutine/goroutine.h) while the goroutine parsers
-# use pprof's gzip and profile decoders.  The fix is to move the model
-# header below both; any other circle fails.
-known='^(pprof|runtime) goroutine$'
-printf '%s\n' "$edges" | grep -E "$known" | sed 's/^/KNOWN include edge (debt): /'
-edges=$(printf '%s\n' "$edges" | grep -vE "$known")
 # tsort prints "input contains a loop" for a cycle.
 if ! printf '%s\n' "$edges" | tsort >/dev/null 2>"${TMPDIR:-/tmp}/godiag-tsort.$$"; then
 	echo "FAIL: include circle between modules:"; cat "${TMPDIR:-/tmp}/godiag-tsort.$$"; failed=1

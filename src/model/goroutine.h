@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* The goroutine dump model shared by every dump parser and by grouping.
+ * It lives below goroutine/, pprof/ and runtime/ (which all use it) so
+ * that no two modules include each other.
  *
  * Parsers hand out these structs through callbacks.  All string fields are
  * slices (pointer + length, NOT NUL-terminated) that stay valid only during
