@@ -81,6 +81,15 @@ int cmd_bundle(int argc, char **argv)
 		return EXIT_USAGE;
 	}
 	target = argv[0];
+	/* Files and directories are already evidence: there is nothing to
+	 * take from them that a bundle would add. */
+	if (strspn(target, "0123456789") != strlen(target) && strncmp(target, "http://", 7) &&
+	    strncmp(target, "https://", 8) && strncmp(target, "unix:", 5)) {
+		error("bundle: TARGET must be a PID or an http(s):// or unix: URL, not '%s' (read files with doctor or diff)",
+		      target);
+		cmd_http_release(&a.http);
+		return EXIT_USAGE;
+	}
 	e = bundle_writer_open(&w, a.output, &eb);
 	if (e) {
 		error("%s", eb.msg);
