@@ -20,12 +20,8 @@ static enum gd_err find_pprof(pid_t pid, char *url, size_t cap, struct gd_errbuf
 	tcp_sock_list_init(&l);
 	enum gd_err e = tcp_socks_for_pid(&so, (int)pid, &l, eb);
 	if (!e) {
-		fetch_opts_init(&fo);
-		fo.connect_timeout_ms = 1000;
-		fo.total_timeout_ms = 1000;
-		fo.stall_timeout_ms = 1000;
-		fo.max_bytes = 256 * 1024;
-		fo.max_redirects = 0;
+		/* Its ports, asked from inside its network namespace. */
+		pprof_probe_opts_init(&fo, (int)pid);
 		e = pprof_endpoint_from_socks(&l, &fo, base, sizeof(base), eb);
 		if (!e)
 			snprintf(url, cap, "%s/debug/pprof/goroutine?debug=2", base);

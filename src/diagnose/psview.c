@@ -49,15 +49,8 @@ static void probe_row(struct ps_row *r, const struct ps_request *o)
 		tcp_sock_list_release(&l);
 		return;
 	}
-	fetch_opts_init(&fo);
-	fo.connect_timeout_ms = 1000;
-	fo.total_timeout_ms = 1000;
-	fo.stall_timeout_ms = 1000;
-	fo.max_bytes = 256 * 1024;
-	fo.max_redirects = 0;
 	/* The ports are the process's own, in its own network namespace. */
-	if (!strcmp(o->proc_root, PROCFS_ROOT_DEFAULT))
-		fo.netns_pid = r->gp.pid;
+	pprof_probe_opts_init(&fo, !strcmp(o->proc_root, PROCFS_ROOT_DEFAULT) ? r->gp.pid : 0);
 	if (pprof_endpoint_from_socks(&l, &fo, base, sizeof(base), &eb) == GD_OK)
 		snprintf(r->pprof, sizeof(r->pprof), "%s/debug/pprof/", base);
 	else

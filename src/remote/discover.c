@@ -183,6 +183,18 @@ static int cmp_candidate(const void *a, const void *b)
 	return x->port < y->port ? -1 : x->port > y->port;
 }
 
+void pprof_probe_opts_init(struct fetch_opts *fo, int netns_pid)
+{
+	fetch_opts_init(fo);
+	fo->connect_timeout_ms = 1000;
+	fo->total_timeout_ms = 1000;
+	fo->stall_timeout_ms = 1000;
+	fo->max_bytes = 256 * 1024;
+	fo->max_redirects = 0;
+	if (netns_pid > 0)
+		fo->netns_pid = netns_pid;
+}
+
 enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
 				      char *out_base_url, size_t outlen, struct gd_errbuf *eb)
 {

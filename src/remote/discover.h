@@ -56,6 +56,12 @@ enum gd_err pprof_index_fetch(const char *base_url, const struct fetch_opts *opt
  * says how many ports were tried) when none answered.  opts NULL means 1 s
  * timeouts. */
 struct tcp_sock_list;
+
+/* The options of a probe: 1 s timeouts, 256 KiB, no redirect, and (when
+ * netns_pid > 0) the socket made inside that process's network namespace,
+ * because its 127.0.0.1:PORT is not ours (a container's loopback). */
+void pprof_probe_opts_init(struct fetch_opts *fo, int netns_pid);
+
 enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struct fetch_opts *opts,
 				      char *out_base_url, size_t outlen, struct gd_errbuf *eb);
 
