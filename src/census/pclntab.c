@@ -361,7 +361,7 @@ enum gd_err pclntab_pcvalue(const struct pclntab *t, const struct pcl_func *f, u
 		if (uv == 0 && step > 0)
 			return GD_ENOENT; /* end of table before pc */
 		int32_t d = (uv & 1) ? ~(int32_t)(uv >> 1) : (int32_t)(uv >> 1);
-		v += d;
+		v = (int32_t)((uint32_t)v + (uint32_t)d); /* wraps, as Go's int32 does */
 		if (varint(&c, &pcd))
 			return GD_EFORMAT;
 		cur += (uint64_t)pcd * t->quantum;

@@ -283,11 +283,13 @@ static void merged_apply(struct merged *m, const char *s, const char *src)
 			int n;
 			merged_set(m, s, kl, eq + 1, vl);
 			if (kl == 12 && !memcmp(s, "madvdontneed", 12) && rt_atoi32(eq + 1, vl, &n)) {
-				m->madvdontneed = n;
+				/* The runtime only asks != 0; a negative value counts as 1, so -1
+				 * stays free to mean unknown. */
+				m->madvdontneed = n < 0 ? 1 : n;
 				m->madv_src = src;
 			} else if (kl == 10 && !memcmp(s, "disablethp", 10) &&
 				   rt_atoi32(eq + 1, vl, &n)) {
-				m->disablethp = n;
+				m->disablethp = n < 0 ? 1 : n;
 				m->thp_src = src;
 			}
 		}
