@@ -770,7 +770,8 @@ static int debug1_view_record(const struct gd_record *r, void *ctx)
 		first++;
 	if (first == n)
 		first = 0; /* only runtime frames: Go prints them all */
-	out.frames = r->frames + first;
+	/* A record may have no frames at all: NULL + 0 is still undefined. */
+	out.frames = n ? r->frames + first : r->frames;
 	out.nframes = n - first;
 	return v->fn(&out, v->ctx);
 }

@@ -41,9 +41,40 @@ void fetch_opts_init(struct fetch_opts *o)
 static pthread_once_t global_once = PTHREAD_ONCE_INIT;
 static CURLcode global_rc;
 
+/* One connection cache for every fetch_stream() of the process.  A command
+ * asks one target for several documents in a row; on a fresh connection
+ * each, the target's goroutines still serving the ones we closed are in the
+ * dump we take next, where they look exactly like the idle keep-alive
+ * connections doctor counts.  Reusing one connection keeps our own traffic
+ * to the goroutine that is writing the dump. */
+static CURLSH *conn_share;
+static pthread_mutex_t conn_share_mu = PTHREAD_MUTEX_INITIALIZER;
+
+static void share_lock(CURL *h, curl_lock_data d, curl_lock_access a, void *u)
+{
+	(void)h; (void)d; (void)a; (void)u;
+	pthread_mutex_lock(&conn_share_mu);
+}
+
+static void share_unlock(CURL *h, curl_lock_data d, void *u)
+{
+	(void)h; (void)d; (void)u;
+	pthread_mutex_unlock(&conn_share_mu);
+}
+
 static void global_init_once(void)
 {
 	global_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+	if (global_rc != CURLE_OK)
+		return;
+	conn_share = curl_share_init();
+	/* Without a share every transfer still works, on its own connection. */
+	if (conn_share && (curl_share_setopt(conn_share, CURLSHOPT_LOCKFUNC, share_lock) != CURLSHE_OK ||
+			   curl_share_setopt(conn_share, CURLSHOPT_UNLOCKFUNC, share_unlock) != CURLSHE_OK ||
+			   curl_share_setopt(conn_share, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT) != CURLSHE_OK)) {
+		curl_share_cleanup(conn_share);
+		conn_share = NULL;
+	}
 }
 
 enum gd_err fetch_global_init(struct gd_errbuf *eb)
@@ -642,7 +673,7 @@ static curl_socket_t open_in_netns(void *clientp, curlsocktype purpose, struct c
 }
 
 static enum gd_err transfer_setup(struct transfer *tr, const char *url, const struct fetch_opts *o,
-				  fetch_write_fn fn, void *ctx, struct gd_errbuf *eb)
+				  fetch_write_fn fn, void *ctx, bool share, struct gd_errbuf *eb)
 {
 	struct xfer *x = &tr->x;
 	const char *http_url = url;
@@ -711,6 +742,10 @@ static enum gd_err transfer_setup(struct transfer *tr, const char *url, const st
 		SETOPT(h, CURLOPT_OPENSOCKETFUNCTION, open_in_netns);
 		SETOPT(h, CURLOPT_OPENSOCKETDATA, tr);
 	}
+	/* Not across network namespaces: the cache matches host and port,
+	 * and 127.0.0.1:6060 in a container is another process than ours. */
+	if (conn_share && !tr->netns_pid && share)
+		SETOPT(h, CURLOPT_SHARE, conn_share);
 	if (o->insecure) {
 		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 0L);
 		SETOPT(h, CURLOPT_SSL_VERIFYHOST, 0L);
@@ -785,7 +820,7 @@ enum gd_err fetch_stream(const char *url, const struct fetch_opts *o,
 		fetch_opts_init(&defaults);
 		o = &defaults;
 	}
-	ret = transfer_setup(&tr, url, o, fn, ctx, eb);
+	ret = transfer_setup(&tr, url, o, fn, ctx, true, eb);
 	if (!ret)
 		ret = transfer_finish(&tr, curl_easy_perform(tr.h), res, eb);
 	transfer_release(&tr, res);
@@ -830,7 +865,10 @@ void fetch_many(struct fetch_req *reqs, size_t n, size_t parallel, const struct 
 		while (next < n && running < parallel) {
 			struct fetch_req *rq = &reqs[next];
 			struct transfer *tr = &trs[next];
-			enum gd_err e = transfer_setup(tr, rq->url, o, rq->fn, rq->ctx, &rq->eb);
+			/* Not shared: the multi handle keeps its own cache for
+			 * the batch, and hundreds of targets between samples
+			 * should not each hold an idle connection of ours. */
+			enum gd_err e = transfer_setup(tr, rq->url, o, rq->fn, rq->ctx, false, &rq->eb);
 			if (!e) {
 				curl_easy_setopt(tr->h, CURLOPT_PRIVATE, (void *)(uintptr_t)next);
 				if (curl_multi_add_handle(m, tr->h) != CURLM_OK)

@@ -56,7 +56,7 @@ expect_finding() {
 	q=$(sel "$rule")
 	expect_rc "$name: exit 1 (findings)" "$DRC" 1
 	check "$name: one $rule finding" "$q | length == 1" "$f" || return 0
-	[ -z "$g" ] || check "$name: $rule goroutines == $g" "${q}[0].goroutines == $g" "$f"
+	[ -z "$g" ] || check "$name: $rule goroutines == $g" "${q}[0].goroutines == $g" "$f" "${q}[0] | {goroutines, sockets, evidence}"
 	if [ "$s" = null ]; then
 		check "$name: $rule sockets null or 0" "(${q}[0].sockets // 0) == 0" "$f"
 	elif [ -n "$s" ]; then

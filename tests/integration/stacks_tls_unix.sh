@@ -24,5 +24,10 @@ check "--cacert: the dump is read" '.total > 0 and .truncated == false' "$SCEN_W
 expect_rc "--insecure skips verification" $? 0
 "$GODIAG" stacks --json "unix:$SCEN_WORK/bs.sock:http://localhost/ok" >"$SCEN_WORK/d.json"
 expect_rc "unix socket source" $? 0
-check "unix socket: same total as over TCP" "(.total) == $(jq .total "$SCEN_WORK/b.json")" "$SCEN_WORK/d.json" .
+# Totals over TCP and the unix socket differ by the connection goroutines
+# still closing from earlier requests, so compare what identifies the process:
+# its listeners and the handler that wrote this very dump.
+check "unix socket: the same process's full dump" '.truncated == false and
+  ([.buckets[].frames[].func] as $f | all("net.(*UnixListener).Accept",
+     "net.(*TCPListener).Accept", "main.okDump"; . as $w | $f | index([$w]) != null))' "$SCEN_WORK/d.json" .
 scen_summary

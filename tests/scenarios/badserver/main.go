@@ -36,6 +36,7 @@ import (
 	"sort"
 	"strconv"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
@@ -352,7 +353,18 @@ func main() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	go http.Serve(ln, h)
+	// /accepted counts the connections made to the plain listener, so a
+	// test sees how many a godiag command opened.
+	var accepted int64
+	h.HandleFunc("/accepted", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%d\n", atomic.LoadInt64(&accepted))
+	})
+	srv := &http.Server{Handler: h, ConnState: func(c net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			atomic.AddInt64(&accepted, 1)
+		}
+	}}
+	go srv.Serve(ln)
 
 	tlsPort := 0
 	if *tlsCert != "" {

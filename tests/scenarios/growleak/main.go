@@ -13,9 +13,11 @@
 //
 // The steady part: 16 pool workers in select (main.poolWorker), a fixed
 // 4 MiB table allocated once (main.buildTable), and the pprof listener.
-// runtime.MemProfileRate is 32 KiB (every 256 KiB chunk is sampled, small
-// runtime allocations mostly not: a short profile) and a GC ends every step,
-// so the heap profile is current.  Steps run 4 times a second, or with
+// runtime.MemProfileRate is 1, so every allocation is in the heap profile:
+// at any other rate each P keeps the sampling distance it drew at the
+// default 512 KiB until it next samples, and a 256 KiB chunk on that P may
+// go unrecorded (a test then sees +7 objects for 8 steps).  A GC ends every
+// step, so the heap profile is current.  Steps run 4 times a second, or with
 // -manual only when asked: GET /step?n=N on the pprof listener runs N steps
 // and answers when they are done (tests then know the exact growth
 // without waiting on the clock).
@@ -116,7 +118,7 @@ func stepper(steps <-chan int, done chan<- struct{}, ngo, kib int, upstream stri
 }
 
 func main() {
-	runtime.MemProfileRate = 32 << 10
+	runtime.MemProfileRate = 1
 	ngo := flag.Int("goroutines", 5, "goroutines leaked per step")
 	kib := flag.Int("kib", 256, "KiB of heap kept per step")
 	manual := flag.Bool("manual", false, "step only on GET /step?n=N")
