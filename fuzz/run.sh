@@ -18,7 +18,17 @@ one() {
 		echo "fuzz $name: ok ($(grep -o 'stat::number_of_executed_units: [0-9]*' "$work/log" | tail -1 | awk '{print $2}') runs)" >"$results/$name.ok"
 		rm -rf "$work"
 	else
-		{ echo "fuzz $name: FAILED; artifacts in $work"; tail -40 "$work/log"; } >"$results/$name.fail"
+		{
+			echo "fuzz $name: FAILED; artifacts in $work"
+			tail -40 "$work/log"
+			# CI's temporary directory is gone by the time anyone looks:
+			# the log carries the input itself, to become a regression.
+			for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-* "$work"/oom-*; do
+				[ -f "$a" ] || continue
+				echo "fuzz $name: input $(basename "$a") ($(wc -c <"$a") bytes, first 8 KiB, base64):"
+				head -c 8192 "$a" | base64 -w 0; echo
+			done
+		} >"$results/$name.fail"
 	fi
 }
 
