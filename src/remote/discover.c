@@ -213,6 +213,7 @@ enum gd_err pprof_endpoint_from_socks(const struct tcp_sock_list *l, const struc
 		o.stall_timeout_ms = 1000;
 		o.max_redirects = 0;
 	}
+	o.one_shot = true;
 	for (size_t i = 0; i < l->n && nc < DISCOVER_MAX_PROBES; i++) {
 		const struct tcp_sock *s = &l->v[i];
 		bool dup = false;

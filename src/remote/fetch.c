@@ -744,7 +744,9 @@ static enum gd_err transfer_setup(struct transfer *tr, const char *url, const st
 	}
 	/* Not across network namespaces: the cache matches host and port,
 	 * and 127.0.0.1:6060 in a container is another process than ours. */
-	if (conn_share && !tr->netns_pid && share)
+	if (o->one_shot)
+		SETOPT(h, CURLOPT_FORBID_REUSE, 1L);
+	else if (conn_share && !tr->netns_pid && share)
 		SETOPT(h, CURLOPT_SHARE, conn_share);
 	if (o->insecure) {
 		SETOPT(h, CURLOPT_SSL_VERIFYPEER, 0L);

@@ -40,6 +40,11 @@ struct fetch_opts {
 	 * own 127.0.0.1 is not godiag's when it runs in a container).  When
 	 * the namespace is godiag's own, nothing changes. */
 	int netns_pid;
+	/* Close the connection when the transfer ends, and share none: a
+	 * probe of a port the application itself serves must not leave it
+	 * an idle keep-alive connection, whose server goroutine doctor would
+	 * then count as a leaked one. */
+	bool one_shot;
 };
 
 /* Defaults: connect 3 s, total 30 s, stall 10 s, 1 GiB, 3 redirects,
