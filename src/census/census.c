@@ -20,6 +20,10 @@
 #define MAX_STACK_READ ((uint64_t)64 << 20)
 #define RETRIES 4
 #define G_READ_MAX 1024u
+/* A scan for the pclntab or moduledata covers this much of a segment at
+ * most: more than any Go binary holds, and a hostile header's 2^47-byte
+ * segment would otherwise be billions of failing reads. */
+#define SCAN_MAX ((uint64_t)1 << 30)
 #define STATUS_DEAD 6
 #define STATUS_RUNNING 2
 #define STATUS_SYSCALL 3
@@ -671,6 +675,8 @@ static uint64_t scan_for_word(struct ctx *c, uint64_t lo, uint64_t hi, uint64_t 
 			      int (*check)(struct ctx *, uint64_t), size_t align)
 {
 	static unsigned char buf[65536];
+	if (hi > lo && hi - lo > SCAN_MAX)
+		hi = lo + SCAN_MAX;
 	for (uint64_t a = lo; a < hi; a += sizeof(buf) - 16) {
 		size_t n = (size_t)(hi - a < sizeof(buf) ? hi - a : sizeof(buf));
 		if (n < 16)

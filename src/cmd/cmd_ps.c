@@ -22,11 +22,12 @@ int cmd_ps(int argc, char **argv)
 	struct ps_request rq = { 0 };
 	struct ps_view v;
 	struct gd_errbuf eb = { "" };
-	bool json = false, probe = false;
+	bool json = false, probe = false, goroutines = false;
 	struct cmd_sources src;
 	const struct cmd_option opts[] = {
 		OPT_BOOL(0, "json", &json, "a JSON array"),
 		OPT_BOOL(0, "probe", &probe, "GET /debug/pprof/ on each process's listeners"),
+		OPT_BOOL(0, "goroutines", &goroutines, "count each process's goroutines from its memory"),
 		OPT_PROC_ROOT(&src),
 		OPT_SYS_ROOT(&src),
 		OPT_END(),
@@ -47,6 +48,7 @@ int cmd_ps(int argc, char **argv)
 	rq.proc_root = src.proc_root;
 	rq.sys_root = src.sys_root;
 	rq.probe = probe;
+	rq.goroutines = goroutines;
 	if (ps_view_build(&v, &rq, &eb) != GD_OK) {
 		error("ps: %s", eb.msg);
 		ps_view_release(&v);

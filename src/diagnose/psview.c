@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "census/census.h"
 #include "diagnose/psview.h"
 #include "linux/netns.h"
 #include "linux/sockets.h"
@@ -58,6 +59,24 @@ static void probe_row(struct ps_row *r, const struct ps_request *o)
 	tcp_sock_list_release(&l);
 }
 
+/* The census writes a whole debug=2 dump; ps keeps only its count. */
+static void count_goroutines(struct ps_row *r, const struct ps_request *o)
+{
+	struct strbuf out = STRBUF_INIT_MAX(CENSUS_OUT_CAP);
+	struct census_stats st;
+	struct gd_errbuf eb = { "" };
+
+	if (strcmp(o->proc_root, PROCFS_ROOT_DEFAULT)) {
+		snprintf(r->gor_why, sizeof(r->gor_why), "a recorded proc tree has no process memory");
+	} else if (census_pid(r->gp.pid, NULL, &out, &st, &eb) == GD_OK) {
+		r->gor_known = true;
+		r->goroutines = st.goroutines;
+	} else {
+		snprintf(r->gor_why, sizeof(r->gor_why), "%s", eb.msg);
+	}
+	strbuf_release(&out);
+}
+
 /* False when the process exited between the scan and now. */
 static bool fill_row(struct ps_row *r, const struct ps_view *v, const struct ps_request *o, const char *kernel)
 {
@@ -79,6 +98,8 @@ static bool fill_row(struct ps_row *r, const struct ps_view *v, const struct ps_
 	r->nhits = memrules_eval(&v->rules, &mf, r->hits, sizeof(r->hits) / sizeof(r->hits[0]));
 	if (o->probe)
 		probe_row(r, o);
+	if (o->goroutines)
+		count_goroutines(r, o);
 	return true;
 }
 
@@ -110,6 +131,7 @@ enum gd_err ps_view_build(struct ps_view *v, const struct ps_request *rq, struct
 
 	memset(v, 0, sizeof(*v));
 	v->probe = rq->probe;
+	v->goroutines = rq->goroutines;
 	process_scan_init(&v->scan);
 	ruleset_init(&v->rules);
 	if ((rc = ruleset_load_builtin(&v->rules, eb)) != GD_OK)

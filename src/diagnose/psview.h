@@ -6,7 +6,9 @@
  * namespace: linux/netns), uptime, the memory-return policy in force, and
  * the memory rules that fire (diagnose/memrules, the same as mem and
  * doctor).  With `probe`, each process's own listeners are asked for
- * /debug/pprof/.  Rendered by report/ps_report.
+ * /debug/pprof/; with `goroutines`, each process's goroutines are counted
+ * by the memory census (census/), which never stops it and needs no
+ * endpoint.  Rendered by report/ps_report.
  *
  * What could not be read (another user's process, a process that exited
  * mid-scan) shows as an unknown value plus a reason, never as a failure. */
@@ -27,6 +29,7 @@
 struct ps_request {
 	const char *proc_root, *sys_root; /* PROCFS_ROOT_DEFAULT, SYSFS_ROOT_DEFAULT */
 	bool probe;
+	bool goroutines; /* count each process's goroutines from its memory */
 };
 
 struct ps_row {
@@ -40,12 +43,15 @@ struct ps_row {
 	struct godebug_eval ev;
 	char pprof[128];     /* endpoint found by probe, or "" */
 	char probe_why[160]; /* why none was found */
+	bool gor_known;      /* goroutines read from memory (census) */
+	uint64_t goroutines; /* as debug=2 shows them: system ones hidden */
+	char gor_why[GD_ERRBUF_SIZE];
 	struct mem_hit hits[8]; /* the memory rules that fire */
 	size_t nhits;
 };
 
 struct ps_view {
-	bool probe;
+	bool probe, goroutines;
 	struct process_scan scan;
 	struct ruleset rules;
 	struct ps_row *rows;

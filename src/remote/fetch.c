@@ -382,13 +382,16 @@ static enum gd_err status_error(struct xfer *x, struct gd_errbuf *eb)
 static enum gd_err timeout_error(struct xfer *x, CURL *h, struct gd_errbuf *eb)
 {
 	const struct fetch_opts *o = x->o;
-	curl_off_t connect_us = 0, wire = 0;
+	curl_off_t connect_us = 0, pretransfer_us = 0, wire = 0;
 	char secs[32];
 	long ms = o->total_timeout_ms;
 
+	/* A kept-alive connection reused from the share has no connect time
+	 * of its own; that the request went out (pretransfer) says it is up. */
 	curl_easy_getinfo(h, CURLINFO_CONNECT_TIME_T, &connect_us);
+	curl_easy_getinfo(h, CURLINFO_PRETRANSFER_TIME_T, &pretransfer_us);
 	curl_easy_getinfo(h, CURLINFO_SIZE_DOWNLOAD_T, &wire);
-	if (!connect_us && !x->got_status) {
+	if (!connect_us && !pretransfer_us && !x->got_status) {
 		if (o->connect_timeout_ms > 0 &&
 		    (ms <= 0 || o->connect_timeout_ms < ms))
 			ms = o->connect_timeout_ms;

@@ -80,6 +80,8 @@ static void row(struct emitter *e, const struct ps_view *v, const struct ps_row 
 	emit_bytes(e, EMIT_ANY, "lazyfree_bytes", "%9s ", (pi->smaps.known >> SM_LAZYFREE) & 1,
 		   pi->smaps.v[SM_LAZYFREE]);
 	emit_uint(e, EMIT_ANY, "threads", "%4s ", status_has(pi, PST_THREADS), pi->status.v[PST_THREADS]);
+	if (v->goroutines)
+		emit_uint(e, EMIT_ANY, "goroutines", "%7s ", r->gor_known, r->goroutines);
 	emit_uint(e, EMIT_ANY, "tcp_established", "%6s ", r->tcp_known, r->tcp.established);
 	emit_uint(e, EMIT_ANY, "tcp_listening", "%6s ", r->tcp_known, r->tcp.listening);
 	emit_uint(e, EMIT_JSON, "uptime_seconds", NULL, pi->age_known, pi->age_seconds);
@@ -122,6 +124,8 @@ static void row(struct emitter *e, const struct ps_view *v, const struct ps_row 
 		emit_note(e, "tcp", r->tcp_why);
 	if (v->probe && !r->pprof[0])
 		emit_note(e, "pprof", r->probe_why);
+	if (v->goroutines && !r->gor_known)
+		emit_note(e, "goroutines", r->gor_why);
 	emit_array_end(e);
 	emit_object_end(e);
 	strbuf_release(&ids);
@@ -132,9 +136,9 @@ void ps_render(FILE *out, const struct ps_view *v, bool json)
 	struct emitter e;
 
 	emit_init(&e, out, json);
-	emit_text(&e, "%-7s %-9s %-10s %-28s %9s %9s %4s %6s %6s %7s %-13s%s %s\n", "PID", "USER", "GO", "MODULE",
-		  "RSS", "LAZYFREE", "THR", "ESTAB", "LISTEN", "UPTIME", "POLICY", v->probe ? " PPROF" : "",
-		  "FLAGS RULES");
+	emit_text(&e, "%-7s %-9s %-10s %-28s %9s %9s %4s %s%6s %6s %7s %-13s%s %s\n", "PID", "USER", "GO", "MODULE",
+		  "RSS", "LAZYFREE", "THR", v->goroutines ? "GOROUTS " : "", "ESTAB", "LISTEN", "UPTIME", "POLICY",
+		  v->probe ? " PPROF" : "", "FLAGS RULES");
 	emit_array_begin(&e, NULL);
 	for (size_t i = 0; i < v->n; i++)
 		row(&e, v, &v->rows[i]);
@@ -154,6 +158,10 @@ void ps_render(FILE *out, const struct ps_view *v, bool json)
 		if (!r->tcp_known) {
 			emit_text(&e, "  pid %d: tcp: ", r->gp.pid);
 			emit_string(&e, EMIT_TEXT, NULL, "%s\n", r->tcp_why);
+		}
+		if (v->goroutines && !r->gor_known) {
+			emit_text(&e, "  pid %d: goroutines: ", r->gp.pid);
+			emit_string(&e, EMIT_TEXT, NULL, "%s\n", r->gor_why);
 		}
 	}
 	emit_end(&e);

@@ -108,6 +108,21 @@ check "probe finds A's pprof" 'map(select(.pid == $p))[0].pprof == ($u + "/debug
 check "probe finds B's pprof" 'map(select(.pid == $p))[0].pprof == ($u + "/debug/pprof/")' \
 	"$work/probe.json" --argjson p "$pid_b" --arg u "$url_b"
 
+# --goroutines: the census of `stacks --pid` (itself checked against
+# debug=2 by census_parity_slow), counted per row; the text gains a column.
+"$GODIAG" ps --json --goroutines >"$work/gor.json" 2>"$work/gor.err" && ok || fail "ps --goroutines exit $?"
+for n in a b; do
+	p="pid_$n"
+	"$GODIAG" stacks --pid "${!p}" --json >"$work/st-$n.json" 2>/dev/null
+	check "--goroutines: $n's count is its census total (>= 2)" \
+		'(map(select(.pid == $p))[0].goroutines) as $g | $g == $t and $g >= 2' \
+		"$work/gor.json" --argjson p "${!p}" --argjson t "$(jq '.total' "$work/st-$n.json")"
+done
+check "without --goroutines: no count" 'map(select(.pid == $p))[0] | has("goroutines") | not' \
+	"$work/ps.json" --argjson p "$pid_a"
+"$GODIAG" ps --goroutines >"$work/gor.txt" 2>&1
+grep -q "^PID .* THR GOROUTS  ESTAB" "$work/gor.txt" && ok || { fail "--goroutines: text column"; cat "$work/gor.txt"; }
+
 # As nobody: other users' processes give partial rows with a reason.
 if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$GODIAG" ps --json \
@@ -127,6 +142,11 @@ if setpriv --reuid=nobody --regid=nogroup --clear-groups true 2>/dev/null; then
 		'map(select(.pid == $p))[0].notes | map(select(.what == "smaps")) | length == 1' \
 		"$work/nobody.json" --argjson p "$pid_b"
 	grep -q "could not be inspected" "$work/nobody.err" && ok || fail "as nobody: no summary of uninspectable processes"
+	setpriv --reuid=nobody --regid=nogroup --clear-groups "$GODIAG" ps --json --goroutines \
+		>"$work/nobody-gor.json" 2>/dev/null
+	check "as nobody: --goroutines unknown, with the reason" \
+		'map(select(.pid == $p))[0] | .goroutines == null and (.notes | map(select(.what == "goroutines")) | length == 1)' \
+		"$work/nobody-gor.json" --argjson p "$pid_a"
 	setpriv --reuid=nobody --regid=nogroup --clear-groups "$GODIAG" ps >"$work/nobody.txt" 2>&1 &&
 		ok || fail "ps text as nobody exit $?"
 	grep -q "pid $pid_a: .*permission denied" "$work/nobody.txt" && ok || { fail "as nobody: text reason"; cat "$work/nobody.txt"; }
