@@ -561,6 +561,10 @@ int cmd_stacks(int argc, char **argv)
 		free(sorted);
 		if (truncated || any_partial)
 			rc = EXIT_FAIL;
+	} else if (rc == EXIT_FAIL) {
+		/* not one goroutine from any source: the target is unreadable
+		 * (DESIGN's 3), not a partial result */
+		rc = EXIT_UNREADABLE;
 	}
 	for (int i = 0; i < argc; i++)
 		dump_input_release(&inputs[i]);

@@ -26,7 +26,7 @@ np=$!
 SCEN_PIDS+=("$np")
 "$GODIAG" stacks --pid "$np" >"$W/np.out" 2>"$W/np.err"
 rc=$?
-if [ $rc != 0 ] && grep -q "not a Go executable" "$W/np.err" && [ "$(wc -l <"$W/np.err")" -le 2 ]; then
+if [ $rc = 3 ] && grep -q "not a Go executable" "$W/np.err" && [ "$(wc -l <"$W/np.err")" -le 2 ]; then
 	ok "non-Go process: '$(head -1 "$W/np.err" | cut -c1-150)' (exit $rc)"
 else
 	fail "non-Go process: exit $rc: $(head -c 300 "$W/np.err")"
@@ -48,18 +48,20 @@ fi
 "$DUMP" "$big_PID" >/dev/null 2>"$W/gone.err"
 rc=$?
 expect_rc "census of a process that is gone" $rc 3
+"$GODIAG" stacks --pid "$big_PID" >/dev/null 2>"$W/gone2.err"
+expect_rc "stacks --pid of a process that is gone: unreadable" $? 3
 grep -q "no such process\|exited" "$W/gone.err" && ok "gone: $(cat "$W/gone.err")" || fail "gone: $(cat "$W/gone.err")"
 
 # 3. damaged recordings
 head -c 5000 "$SRCDIR/tests/fixtures/census/go1.19.rec" >"$W/cut.rec"
 "$GODIAG" stacks --replay "$W/cut.rec" >/dev/null 2>"$W/cut.err"
 rc=$?
-[ $rc != 0 ] && grep -q "cut.rec" "$W/cut.err" && ok "cut recording: $(head -1 "$W/cut.err" | cut -c1-150)" ||
+[ $rc = 3 ] && grep -q "cut.rec" "$W/cut.err" && ok "cut recording: $(head -1 "$W/cut.err" | cut -c1-150)" ||
 	fail "cut recording: exit $rc $(head -c 300 "$W/cut.err")"
 printf 'garbage' >"$W/junk.rec"
 "$GODIAG" stacks --replay "$W/junk.rec" >/dev/null 2>"$W/junk.err"
 rc=$?
-[ $rc != 0 ] && grep -q "junk.rec" "$W/junk.err" && ok "junk recording: $(head -1 "$W/junk.err" | cut -c1-150)" ||
+[ $rc = 3 ] && grep -q "junk.rec" "$W/junk.err" && ok "junk recording: $(head -1 "$W/junk.err" | cut -c1-150)" ||
 	fail "junk recording: exit $rc $(head -c 300 "$W/junk.err")"
 "$GODIAG" stacks --replay "$SRCDIR/tests/fixtures/census/go1.19.rec" --json >"$W/rep.json" 2>"$W/rep.err"
 check "stacks --replay of a good recording" '.total >= 10' "$W/rep.json" '.'

@@ -4,7 +4,8 @@
 # random, ELF, a 1 GB line on stdin, a cut dump, a gzip bomb) and, through
 # tests/scenarios/badserver, URLs that hang, stall, never end or explode.
 # Each must end within a time bound, without a crash (exit < 128), with exit
-# 1 and exactly ONE line on stderr, "godiag: error: <source>: <problem>",
+# 3 (nothing readable; 1 where part of a dump was) and exactly ONE line
+# on stderr, "godiag: error: <source>: <problem>",
 # naming the source once.  Env: GODIAG (binary), SRCDIR (repo root),
 # BUILDDIR (scratch space).  Prints one line per check; exit 0 only when
 # every check passed.
@@ -35,7 +36,7 @@ now_ms() { date +%s%3N; }
 # SOURCE_ERE matches how the source is named; PROBLEM_ERE (case-insensitive)
 # what must follow it on the line.
 judge() {
-	local desc=$1 src=$2 prob=$3 max=$4 rc=$5 ms=$6 err=$7 want=${8:-1}
+	local desc=$1 src=$2 prob=$3 max=$4 rc=$5 ms=$6 err=$7 want=${8:-3}
 	local nl line why=""
 	nl=$(wc -l <"$err")
 	line=$(head -n 1 "$err")
@@ -64,7 +65,7 @@ judge() {
 
 # check DESC SOURCE_ERE PROBLEM_ERE MAX_S [WANT_RC] -- ARGS... (stdin /dev/null)
 check() {
-	local desc=$1 src=$2 prob=$3 max=$4 want=1 t0 rc
+	local desc=$1 src=$2 prob=$3 max=$4 want=3 t0 rc
 	shift 4
 	if [ "$1" != "--" ]; then want=$1; shift; fi
 	shift
@@ -116,7 +117,7 @@ if [ -f "$dump" ]; then
 		k=$1 mode=$2
 		cut_dump "$dump" "$work/cut.txt" "$k" "$mode"
 		check "dump cut in goroutine $k of $total ($mode line)" "$(ere_quote "$work/cut.txt")" \
-			"truncated: $((k - 1)) goroutines read, the rest lost" 60 -- "$work/cut.txt"
+			"truncated: $((k - 1)) goroutines read, the rest lost" 60 1 -- "$work/cut.txt"
 		# The JSON says the same.
 		timeout 60 "$GODIAG" stacks --json "$work/cut.txt" >"$work/out" 2>/dev/null
 		if jq -e --argjson n "$((k - 1))" '.truncated == true and .total == $n' "$work/out" >/dev/null 2>&1; then
@@ -167,9 +168,9 @@ if [ -n "$port" ]; then
 	# A valid dump that never ends: only the size cap can stop it, and the
 	# goroutines before the cap are still a (partial) result.
 	check "URL sending a 10 GB valid dump (default --max-size)" "$(q /hugedump)" \
-		"1 GiB cap" 60 -- "$base/hugedump"
+		"1 GiB cap" 60 1 -- "$base/hugedump"
 	check "URL sending a 10 GB valid dump (--max-size 64M)" "$(q /hugedump)" \
-		"64 MiB cap" 60 -- --max-size 64M "$base/hugedump"
+		"64 MiB cap" 60 1 -- --max-size 64M "$base/hugedump"
 	check "gzip bomb endpoint (10 GiB decoded)" "$(q /gzipbomb)" \
 		"cap|exceed|format|recogni" 60 -- "$base/gzipbomb"
 	check "HTTP 500" "$(q /500)" "HTTP 500 Internal Server Error" 20 -- "$base/500"

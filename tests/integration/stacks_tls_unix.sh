@@ -13,7 +13,7 @@ tls=$(sed -n 2p "$SCEN_WORK/bs.out"); pid=$(sed -n 3p "$SCEN_WORK/bs.out")
 trap 'kill "$pid" 2>/dev/null; scen_cleanup' EXIT
 
 "$GODIAG" stacks --json "https://127.0.0.1:$tls/ok" >"$SCEN_WORK/a.json" 2>"$SCEN_WORK/a.err"
-expect_rc "self-signed https is refused" $? 1
+expect_rc "self-signed https is refused" $? 3
 grep -q "certificate" "$SCEN_WORK/a.err" && ok "the error names the certificate" || fail "error: $(cat "$SCEN_WORK/a.err")"
 [ "$(wc -l <"$SCEN_WORK/a.err")" = 1 ] && ok "one line on stderr" || fail "stderr has $(wc -l <"$SCEN_WORK/a.err") lines"
 
