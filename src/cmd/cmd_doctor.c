@@ -53,8 +53,7 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 		OPT_PPROF_URL(&a->co.pprof_url),
 		OPT_BOOL(0, "no-read-memory", &a->co.no_read_memory,
 			 "no goroutine census from the process's memory when no endpoint answers"),
-		OPT_PROC_ROOT(&a->src),
-		OPT_SYS_ROOT(&a->src),
+		OPT_SOURCES(&a->src),
 		OPT_CHOICE(0, "color", &a->color, color_choices, "auto, always, never"),
 		OPT_END(),
 	};
@@ -77,6 +76,7 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 	cmd_http_apply(&a->http, &a->co.fetch);
 	a->co.proc_root = a->src.proc_root;
 	a->co.sys_root = a->src.sys_root;
+	a->co.replay_netlink = a->src.replay_netlink;
 	*argcp = n;
 	a->argi = 0;
 	return 0;

@@ -774,11 +774,12 @@ static void bundle_proc_copies(const struct collect_opts *o, struct report_snaps
 
 static void collect_sockets(struct snapshot *s, int pid, const struct collect_opts *o, struct report_snapshot *rs)
 {
-	struct sock_opts so = { o->proc_root, NULL, NULL };
+	struct sock_opts so = { o->proc_root, NULL, o->replay_netlink };
 	struct gd_errbuf eb = { "" };
 	char recfile[4096];
 	enum gd_err e;
-	if (o->bundle) {
+	/* A bundle keeps its own recording; a replayed one is the caller's file. */
+	if (o->bundle && !o->replay_netlink) {
 		bundle_writer_path(o->bundle, bundle_name(EV_NETLINK_RECORDING), recfile, sizeof(recfile));
 		so.record_file = recfile;
 	}

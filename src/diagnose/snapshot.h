@@ -40,6 +40,7 @@
 struct collect_opts {
 	const char *proc_root;        /* NULL: /proc */
 	const char *sys_root;         /* NULL: /sys */
+	const char *replay_netlink;   /* the sockets from this sock_diag recording */
 	double max_stw_ms;            /* pause budget for debug=2 */
 	struct fetch_opts fetch;
 	struct bundle_writer *bundle; /* when set, every raw piece is saved there */
