@@ -369,3 +369,181 @@ void server_settings_describe(const struct server_settings *s, char *buf, size_t
 		snprintf(buf + n, cap - (size_t)n, " (%" PRIu64 " goroutines; offsets from %s)",
 			 s->goroutines, s->source);
 }
+
+/* --- the bundle's text form ------------------------------------------------ */
+
+static void put_escaped(struct strbuf *out, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (c < 0x21 || c >= 0x7f || c == '%')
+			strbuf_addf(out, "%%%02X", c);
+		else
+			strbuf_addch(out, (char)c);
+	}
+}
+
+void server_settings_format(const struct server_settings_list *l, struct strbuf *out)
+{
+	strbuf_addstr(out, SERVER_SETTINGS_MAGIC);
+	for (size_t i = 0; i < l->n; i++) {
+		const struct server_settings *v = &l->v[i];
+		strbuf_addf(out, "server\t%s\t%" PRIu64 "\t", v->type, v->goroutines);
+		put_escaped(out, v->source);
+		strbuf_addch(out, '\t');
+		put_escaped(out, v->addr);
+		for (size_t k = 0; k < v->nfields; k++)
+			strbuf_addf(out, "\t%s=%" PRId64, v->names[k], v->ns[k]);
+		strbuf_addch(out, '\n');
+	}
+	if (l->note[0]) {
+		strbuf_addstr(out, "note\t");
+		put_escaped(out, l->note);
+		strbuf_addch(out, '\n');
+	}
+}
+
+static int hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* field [p, e) unescaped into dst; false when malformed or too long */
+static bool unescape(const char *p, const char *e, char *dst, size_t cap)
+{
+	size_t n = 0;
+	while (p < e) {
+		char c = *p++;
+		if (c == '%') {
+			int h, l;
+			if (e - p < 2 || (h = hexval(p[0])) < 0 || (l = hexval(p[1])) < 0)
+				return false;
+			c = (char)(h << 4 | l);
+			p += 2;
+		}
+		if (!c || n + 1 >= cap)
+			return false;
+		dst[n++] = c;
+	}
+	dst[n] = '\0';
+	return true;
+}
+
+static bool parse_i64(const char *p, const char *e, int64_t lo, int64_t *out)
+{
+	bool neg = p < e && *p == '-';
+	uint64_t v = 0;
+	if (neg)
+		p++;
+	if (p == e || e - p > 19)
+		return false;
+	for (; p < e; p++) {
+		if (*p < '0' || *p > '9')
+			return false;
+		v = v * 10 + (uint64_t)(*p - '0');
+	}
+	if (v > (uint64_t)INT64_MAX)
+		return false;
+	*out = neg ? -(int64_t)v : (int64_t)v;
+	return *out >= lo;
+}
+
+static enum gd_err parse_server(const char *p, const char *e, struct server_settings_list *l,
+				size_t line, struct gd_errbuf *eb)
+{
+	const char *f[4 + SERVER_MAX_FIELDS + 1][2];
+	size_t nf = 0;
+	for (const char *q = p;; q++) {
+		if (q == e || *q == '\t') {
+			if (nf == sizeof(f) / sizeof(f[0]))
+				return gd_fail(eb, GD_EFORMAT, "line %zu: too many fields", line);
+			f[nf][0] = p;
+			f[nf][1] = q;
+			nf++;
+			p = q + 1;
+			if (q == e)
+				break;
+		}
+	}
+	if (nf < 4)
+		return gd_fail(eb, GD_EFORMAT, "line %zu: a server needs type, goroutines, source and address",
+			       line);
+	const struct spec *sp = NULL;
+	for (size_t i = 0; i < NSPECS; i++)
+		if ((size_t)(f[0][1] - f[0][0]) == strlen(specs[i].type) &&
+		    !memcmp(f[0][0], specs[i].type, strlen(specs[i].type)))
+			sp = &specs[i];
+	if (!sp)
+		return gd_fail(eb, GD_EFORMAT, "line %zu: unknown server type", line);
+	if (l->n >= 64)
+		return gd_fail(eb, GD_EFORMAT, "line %zu: more than 64 servers", line);
+	struct server_settings v;
+	int64_t gs;
+	memset(&v, 0, sizeof(v));
+	v.kind = sp->kind;
+	v.type = sp->type;
+	v.nfields = sp->nfields;
+	for (size_t k = 0; k < sp->nfields; k++) {
+		v.names[k] = sp->names[k];
+		v.ns[k] = -1;
+	}
+	if (!parse_i64(f[1][0], f[1][1], 0, &gs))
+		return gd_fail(eb, GD_EFORMAT, "line %zu: bad goroutine count", line);
+	v.goroutines = (uint64_t)gs;
+	if (!unescape(f[2][0], f[2][1], v.source, sizeof(v.source)) ||
+	    !unescape(f[3][0], f[3][1], v.addr, sizeof(v.addr)))
+		return gd_fail(eb, GD_EFORMAT, "line %zu: bad escaped text", line);
+	for (size_t i = 4; i < nf; i++) {
+		const char *eq = memchr(f[i][0], '=', (size_t)(f[i][1] - f[i][0]));
+		size_t k = 0;
+		if (!eq)
+			return gd_fail(eb, GD_EFORMAT, "line %zu: field %zu is not Name=ns", line, i + 1);
+		while (k < sp->nfields && ((size_t)(eq - f[i][0]) != strlen(sp->names[k]) ||
+					   memcmp(f[i][0], sp->names[k], strlen(sp->names[k]))))
+			k++;
+		if (k == sp->nfields)
+			return gd_fail(eb, GD_EFORMAT, "line %zu: %s has no such setting", line, sp->type);
+		if (!parse_i64(eq + 1, f[i][1], -1, &v.ns[k]))
+			return gd_fail(eb, GD_EFORMAT, "line %zu: bad duration", line);
+	}
+	ALLOC_GROW(l->v, l->n + 1, l->alloc);
+	l->v[l->n++] = v;
+	return GD_OK;
+}
+
+enum gd_err server_settings_parse(const char *buf, size_t len, struct server_settings_list *l,
+				  struct gd_errbuf *eb)
+{
+	size_t magic = strlen(SERVER_SETTINGS_MAGIC), line = 1;
+	if (len > SERVER_SETTINGS_MAX_TEXT)
+		return gd_fail(eb, GD_ETOOBIG, "server settings over %zu bytes", SERVER_SETTINGS_MAX_TEXT);
+	if (len < magic || memcmp(buf, SERVER_SETTINGS_MAGIC, magic))
+		return gd_fail(eb, GD_EFORMAT, "not godiag server settings (no '%.*s' line)", (int)magic - 1,
+			       SERVER_SETTINGS_MAGIC);
+	for (const char *p = buf + magic, *end = buf + len; p < end;) {
+		const char *e = memchr(p, '\n', (size_t)(end - p));
+		enum gd_err rc;
+		line++;
+		if (!e)
+			return gd_fail(eb, GD_EFORMAT, "line %zu: cut (no newline)", line);
+		if (e - p > 4096)
+			return gd_fail(eb, GD_EFORMAT, "line %zu: over 4096 bytes", line);
+		if (e - p >= 7 && !memcmp(p, "server\t", 7)) {
+			if ((rc = parse_server(p + 7, e, l, line, eb)))
+				return rc;
+		} else if (e - p >= 5 && !memcmp(p, "note\t", 5)) {
+			if (!unescape(p + 5, e, l->note, sizeof(l->note)))
+				return gd_fail(eb, GD_EFORMAT, "line %zu: bad escaped text", line);
+		} else if (e != p) {
+			return gd_fail(eb, GD_EFORMAT, "line %zu: neither a server nor a note", line);
+		}
+		p = e + 1;
+	}
+	return GD_OK;
+}

@@ -20,6 +20,7 @@
 #include <sys/types.h>
 
 #include "util/error.h"
+#include "util/strbuf.h"
 
 enum server_kind { SERVER_HTTP, SERVER_GRPC, SERVER_THRIFT };
 
@@ -55,5 +56,19 @@ int64_t server_settings_get(const struct server_settings *s, const char *name);
 
 /* "net/http.Server (Addr ":8080"): ReadTimeout 0s, ... (12 goroutines)" */
 void server_settings_describe(const struct server_settings *s, char *buf, size_t cap);
+
+/* The list as godiag's own text (a bundle's server-settings.txt), so that
+ * doctor on a bundle still knows what the server would close:
+ *   godiag-server-settings 1
+ *   server TAB type TAB goroutines TAB offsets-source TAB addr TAB Name=ns ...
+ *   note TAB why some could not be read
+ * The values from the target (addr, source, note) are %XX-escaped. */
+#define SERVER_SETTINGS_MAGIC "godiag-server-settings 1\n"
+#define SERVER_SETTINGS_MAX_TEXT ((size_t)1 << 20)
+void server_settings_format(const struct server_settings_list *l, struct strbuf *out);
+/* Pure and strict: only the three known server types and their own field
+ * names; anything else is GD_EFORMAT naming the line. */
+enum gd_err server_settings_parse(const char *buf, size_t len, struct server_settings_list *l,
+				  struct gd_errbuf *eb);
 
 #endif

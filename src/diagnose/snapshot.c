@@ -333,6 +333,29 @@ static bool apply_metrics(struct snapshot *s, const struct evidence_piece *p, ch
 	return ok;
 }
 
+/* A bundle's copy of the settings the census read from the live process's
+ * memory: what makes a young idle-connection leak certain there. */
+static bool apply_settings(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
+{
+	struct server_settings_list l;
+	struct gd_errbuf eb = { "" };
+	server_settings_list_init(&l);
+	if (server_settings_parse(p->buf, p->len, &l, &eb)) {
+		server_settings_list_release(&l);
+		snprintf(note, notelen, "%s", eb.msg);
+		return false;
+	}
+	for (size_t i = 0; i < l.n; i++) {
+		char line[512];
+		size_t n = strlen(note);
+		server_settings_describe(&l.v[i], line, sizeof(line));
+		snprintf(note + n, notelen - n, "%s%s", n ? "; " : "", line);
+	}
+	server_settings_list_release(&s->settings);
+	s->settings = l;
+	return true;
+}
+
 static bool apply_bytes(struct snapshot *s, const struct evidence_piece *p, char *note, size_t notelen)
 {
 	struct gd_errbuf eb = { "" };
@@ -380,6 +403,8 @@ static bool apply_bytes(struct snapshot *s, const struct evidence_piece *p, char
 		return apply_ss_text(s, p, note, notelen);
 	case EV_NETLINK_RECORDING:
 		return apply_recording(s, p, note, notelen);
+	case EV_SERVER_SETTINGS:
+		return apply_settings(s, p, note, notelen);
 	case EV_EXPVAR:
 		return apply_expvar(s, p, note, notelen);
 	case EV_METRICS:
@@ -440,6 +465,7 @@ static const char *bundle_name(enum evidence_kind k)
 	case EV_SMAPS_ROLLUP: return "proc-smaps_rollup.txt";
 	case EV_SOCKSTAT: return "proc-net-sockstat.txt";
 	case EV_NETLINK_RECORDING: return "sockets.gdnl";
+	case EV_SERVER_SETTINGS: return "server-settings.txt";
 	default: return NULL;
 	}
 }
@@ -917,6 +943,12 @@ static void collect_census(struct snapshot *s, int pid, const struct collect_opt
 			server_settings_describe(&s->settings.v[i], line, sizeof(line));
 			report_snapshot_piece(rs, "server settings (read from the process's memory)", src,
 					      now_s(), true, line);
+		}
+		if (s->settings.n && o->bundle) {
+			struct strbuf st = STRBUF_INIT_MAX(SERVER_SETTINGS_MAX_TEXT);
+			server_settings_format(&s->settings, &st);
+			bundle_save(o, rs, EV_SERVER_SETTINGS, st.buf, st.len, src);
+			strbuf_release(&st);
 		}
 	}
 	strbuf_release(&text);

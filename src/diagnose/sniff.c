@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "census/settings.h"
 #include "diagnose/sniff.h"
 #include "linux/ss_text.h"
 #include "pprof/gzip.h"
@@ -34,6 +35,7 @@ static const char *const kind_names[EV_KIND_MAX] = {
 	[EV_METRICS] = "metrics",
 	[EV_BUNDLE_MANIFEST] = "bundle-manifest",
 	[EV_NETLINK_RECORDING] = "sockdiag-recording",
+	[EV_SERVER_SETTINGS] = "server-settings",
 };
 
 const char *evidence_kind_name(enum evidence_kind k)
@@ -488,6 +490,8 @@ enum evidence_kind evidence_sniff_ex(const char *name, const unsigned char *buf,
 		info->binary = true;
 		return info->kind = EV_NETLINK_RECORDING;
 	}
+	if (len >= strlen(SERVER_SETTINGS_MAGIC) && !memcmp(buf, SERVER_SETTINGS_MAGIC, strlen(SERVER_SETTINGS_MAGIC)))
+		return info->kind = EV_SERVER_SETTINGS;
 	info->kind = sniff(buf, len, info, 0);
 	if (!info->mixed)
 		info->other = EV_UNKNOWN;

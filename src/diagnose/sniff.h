@@ -47,6 +47,7 @@ enum evidence_kind {
 	EV_METRICS,
 	EV_BUNDLE_MANIFEST,
 	EV_NETLINK_RECORDING,
+	EV_SERVER_SETTINGS,  /* census/settings.h's text: a server's timeouts read from memory */
 	EV_KIND_MAX
 };
 

@@ -24,7 +24,7 @@ static double min_abs(enum fleet_metric m)
 	case FM_SOCKETS: return 1;
 	case FM_RSS:
 	case FM_HEAP:
-	case FM_RELEASED: return 1024.0 * 1024;
+	case FM_RELEASED: return TREND_MIN_GROWTH_BYTES;
 	case FM_N: break;
 	}
 	return 0;

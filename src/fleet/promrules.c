@@ -28,9 +28,9 @@ static const struct sig sigs[] = {
 	{ "go_goroutines", "godiag:go_goroutines:trough", "GodiagGoroutineGrowthTrend", "goroutine-growth-trend", "1",
 	  "goroutines" },
 	{ "go_memstats_heap_inuse_bytes", "godiag:go_memstats_heap_inuse_bytes:trough", "GodiagHeapGrowthTrend",
-	  "heap-growth-trend", "1048576", "heap in use" },
+	  "heap-growth-trend", NULL, "heap in use" },
 	{ "process_resident_memory_bytes", "godiag:process_resident_memory_bytes:trough", "GodiagRSSGrowthTrend",
-	  "rss-growth-trend", "1048576", "RSS" },
+	  "rss-growth-trend", NULL, "RSS" },
 	{ "process_open_fds", "godiag:process_open_fds:trough", "GodiagFdGrowthTrend", "socket-growth-trend", "1",
 	  "open fds" },
 	{ "node_sockstat_TCP_inuse", "godiag:node_sockstat_TCP_inuse:trough", "GodiagSocketGrowthTrend",
@@ -60,7 +60,12 @@ static void rising(FILE *out, const char *rec, const char *p, const char *p2, co
 	fprintf(out, "%sand %s offset %s > %s offset %s\n", indent, rec, p, rec, p2);
 	fprintf(out, "%sand %s offset %s > %s offset %s\n", indent, rec, p2, rec, p3);
 	fprintf(out, "%sand (%s - %s offset %s) > 0.06 * %s offset %s\n", indent, rec, rec, p3, rec, p3);
-	fprintf(out, "%sand (%s - %s offset %s) >= 3 * %s\n", indent, rec, rec, p3, floor_);
+	/* NULL: a memory series, with watch's floor in bytes */
+	if (floor_)
+		fprintf(out, "%sand (%s - %s offset %s) >= 3 * %s\n", indent, rec, rec, p3, floor_);
+	else
+		fprintf(out, "%sand (%s - %s offset %s) >= 3 * %.0f\n", indent, rec, rec, p3,
+			TREND_MIN_GROWTH_BYTES);
 }
 
 enum gd_err fleet_emit_rules(FILE *out, const struct fleet_opts *o, struct gd_errbuf *eb)
@@ -115,7 +120,7 @@ enum gd_err fleet_emit_rules(FILE *out, const struct fleet_opts *o, struct gd_er
 			fputs("          (\n", out);
 			rising(out, s->record, p, p2, p3, s->unit_floor, "            ");
 			fputs("          )\n          unless on (job, instance) (\n", out);
-			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, "1048576", "            ");
+			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, NULL, "            ");
 			fputs("          )\n", out);
 		} else {
 			rising(out, s->record, p, p2, p3, s->unit_floor, "          ");

@@ -40,6 +40,13 @@ struct trend_params {
 
 void trend_params_init(struct trend_params *p);
 
+/* The floor of min_growth_abs for a memory series (RSS, heap), per period.
+ * A healthy Go process warming up was seen to grow its RSS troughs by
+ * 1.06 MiB per period for five periods in a row (tests/scenarios/waves in
+ * CI): significant to Mann-Kendall, so the bar must sit above that; and a
+ * memory leak slower than 4 MiB a day is no on-call problem. */
+#define TREND_MIN_GROWTH_BYTES (4.0 * 1024 * 1024)
+
 enum trend_kind {
 	TREND_INSUFFICIENT, /* too few points or periods to say anything */
 	TREND_FLAT,         /* troughs do not rise (includes spikes that return) */

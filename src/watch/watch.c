@@ -863,10 +863,7 @@ static void analyse(struct watch_state *st, struct watch_store *store, struct wa
 		char evjson[4096] = "";
 		if (r < WR_MADV_HOLD) {
 			enum watch_field f = fields[r];
-			/* A Go runtime warming up grows its RSS by a few hundred
-			 * KiB per period for a while: below 1 MiB per period a
-			 * memory trend is not worth a capture. */
-			p.min_growth_abs = (f == WF_RSS || f == WF_HEAP_INUSE) ? 1048576 : 1;
+			p.min_growth_abs = (f == WF_RSS || f == WF_HEAP_INUSE) ? TREND_MIN_GROWTH_BYTES : 1;
 			if (!trend_analyse(pts[f], npts[f], &p, res))
 				continue;
 			t->kind[r] = res->kind;

@@ -7,7 +7,8 @@
 # twin: 10 min).  After 2 minutes (one wait shared by the six servers) the
 # leaks are named by the right rule at high confidence with the goroutine
 # and socket counts, and the twins are clean: their own timeouts will close
-# the connections.  Waits ~2 min of wall-clock time.  Env: SRCDIR, BUILDDIR, GODIAG.
+# the connections.  Bundles of both, read back offline, give the same
+# verdicts (the settings travel in server-settings.txt).  Waits ~2 min of wall-clock time.  Env: SRCDIR, BUILDDIR, GODIAG.
 set -uo pipefail
 : "${SRCDIR:?}" "${BUILDDIR:?}" "${GODIAG:?}"
 source "$SRCDIR/tests/lib/scenario.sh"
@@ -71,5 +72,16 @@ for s in httpleak thriftleak grpcleak; do
 		'[.findings[].evidence[]? | select(.source == "read from the process'"'"'s memory")] | length >= 1' "$W/$s-L.json" \
 		'[.findings[].evidence[]?]'
 	check "$s fixed twin (timeouts set): clean" '[.findings[] | select(.severity != "info")] | length == 0' "$W/$s-F.json"
+	# A bundle keeps the settings (server-settings.txt): doctor on it,
+	# offline, reaches the same verdict for the leak and for its twin.
+	for side in L F; do
+		p="${s}_${side}_PID"
+		timeout 120 "$GODIAG" bundle "${!p}" -o "$W/$s-$side.bundle" >/dev/null 2>&1
+		timeout 60 "$GODIAG" doctor "$W/$s-$side.bundle" --json >"$W/$s-$side-b.json" 2>/dev/null
+	done
+	check "$s bundle: server-settings.txt read back, doctor names ${RULE[$s]} at high confidence citing it" \
+		"([.snapshots[0].pieces[] | select(.what == \"server-settings\" and .ok)] | length == 1) and ([.findings[] | select(.rule == \"${RULE[$s]}\" and .confidence >= 0.9 and .goroutines == $((N * ${PER[$s]})))] | length == 1) and ([.findings[].evidence[]? | select(.source == \"read from the process's memory\")] | length >= 1)" \
+		"$W/$s-L-b.json" '[.snapshots[0].pieces, .findings]'
+	check "$s fixed twin's bundle: clean" '[.findings[] | select(.severity != "info")] | length == 0' "$W/$s-F-b.json"
 done
 scen_summary

@@ -4,7 +4,9 @@
  * censusmix scenario built by each installed Go): the output equals the
  * census text saved at recording time, every header equals the one in the
  * same process's own debug=2 (goVER.debug2.txt), the dump parser takes it
- * whole; and damaged recordings get clear errors. */
+ * whole; and damaged recordings get clear errors.  The servers' settings
+ * survive a bundle: their text form parses back to the same values, and a
+ * damaged one is refused with the line named. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -16,6 +18,7 @@
 #include <zlib.h>
 
 #include "census/census.h"
+#include "census/settings.h"
 #include "goroutine/dump_parse.h"
 #include "util/banned.h"
 
@@ -182,6 +185,80 @@ static void test_bad_recordings(void **s)
 	strbuf_release(&out);
 }
 
+static void test_settings_text(void **s)
+{
+	(void)s;
+	struct server_settings_list l, back;
+	struct strbuf text = STRBUF_INIT_MAX(SERVER_SETTINGS_MAX_TEXT);
+	struct gd_errbuf eb = { "" };
+	/* one of each kind, as a parse of the text godiag itself writes */
+	static const char in[] = "godiag-server-settings 1\n"
+				 "server\tnet/http.Server\t20\tDWARF\t:8080%09x\tReadTimeout=0\tReadHeaderTimeout=0"
+				 "\tWriteTimeout=0\tIdleTimeout=0\n"
+				 "server\tgrpc.Server keepalive\t60\ttable%20(go1.21.13)\t\tMaxConnectionIdle=600000000000"
+				 "\tMaxConnectionAge=9223372036854775807\n"
+				 "server\tthrift.TServerSocket\t40\tDWARF\t\tClientTimeout=-1\n"
+				 "note\tx:%20no%20DWARF\n";
+	server_settings_list_init(&l);
+	assert_int_equal(server_settings_parse(in, strlen(in), &l, &eb), GD_OK);
+	assert_int_equal(l.n, 3);
+	assert_int_equal(l.v[0].kind, SERVER_HTTP);
+	assert_string_equal(l.v[0].addr, ":8080\tx");
+	assert_int_equal(l.v[0].goroutines, 20);
+	assert_int_equal(server_settings_get(&l.v[0], "IdleTimeout"), 0);
+	assert_int_equal(l.v[1].kind, SERVER_GRPC);
+	assert_string_equal(l.v[1].source, "table (go1.21.13)");
+	assert_int_equal(server_settings_get(&l.v[1], "MaxConnectionIdle"), 600000000000LL);
+	assert_int_equal(server_settings_get(&l.v[1], "MaxConnectionAge"), INT64_MAX);
+	assert_int_equal(server_settings_get(&l.v[2], "ClientTimeout"), -1);
+	assert_string_equal(l.note, "x: no DWARF");
+	server_settings_format(&l, &text);
+	assert_memory_equal(text.buf, in, strlen(in));
+	assert_int_equal(text.len, strlen(in));
+	server_settings_list_init(&back);
+	assert_int_equal(server_settings_parse(text.buf, text.len, &back, &eb), GD_OK);
+	assert_int_equal(back.n, 3);
+	server_settings_list_release(&back);
+	server_settings_list_release(&l);
+	strbuf_release(&text);
+
+	static const struct {
+		const char *in, *why;
+	} bad[] = {
+		{ "", "not godiag server settings" },
+		{ "godiag-server-settings 2\n", "not godiag server settings" },
+		{ "godiag-server-settings 1\nserver\tnet/http.Server\t1\tDWARF\t", "line 2: cut" },
+		{ "godiag-server-settings 1\nserver\tfoo.Server\t1\tDWARF\t\n", "line 2: unknown server type" },
+		{ "godiag-server-settings 1\nserver\tthrift.TServerSocket\t1\tDWARF\t\tIdleTimeout=0\n",
+		  "line 2: thrift.TServerSocket has no such setting" },
+		{ "godiag-server-settings 1\nserver\tthrift.TServerSocket\t-3\tDWARF\t\n", "line 2: bad goroutine count" },
+		{ "godiag-server-settings 1\n\nserver\tthrift.TServerSocket\t1\tDW%4\t\n", "line 3: bad escaped text" },
+		{ "godiag-server-settings 1\nserver\tthrift.TServerSocket\t1\tDWARF\t\tClientTimeout=-2\n",
+		  "line 2: bad duration" },
+		{ "godiag-server-settings 1\nserver\tthrift.TServerSocket\t1\n", "line 2: a server needs" },
+		{ "godiag-server-settings 1\nhello\n", "line 2: neither a server nor a note" },
+		{ "godiag-server-settings 1\nnote\tA%00B\n", "line 2: bad escaped text" },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		server_settings_list_init(&l);
+		eb.msg[0] = 0;
+		assert_int_equal(server_settings_parse(bad[i].in, strlen(bad[i].in), &l, &eb), GD_EFORMAT);
+		if (!strstr(eb.msg, bad[i].why))
+			fail_msg("case %zu: '%s' lacks '%s'", i, eb.msg, bad[i].why);
+		server_settings_list_release(&l);
+	}
+	/* 65 servers: over the cap the census itself keeps */
+	struct strbuf many = STRBUF_INIT_MAX(SERVER_SETTINGS_MAX_TEXT);
+	strbuf_addstr(&many, SERVER_SETTINGS_MAGIC);
+	for (int i = 0; i < 65; i++)
+		strbuf_addstr(&many, "server\tthrift.TServerSocket\t1\tDWARF\t\n");
+	server_settings_list_init(&l);
+	assert_int_equal(server_settings_parse(many.buf, many.len, &l, &eb), GD_EFORMAT);
+	assert_non_null(strstr(eb.msg, "line 66: more than 64 servers"));
+	server_settings_list_release(&l);
+	strbuf_release(&many);
+}
+
 int main(void)
 {
 	const char *src = getenv("SRCDIR");
@@ -189,6 +266,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_replay_versions),
 		cmocka_unit_test(test_bad_recordings),
+		cmocka_unit_test(test_settings_text),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
