@@ -465,7 +465,7 @@ if bin=$(build_scenario httpidle 1.19); then
 		jtrue "URL --max-size: result marked truncated or partial" "$HS/urlmax.json" \
 			'.truncated == true or .partial != null'
 		run_stacks url404 "$HS/url404.json" --json --timeout 10 "http://$addr/no/such/page"
-		check_rc "URL 404: exit 1" "$HS/url404.json" 1
+		check_rc "URL 404: exit 3 (nothing readable)" "$HS/url404.json" 3
 		jeq "URL 404: one error line naming the URL" "$HS/url404.json.err" \
 			'split("\n") | map(select(. != "")) | [length, (.[0] | startswith("godiag: error: http://"))]' '[1, true]' -Rs
 	fi
@@ -487,14 +487,14 @@ check_rc "--max-size below the dump: exit 1" "$CL/maxsize.json" 1
 jtrue "--max-size: result marked truncated or partial" "$CL/maxsize.json" '.truncated == true or .partial != null'
 : >"$CL/empty.txt"
 run_stacks empty "$CL/empty.json" --json "$CL/empty.txt"
-check_rc "empty file: exit 1" "$CL/empty.json" 1
+check_rc "empty file: exit 3" "$CL/empty.json" 3
 jeq "empty file: one 'godiag: error: <source>:' line" "$CL/empty.json.err" \
 	"split(\"\n\") | map(select(. != \"\")) | [length, (.[0] | startswith(\"godiag: error: $CL/empty.txt: \"))]" '[1, true]' -Rs
 printf 'hello\nthis is not a goroutine dump\n' >"$CL/garbage.txt"
 run_stacks garbage "$CL/garbage.json" --json "$CL/garbage.txt"
-check_rc "garbage file: exit 1" "$CL/garbage.json" 1
+check_rc "garbage file: exit 3" "$CL/garbage.json" 3
 run_stacks missing "$CL/missing.json" --json "$CL/no-such-file.txt"
-check_rc "missing file: exit 1" "$CL/missing.json" 1
+check_rc "missing file: exit 3" "$CL/missing.json" 3
 jeq "missing file: one error line" "$CL/missing.json.err" 'split("\n") | map(select(. != "")) | length' 1 -Rs
 run_stacks usage1 "$CL/usage1.json" --json
 check_rc "no SRC: exit 2" "$CL/usage1.json" 2
