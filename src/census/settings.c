@@ -17,6 +17,7 @@
 #include "linux/buildinfo.h"
 #include "linux/procmem.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 struct spec {
@@ -403,17 +404,6 @@ void server_settings_format(const struct server_settings_list *l, struct strbuf 
 	}
 }
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* field [p, e) unescaped into dst; false when malformed or too long */
 static bool unescape(const char *p, const char *e, char *dst, size_t cap)
 {
@@ -422,7 +412,7 @@ static bool unescape(const char *p, const char *e, char *dst, size_t cap)
 		char c = *p++;
 		if (c == '%') {
 			int h, l;
-			if (e - p < 2 || (h = hexval(p[0])) < 0 || (l = hexval(p[1])) < 0)
+			if (e - p < 2 || (h = hex_value(p[0])) < 0 || (l = hex_value(p[1])) < 0)
 				return false;
 			c = (char)(h << 4 | l);
 			p += 2;
@@ -438,17 +428,10 @@ static bool unescape(const char *p, const char *e, char *dst, size_t cap)
 static bool parse_i64(const char *p, const char *e, int64_t lo, int64_t *out)
 {
 	bool neg = p < e && *p == '-';
-	uint64_t v = 0;
+	uint64_t v;
 	if (neg)
 		p++;
-	if (p == e || e - p > 19)
-		return false;
-	for (; p < e; p++) {
-		if (*p < '0' || *p > '9')
-			return false;
-		v = v * 10 + (uint64_t)(*p - '0');
-	}
-	if (v > (uint64_t)INT64_MAX)
+	if (!parse_u64_n(p, (size_t)(e - p), &v) || v > (uint64_t)INT64_MAX)
 		return false;
 	*out = neg ? -(int64_t)v : (int64_t)v;
 	return *out >= lo;

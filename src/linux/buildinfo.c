@@ -25,6 +25,7 @@
 #include "linux/buildinfo.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 #define BI_MAGIC "\xff Go buildinf:"
@@ -407,17 +408,6 @@ static void utf8_put(struct strbuf *sb, uint32_t r)
 	strbuf_add(sb, b, n);
 }
 
-static int hexval(int c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decode the Go quoted string (strconv syntax, "..." or `...`) that starts
  * s[0..n).  Sets *used to the bytes consumed, quotes included.  The output
  * is bounded by n, which is bounded by the modinfo cap. */
@@ -473,7 +463,7 @@ static bool go_unquote_prefix(const char *s, size_t n, struct strbuf *out, size_
 			if (n - i < nd)
 				return false;
 			for (size_t k = 0; k < nd; k++) {
-				int h = hexval((unsigned char)s[i + k]);
+				int h = hex_value((unsigned char)s[i + k]);
 				if (h < 0)
 					return false;
 				v = v << 4 | (uint32_t)h;

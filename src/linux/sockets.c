@@ -357,17 +357,6 @@ enum gd_err sockstat_read(const char *proc_root, int pid, struct sockstat *st,
 
 /* ---- /proc/net/tcp ---- */
 
-static int hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
-}
-
 /* Exactly `digits` hex digits into *v. */
 static bool parse_hex_fixed(const char **pp, const char *end, int digits, uint32_t *v)
 {
@@ -376,7 +365,7 @@ static bool parse_hex_fixed(const char **pp, const char *end, int digits, uint32
 	if (end - p < digits)
 		return false;
 	for (int i = 0; i < digits; i++) {
-		int h = hexval(p[i]);
+		int h = hex_value(p[i]);
 		if (h < 0)
 			return false;
 		x = (x << 4) | (uint32_t)h;
@@ -392,10 +381,10 @@ static bool parse_hex(const char **pp, const char *end, uint64_t *v)
 	const char *p = *pp;
 	uint64_t x = 0;
 	int n = 0;
-	for (; p < end && hexval(*p) >= 0; p++, n++) {
+	for (; p < end && hex_value(*p) >= 0; p++, n++) {
 		if (n == 16)
 			return false;
-		x = (x << 4) | (uint64_t)hexval(*p);
+		x = (x << 4) | (uint64_t)hex_value(*p);
 	}
 	if (!n)
 		return false;

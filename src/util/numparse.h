@@ -30,6 +30,18 @@ static inline bool scan_u64(const char **pp, const char *end, uint64_t *out)
 	return true;
 }
 
+/* The value of one hex digit (either case), or -1. */
+static inline int hex_value(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
 /* The whole of s is a decimal number that fits in 64 bits. */
 bool parse_u64(const char *s, uint64_t *out);
 /* The first len bytes of s: the same rule, for text that is not
