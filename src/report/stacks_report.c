@@ -3,13 +3,12 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "report/emit.h"
 #include "report/stacks_report.h"
 #include "util/html.h"
-#include "util/json_writer.h"
-#include "util/termsafe.h"
 #include "util/banned.h"
 
-/* --- text ---------------------------------------------------------------- */
+/* --- text and JSON ------------------------------------------------------- */
 
 struct style {
 	const char *bold, *dim, *state, *user, *warn, *reset;
@@ -17,14 +16,6 @@ struct style {
 
 static const struct style plain = { "", "", "", "", "", "" };
 static const struct style ansi = { "\033[1m", "\033[2m", "\033[33m", "\033[36m", "\033[1;31m", "\033[0m" };
-
-/* Text from the target goes to a terminal: util/termsafe turns controls
- * into '?' so a crafted function name cannot move the cursor or retitle the
- * window. */
-static void put_safe_str(FILE *out, const char *s)
-{
-	termsafe_puts(out, s);
-}
 
 static const char *base_name(const char *path)
 {
@@ -41,48 +32,6 @@ static bool is_user_func(const char *func)
 	return slash && dot && dot < slash;
 }
 
-static void group_digits(char *buf, size_t n, uint64_t v)
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
-	for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
-}
-
-static void text_states(FILE *out, const struct state_count *v, size_t n, const struct style *st)
-{
-	for (size_t i = 0; i < n; i++) {
-		char num[32];
-		group_digits(num, sizeof(num), v[i].count);
-		fprintf(out, "%s%s%s ", i ? ", " : "", st->state, num);
-		put_safe_str(out, v[i].state);
-		fputs(st->reset, out);
-	}
-}
-
-static void text_frame(FILE *out, const struct gd_frame *f, bool args, const struct style *st, const char *indent)
-{
-	bool user = is_user_func(f->func);
-	fprintf(out, "%s%s", indent, user ? st->user : "");
-	put_safe_str(out, f->func);
-	if (args) {
-		fputc('(', out);
-		put_safe_str(out, f->args);
-		fputc(')', out);
-	}
-	fprintf(out, "%s  %s", user ? st->reset : "", st->dim);
-	if (f->file_len) {
-		put_safe_str(out, base_name(f->file));
-		if (f->line)
-			fprintf(out, ":%" PRIu32, f->line);
-	}
-	fprintf(out, "%s\n", st->reset);
-}
-
 static const char *report_format_name(const struct stacks_report *r)
 {
 	return r->mixed ? "mixed" : dump_format_name(r->format);
@@ -97,321 +46,253 @@ static size_t bucket_index(const struct stacks_report *r, const struct bucket *b
 	return r->nbuckets;
 }
 
-static void text_label_sets(FILE *out, const struct bucket *b)
+/* Text shows a frame's file by its base name, JSON by its whole path. */
+static void frame(struct emitter *e, const char *key, const struct gd_frame *f, bool args, const struct style *st,
+		  const char *indent)
 {
-	fputs("  labels:", out);
-	for (size_t k = 0; k < b->nlabel_sets; k++) {
-		const struct label_count *lc = &b->label_sets[k];
-		fputs(k ? ", " : " ", out);
-		put_safe_str(out, lc->labels[0] ? lc->labels : "(none)");
-		fprintf(out, " x%" PRIu64, lc->count);
-	}
-	if (b->labels_other)
-		fprintf(out, ", %" PRIu64 " more with other labels", b->labels_other);
-	fputc('\n', out);
+	bool user = is_user_func(f->func);
+	char fmt[64];
+
+	emit_object_begin(e, key);
+	snprintf(fmt, sizeof(fmt), "%s%s%%s", indent, user ? st->user : "");
+	emit_string(e, EMIT_ANY, "func", fmt, f->func);
+	if (args)
+		emit_string(e, EMIT_ANY, "args", "(%s)", f->args);
+	emit_text(e, "%s  %s", user ? st->reset : "", st->dim);
+	emit_string(e, EMIT_JSON, "file", NULL, f->file);
+	if (f->file_len)
+		emit_string(e, EMIT_TEXT, NULL, "%s", base_name(f->file));
+	emit_uint(e, f->file_len && f->line ? EMIT_ANY : EMIT_JSON, "line", ":%s", true, f->line);
+	if (f->flags & GD_FRAME_INLINED)
+		emit_bool(e, EMIT_JSON, "inlined", NULL, true);
+	emit_text(e, "%s\n", st->reset);
+	emit_object_end(e);
 }
 
-void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
+/* "3 chan receive, 1 select" in text, {"chan receive": 3, "select": 1} in
+ * JSON.  lone_bare: a bucket's only state goes without its count in text,
+ * which would repeat the bucket's. */
+static void states(struct emitter *e, const struct state_count *v, size_t n, bool lone_bare, const struct style *st)
+{
+	char fmt[32];
+
+	snprintf(fmt, sizeof(fmt), "%%s%s", st->reset);
+	emit_object_begin(e, "states");
+	for (size_t i = 0; i < n; i++) {
+		emit_text(e, "%s%s", i ? ", " : "", st->state);
+		emit_count(e, lone_bare && n == 1 ? EMIT_JSON : EMIT_ANY, v[i].state, "%s ", v[i].count);
+		emit_string(e, EMIT_TEXT, NULL, fmt, v[i].state);
+	}
+	emit_object_end(e);
+}
+
+static void label_sets(struct emitter *e, const struct bucket *b)
+{
+	bool any = b->labels || b->labels_mixed;
+
+	if (b->labels)
+		emit_string(e, EMIT_JSON, "labels", NULL, b->labels);
+	if (b->labels_mixed)
+		emit_bool(e, EMIT_JSON, "labels_mixed", NULL, true);
+	emit_array_begin(e, "label_sets");
+	if (any) {
+		emit_text(e, "  labels:");
+		for (size_t k = 0; k < b->nlabel_sets; k++) {
+			const struct label_count *lc = &b->label_sets[k];
+			emit_object_begin(e, NULL);
+			/* The goroutines without labels: "" in JSON, a word in text. */
+			emit_string(e, lc->labels[0] ? EMIT_ANY : EMIT_JSON, "labels", k ? ", %s" : " %s", lc->labels);
+			if (!lc->labels[0])
+				emit_text(e, "%s(none)", k ? ", " : " ");
+			emit_uint(e, EMIT_ANY, "count", " x%s", true, lc->count);
+			emit_object_end(e);
+		}
+	}
+	emit_array_end(e);
+	if (b->labels_other)
+		emit_uint(e, any ? EMIT_ANY : EMIT_JSON, "labels_other", ", %s more with other labels", true,
+			  b->labels_other);
+	if (any)
+		emit_text(e, "\n");
+}
+
+static void bucket(struct emitter *e, const struct stacks_report *r, const struct bucket *b, const struct style *st)
+{
+	/* A bucket has states only when its grouping has (not from profiles). */
+	size_t ns = r->g->has_states ? b->nstates : 0;
+	size_t nf = b->nframes;
+	bool muted = e->text_muted;
+	uint64_t bins[WAIT_BINS];
+	uint32_t mn, med, mx;
+	char fmt[64];
+
+	emit_object_begin(e, NULL);
+	emit_text(e, "\n");
+	if (b == r->crash_bucket)
+		emit_text(e, "%s>>> crashed here: goroutine %" PRIu64 "%s\n", st->warn, r->crash_goid, st->reset);
+	snprintf(fmt, sizeof(fmt), "%s%%s%s", st->bold, st->reset);
+	emit_count(e, EMIT_ANY, "count", fmt, b->count);
+	if (ns)
+		emit_text(e, "  ");
+	states(e, b->states, ns, true, st);
+	if (b->crashed)
+		emit_bool(e, EMIT_JSON, "crashed", NULL, true);
+
+	bucket_wait_histogram(b, bins);
+	if (bucket_wait_stats(b, &mn, &med, &mx)) {
+		emit_object_begin(e, "wait_minutes");
+		/* Text says the range before the median. */
+		emit_uint(e, EMIT_ANY, "min", "  waited %s", true, mn);
+		emit_uint(e, EMIT_JSON, "median", NULL, true, med);
+		emit_uint(e, EMIT_ANY, "max", "-%s", true, mx);
+		emit_uint(e, EMIT_TEXT, NULL, " min (median %s)", true, med);
+		/* Text gives the histogram a line of its own, below. */
+		emit_object_begin(e, "histogram");
+		for (int k = 0; k < WAIT_BINS; k++)
+			emit_uint(e, EMIT_JSON, wait_bin_label[k], NULL, true, bins[k]);
+		emit_object_end(e);
+		emit_object_end(e);
+	} else {
+		emit_null(e, "wait_minutes");
+	}
+	emit_uint(e, b->locked ? EMIT_ANY : EMIT_JSON, "locked", "  %s locked to thread", true, b->locked);
+	snprintf(fmt, sizeof(fmt), "  %s%%s leaked%s", st->warn, st->reset);
+	emit_uint(e, b->leaked ? EMIT_ANY : EMIT_JSON, "leaked", fmt, true, b->leaked);
+	emit_text(e, "\n");
+	if (b->with_wait) {
+		emit_text(e, "  %swait:", st->dim);
+		for (int k = 0; k < WAIT_BINS; k++)
+			if (bins[k])
+				emit_text(e, " %s %" PRIu64 ";", wait_bin_label[k], bins[k]);
+		emit_text(e, "%s\n", st->reset);
+	}
+	label_sets(e, b);
+	/* Text lists the IDs above the stack, JSON at the end (below). */
+	if (b->nids) {
+		emit_text(e, "  %sids:", st->dim);
+		for (uint32_t k = 0; k < b->nids; k++)
+			emit_text(e, " %" PRIu64, b->ids[k]);
+		emit_text(e, "%s%s\n", b->count > b->nids ? " ..." : "", st->reset);
+	}
+
+	/* Text shows the innermost --frames of the stack, JSON all of it. */
+	if (r->max_frames && nf > r->max_frames)
+		nf = r->max_frames;
+	emit_array_begin(e, "frames");
+	for (uint32_t k = 0; k < b->nframes; k++) {
+		e->text_muted = muted || k >= nf;
+		frame(e, NULL, &b->frames[k], r->show_args, st, "    ");
+	}
+	e->text_muted = muted;
+	emit_array_end(e);
+	if (nf < b->nframes)
+		emit_text(e, "    %s... %" PRIu32 " more frames%s\n", st->dim, (uint32_t)(b->nframes - nf), st->reset);
+	snprintf(fmt, sizeof(fmt), "    %s...%%s frames elided by the runtime...%s\n", st->dim, st->reset);
+	emit_uint(e, b->elided ? EMIT_ANY : EMIT_JSON, "elided", fmt, true, b->elided);
+	if (!b->elided && b->elided_unknown)
+		emit_text(e, "    %s...more frames elided by the runtime...%s\n", st->dim, st->reset);
+	if (b->has_creator)
+		frame(e, "created_by", &b->creator, false, st, "  created by ");
+	else
+		emit_null(e, "created_by");
+	emit_array_begin(e, "ids");
+	for (uint32_t k = 0; k < b->nids; k++)
+		emit_uint(e, EMIT_JSON, NULL, NULL, true, b->ids[k]);
+	emit_array_end(e);
+	emit_object_end(e);
+}
+
+static void inputs(struct emitter *e, const struct stacks_report *r)
+{
+	emit_array_begin(e, "inputs");
+	for (size_t i = 0; i < r->ninputs; i++) {
+		const struct stacks_input_info *in = &r->inputs[i];
+		emit_object_begin(e, NULL);
+		emit_string(e, EMIT_JSON, "source", NULL, in->source);
+		emit_string(e, EMIT_JSON, "format", NULL, dump_format_name(in->format));
+		emit_uint(e, EMIT_JSON, "goroutines", NULL, true, in->goroutines);
+		emit_uint(e, EMIT_JSON, "dumps", NULL, true, in->dumps);
+		emit_uint(e, EMIT_JSON, "dump", NULL, true, in->dump);
+		emit_bool(e, EMIT_JSON, "truncated", NULL, in->truncated);
+		emit_string(e, EMIT_JSON, "error", NULL, in->error);
+		emit_object_end(e);
+	}
+	emit_array_end(e);
+}
+
+static void render(FILE *out, const struct stacks_report *r, bool json, bool color)
 {
 	const struct style *st = color ? &ansi : &plain;
 	const struct grouping *g = r->g;
-	char num[32];
+	const char *sig = r->signal && *r->signal ? r->signal : NULL;
+	bool panicked = r->preamble && *r->preamble;
+	size_t ci = r->crash_bucket ? bucket_index(r, r->crash_bucket) : r->nbuckets;
 	uint64_t shown = 0;
+	uint32_t dumps = 0;
+	struct emitter e;
+	char fmt[128];
 
-	group_digits(num, sizeof(num), g->total);
-	fprintf(out, "%s%s goroutines%s in %zu bucket%s (", st->bold, num, st->reset, r->nbuckets,
-		r->nbuckets == 1 ? "" : "s");
-	put_safe_str(out, r->source);
-	fprintf(out, ", %s)\n", report_format_name(r));
-	if (r->preamble && *r->preamble) {
-		fprintf(out, "%s", st->warn);
-		put_safe_str(out, r->preamble);
-		fprintf(out, "%s\n", st->reset);
-	}
-	if (r->signal && *r->signal) {
-		put_safe_str(out, r->signal);
-		fputc('\n', out);
-	}
-	if (r->partial) {
-		fprintf(out, "%sPARTIAL: ", st->warn);
-		put_safe_str(out, r->partial);
-		fprintf(out, "%s\n", st->reset);
-	}
-	if (g->has_states) {
-		fputs("states: ", out);
-		text_states(out, g->states, g->nstates, st);
-		fputc('\n', out);
-	}
+	emit_init_compact(&e, out, json);
+	emit_object_begin(&e, NULL);
+	snprintf(fmt, sizeof(fmt), "%s%%s goroutines%s in %zu bucket%s (", st->bold, st->reset, r->nbuckets,
+		 r->nbuckets == 1 ? "" : "s");
+	emit_count(&e, EMIT_TEXT, NULL, fmt, g->total);
+	emit_string(&e, EMIT_ANY, "source", "%s", r->source);
+	emit_string(&e, EMIT_ANY, "format", ", %s)\n", report_format_name(r));
+	emit_uint(&e, EMIT_JSON, "total", NULL, true, g->total);
+	emit_bool(&e, EMIT_JSON, "truncated", NULL, r->truncated);
+	/* Text says it under the crash and signal lines. */
+	emit_string(&e, EMIT_JSON, "partial", NULL, r->partial);
+	/* For a signal without a panic line (SIGQUIT: quit) JSON's crash is
+	 * the signal; text shows it once, as the signal. */
+	snprintf(fmt, sizeof(fmt), "%s%%s%s\n", st->warn, st->reset);
+	emit_string(&e, EMIT_ANY, "crash", panicked ? fmt : NULL, panicked ? r->preamble : sig);
+	emit_string(&e, EMIT_ANY, "signal", sig ? "%s\n" : NULL, sig);
+	snprintf(fmt, sizeof(fmt), "%sPARTIAL: %%s%s\n", st->warn, st->reset);
+	emit_string(&e, EMIT_TEXT, NULL, r->partial ? fmt : NULL, r->partial);
+	emit_uint(&e, EMIT_JSON, "crash_goroutine", NULL, r->has_crash_goid, r->crash_goid);
+	for (size_t i = 0; i < r->ninputs; i++)
+		dumps = r->inputs[i].dumps > dumps ? r->inputs[i].dumps : dumps;
+	emit_uint(&e, EMIT_JSON, "dumps", NULL, true, dumps);
+	inputs(&e, r);
+	if (g->has_states)
+		emit_text(&e, "states: ");
+	states(&e, g->states, g->has_states ? g->nstates : 0, false, st);
+	if (g->has_states)
+		emit_text(&e, "\n");
+	emit_uint(&e, EMIT_JSON, "locked", NULL, true, g->locked);
+	emit_uint(&e, EMIT_JSON, "leaked", NULL, true, g->leaked);
 	for (size_t i = 0; i < r->nbuckets; i++)
 		shown += r->buckets[i]->count;
-	if (shown != g->total) {
-		group_digits(num, sizeof(num), shown);
-		fprintf(out, "shown after filters: %s goroutines\n", num);
-	}
+	if (shown != g->total)
+		emit_count(&e, EMIT_TEXT, NULL, "shown after filters: %s goroutines\n", shown);
 
-	/* The crashing goroutine's bucket first: it is what the reader came for. */
-	size_t ci = r->crash_bucket ? bucket_index(r, r->crash_bucket) : r->nbuckets;
+	emit_array_begin(&e, "buckets");
 	for (size_t o = 0; o < r->nbuckets; o++) {
 		size_t i = o;
-		const struct bucket *b;
-		uint32_t mn, med, mx;
-		size_t nf;
-		if (ci < r->nbuckets) {
+		/* Text shows the crashing goroutine's bucket first: it is what
+		 * the reader came for.  JSON keeps the order by count. */
+		if (!json && ci < r->nbuckets) {
 			if (o == 0)
 				i = ci;
 			else if (o <= ci)
 				i = o - 1;
 		}
-		b = r->buckets[i];
-		nf = b->nframes;
-		fputc('\n', out);
-		if (b == r->crash_bucket) {
-			fprintf(out, "%s>>> crashed here: goroutine %" PRIu64 "%s\n", st->warn, r->crash_goid, st->reset);
-		}
-		group_digits(num, sizeof(num), b->count);
-		fprintf(out, "%s%s%s", st->bold, num, st->reset);
-		if (b->nstates == 1) {
-			fprintf(out, "  %s", st->state);
-			put_safe_str(out, b->states[0].state);
-			fputs(st->reset, out);
-		} else if (b->nstates) {
-			fputs("  ", out);
-			text_states(out, b->states, b->nstates, st);
-		}
-		if (bucket_wait_stats(b, &mn, &med, &mx))
-			fprintf(out, "  waited %" PRIu32 "-%" PRIu32 " min (median %" PRIu32 ")", mn, mx, med);
-		if (b->locked)
-			fprintf(out, "  %" PRIu64 " locked to thread", b->locked);
-		if (b->leaked)
-			fprintf(out, "  %s%" PRIu64 " leaked%s", st->warn, b->leaked, st->reset);
-		fputc('\n', out);
-		if (b->with_wait) {
-			uint64_t bins[WAIT_BINS];
-			bucket_wait_histogram(b, bins);
-			fprintf(out, "  %swait:", st->dim);
-			for (int k = 0; k < WAIT_BINS; k++)
-				if (bins[k])
-					fprintf(out, " %s %" PRIu64 ";", wait_bin_label[k], bins[k]);
-			fprintf(out, "%s\n", st->reset);
-		}
-		if (b->labels || b->labels_mixed)
-			text_label_sets(out, b);
-		if (b->nids) {
-			fprintf(out, "  %sids:", st->dim);
-			for (uint32_t k = 0; k < b->nids; k++)
-				fprintf(out, " %" PRIu64, b->ids[k]);
-			fprintf(out, "%s%s\n", b->count > b->nids ? " ..." : "", st->reset);
-		}
-		if (r->max_frames && nf > r->max_frames)
-			nf = r->max_frames;
-		for (size_t k = 0; k < nf; k++)
-			text_frame(out, &b->frames[k], r->show_args, st, "    ");
-		if (nf < b->nframes)
-			fprintf(out, "    %s... %" PRIu32 " more frames%s\n", st->dim, (uint32_t)(b->nframes - nf), st->reset);
-		if (b->elided || b->elided_unknown) {
-			if (b->elided)
-				fprintf(out, "    %s...%" PRIu32 " frames elided by the runtime...%s\n", st->dim, b->elided, st->reset);
-			else
-				fprintf(out, "    %s...more frames elided by the runtime...%s\n", st->dim, st->reset);
-		}
-		if (b->has_creator)
-			text_frame(out, &b->creator, false, st, "  created by ");
+		bucket(&e, r, r->buckets[i], st);
 	}
+	emit_array_end(&e);
+	emit_object_end(&e);
+	emit_end(&e);
 }
 
-/* --- JSON ---------------------------------------------------------------- */
-
-static void json_frame(struct json_writer *jw, const struct gd_frame *f, bool args)
+void stacks_render_text(FILE *out, const struct stacks_report *r, bool color)
 {
-	jw_object_begin(jw);
-	jw_key(jw, "func");
-	jw_string(jw, f->func);
-	if (args) {
-		jw_key(jw, "args");
-		jw_string(jw, f->args);
-	}
-	jw_key(jw, "file");
-	jw_string(jw, f->file);
-	jw_key(jw, "line");
-	jw_uint(jw, f->line);
-	if (f->flags & GD_FRAME_INLINED) {
-		jw_key(jw, "inlined");
-		jw_bool(jw, true);
-	}
-	jw_object_end(jw);
-}
-
-static void json_states(struct json_writer *jw, const struct state_count *v, size_t n)
-{
-	jw_object_begin(jw);
-	for (size_t i = 0; i < n; i++) {
-		jw_key(jw, v[i].state);
-		jw_uint(jw, v[i].count);
-	}
-	jw_object_end(jw);
+	render(out, r, false, color);
 }
 
 void stacks_render_json(FILE *out, const struct stacks_report *r)
 {
-	struct json_writer jw;
-	const struct grouping *g = r->g;
-	jw_init(&jw, out, false);
-	jw_object_begin(&jw);
-	jw_key(&jw, "source");
-	jw_string(&jw, r->source);
-	jw_key(&jw, "format");
-	jw_string(&jw, report_format_name(r));
-	jw_key(&jw, "total");
-	jw_uint(&jw, g->total);
-	jw_key(&jw, "truncated");
-	jw_bool(&jw, r->truncated);
-	jw_key(&jw, "partial");
-	jw_string(&jw, r->partial);
-	jw_key(&jw, "crash");
-	if (r->preamble && *r->preamble)
-		jw_string(&jw, r->preamble);
-	else if (r->signal && *r->signal)
-		jw_string(&jw, r->signal); /* SIGQUIT: quit */
-	else
-		jw_null(&jw);
-	jw_key(&jw, "signal");
-	if (r->signal && *r->signal)
-		jw_string(&jw, r->signal);
-	else
-		jw_null(&jw);
-	jw_key(&jw, "crash_goroutine");
-	if (r->has_crash_goid)
-		jw_uint(&jw, r->crash_goid);
-	else
-		jw_null(&jw);
-	jw_key(&jw, "dumps");
-	{
-		uint32_t d = 0;
-		for (size_t i = 0; i < r->ninputs; i++)
-			d = r->inputs[i].dumps > d ? r->inputs[i].dumps : d;
-		jw_uint(&jw, d);
-	}
-	jw_key(&jw, "inputs");
-	jw_array_begin(&jw);
-	for (size_t i = 0; i < r->ninputs; i++) {
-		const struct stacks_input_info *in = &r->inputs[i];
-		jw_object_begin(&jw);
-		jw_key(&jw, "source");
-		jw_string(&jw, in->source);
-		jw_key(&jw, "format");
-		jw_string(&jw, dump_format_name(in->format));
-		jw_key(&jw, "goroutines");
-		jw_uint(&jw, in->goroutines);
-		jw_key(&jw, "dumps");
-		jw_uint(&jw, in->dumps);
-		jw_key(&jw, "dump");
-		jw_uint(&jw, in->dump);
-		jw_key(&jw, "truncated");
-		jw_bool(&jw, in->truncated);
-		jw_key(&jw, "error");
-		jw_string(&jw, in->error);
-		jw_object_end(&jw);
-	}
-	jw_array_end(&jw);
-	jw_key(&jw, "states");
-	if (g->has_states)
-		json_states(&jw, g->states, g->nstates);
-	else
-		json_states(&jw, NULL, 0);
-	jw_key(&jw, "locked");
-	jw_uint(&jw, g->locked);
-	jw_key(&jw, "leaked");
-	jw_uint(&jw, g->leaked);
-	jw_key(&jw, "buckets");
-	jw_array_begin(&jw);
-	for (size_t i = 0; i < r->nbuckets; i++) {
-		const struct bucket *b = r->buckets[i];
-		uint32_t mn, med, mx;
-		jw_object_begin(&jw);
-		jw_key(&jw, "count");
-		jw_uint(&jw, b->count);
-		jw_key(&jw, "states");
-		if (g->has_states)
-			json_states(&jw, b->states, b->nstates);
-		else
-			json_states(&jw, NULL, 0);
-		if (b->crashed) {
-			jw_key(&jw, "crashed");
-			jw_bool(&jw, true);
-		}
-		jw_key(&jw, "wait_minutes");
-		if (bucket_wait_stats(b, &mn, &med, &mx)) {
-			uint64_t bins[WAIT_BINS];
-			jw_object_begin(&jw);
-			jw_key(&jw, "min");
-			jw_uint(&jw, mn);
-			jw_key(&jw, "median");
-			jw_uint(&jw, med);
-			jw_key(&jw, "max");
-			jw_uint(&jw, mx);
-			jw_key(&jw, "histogram");
-			bucket_wait_histogram(b, bins);
-			jw_object_begin(&jw);
-			for (int k = 0; k < WAIT_BINS; k++) {
-				jw_key(&jw, wait_bin_label[k]);
-				jw_uint(&jw, bins[k]);
-			}
-			jw_object_end(&jw);
-			jw_object_end(&jw);
-		} else {
-			jw_null(&jw);
-		}
-		jw_key(&jw, "locked");
-		jw_uint(&jw, b->locked);
-		jw_key(&jw, "leaked");
-		jw_uint(&jw, b->leaked);
-		if (b->labels) {
-			jw_key(&jw, "labels");
-			jw_string(&jw, b->labels);
-		}
-		if (b->labels_mixed) {
-			jw_key(&jw, "labels_mixed");
-			jw_bool(&jw, true);
-		}
-		jw_key(&jw, "label_sets");
-		jw_array_begin(&jw);
-		if (b->labels || b->labels_mixed) {
-			for (size_t k = 0; k < b->nlabel_sets; k++) {
-				jw_object_begin(&jw);
-				jw_key(&jw, "labels");
-				jw_string(&jw, b->label_sets[k].labels);
-				jw_key(&jw, "count");
-				jw_uint(&jw, b->label_sets[k].count);
-				jw_object_end(&jw);
-			}
-		}
-		jw_array_end(&jw);
-		if (b->labels_other) {
-			jw_key(&jw, "labels_other");
-			jw_uint(&jw, b->labels_other);
-		}
-		jw_key(&jw, "frames");
-		jw_array_begin(&jw);
-		for (uint32_t k = 0; k < b->nframes; k++)
-			json_frame(&jw, &b->frames[k], r->show_args);
-		jw_array_end(&jw);
-		jw_key(&jw, "elided");
-		jw_uint(&jw, b->elided);
-		jw_key(&jw, "created_by");
-		if (b->has_creator)
-			json_frame(&jw, &b->creator, false);
-		else
-			jw_null(&jw);
-		jw_key(&jw, "ids");
-		jw_array_begin(&jw);
-		for (uint32_t k = 0; k < b->nids; k++)
-			jw_uint(&jw, b->ids[k]);
-		jw_array_end(&jw);
-		jw_object_end(&jw);
-	}
-	jw_array_end(&jw);
-	jw_object_end(&jw);
-	jw_end(&jw);
+	render(out, r, true, false);
 }
 
 /* --- HTML ---------------------------------------------------------------- */

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Renderers for `godiag stacks`: text for people, JSON for machines (a
  * contract others rely on; see docs/ARCHITECTURE.md), and a self-contained
- * HTML page.  They only read the report model; they compute nothing. */
+ * HTML page.  Text and JSON are one description of the report, field by
+ * field through report/emit: what both show is written once.  They only read
+ * the report model; they compute nothing. */
 #ifndef GODIAG_STACKS_REPORT_H
 #define GODIAG_STACKS_REPORT_H
 

@@ -77,11 +77,49 @@ static void test_json(void **state)
 	free(j);
 }
 
+/* --- added for stacks --- */
+static char *render_counts(bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct emitter e;
+
+	emit_init_compact(&e, f, json);
+	emit_object_begin(&e, NULL);
+	emit_count(&e, EMIT_ANY, "total", "%s goroutines", 1234567);
+	emit_count(&e, EMIT_ANY, "shown", ", %6s shown", 999);
+	emit_count(&e, EMIT_JSON, "json_only", "never %s", 1000);
+	emit_count(&e, EMIT_TEXT, NULL, ", %s\n", UINT64_MAX);
+	emit_object_end(&e);
+	emit_end(&e);
+	fclose(f);
+	return buf;
+}
+
+static void test_count_text(void **state)
+{
+	char *t = render_counts(false);
+	(void)state;
+	assert_string_equal(t, "1,234,567 goroutines,    999 shown, 18,446,744,073,709,551,615\n");
+	free(t);
+}
+
+static void test_count_json_compact(void **state)
+{
+	char *j = render_counts(true);
+	(void)state;
+	assert_string_equal(j, "{\"total\":1234567,\"shown\":999,\"json_only\":1000}\n");
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_text),
 		cmocka_unit_test(test_json),
+		cmocka_unit_test(test_count_text),
+		cmocka_unit_test(test_count_json_compact),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
