@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "report/doctor_report.h"
+#include "report/emit.h"
 #include "util/html.h"
 #include "util/json_writer.h"
 #include "util/termsafe.h"
@@ -412,61 +413,81 @@ static void text_finding(FILE *out, const struct finding *f, size_t idx, size_t 
 	fputc('\n', out);
 }
 
-static void text_snapshot(FILE *out, const struct report_snapshot *s, size_t idx, size_t total,
-			  const struct style *st)
+/* emit_string_layout's text: prose wrapped at TEXT_WIDTH, indented by
+ * *(const size_t *)indent columns. */
+static void wrapped(FILE *out, const char *s, const void *indent)
 {
-	char when[64];
+	text_wrap(out, s, *(const size_t *)indent);
+}
+
+static void prose(struct emitter *e, enum emit_to to, const char *key, const char *s, size_t indent)
+{
+	emit_string_layout(e, to, key, s, wrapped, &indent);
+}
+
+/* A field that may be NULL: null in JSON, left out of the text. */
+static void opt_string(struct emitter *e, const char *key, const char *fmt, size_t maxcols, const char *s)
+{
+	emit_string_cut(e, s ? EMIT_ANY : EMIT_JSON, key, fmt, maxcols, s);
+}
+
+static void snapshot_piece(struct emitter *e, const struct snapshot_piece *p, const struct style *st)
+{
+	/* the source only when it says more than the name */
+	bool src = p->source && *p->source && strcmp(p->source, p->what);
+	char fmt[64];
+
+	emit_object_begin(e, NULL);
+	snprintf(fmt, sizeof(fmt), "    %s%%-6s%s ", p->ok ? st->ok : st->crit, st->reset);
+	emit_string(e, EMIT_TEXT, NULL, fmt, p->ok ? "read" : "FAILED");
+	emit_string_cut(e, EMIT_ANY, "what", src ? "%-32s  " : "%s", 32, p->what);
+	snprintf(fmt, sizeof(fmt), "%s%%s%s", st->dim, st->reset);
+	emit_string_cut(e, src ? EMIT_ANY : EMIT_JSON, "source", fmt, SOURCE_COLS, p->source);
+	emit_bool(e, EMIT_JSON, "ok", NULL, p->ok);
+	emit_text(e, "\n");
+	prose(e, EMIT_ANY, "note", p->note, 11);
+	emit_object_end(e);
+}
+
+static void snapshot(struct emitter *e, const struct report_snapshot *s, size_t idx, size_t total,
+		     const struct style *st)
+{
+	bool identity = s->pid > 0 || s->go_version || s->module || s->kernel || s->mem_policy;
+	char when[64], fmt[64];
+
+	emit_object_begin(e, NULL);
+	emit_text(e, "  %s%s", st->bold, total < 2 ? "" : idx ? "later: " : "earlier: ");
+	emit_string_cut(e, EMIT_ANY, "label", "%s", LINE_COLS, s->label);
 	format_time(when, sizeof(when), s->time);
-	fprintf(out, "  %s", st->bold);
-	if (total > 1)
-		fprintf(out, "%s: ", idx ? "later" : "earlier");
-	termsafe_write_cols(out, s->label, LINE_COLS);
-	fprintf(out, "%s  %s%s%s\n", st->reset, st->dim, when, st->reset);
-	if (s->pid > 0 || s->go_version || s->module || s->kernel || s->mem_policy) {
-		fputs("   ", out);
-		if (s->pid > 0)
-			fprintf(out, " pid %d", s->pid);
-		if (s->go_version) {
-			fputs("  ", out);
-			termsafe_write_cols(out, s->go_version, 40);
-		}
-		if (s->module) {
-			fputs("  module ", out);
-			termsafe_write_cols(out, s->module, 80);
-		}
-		if (s->kernel) {
-			fputs("  kernel ", out);
-			termsafe_write_cols(out, s->kernel, 40);
-		}
-		if (s->mem_policy) {
-			fputs("  memory ", out);
-			termsafe_write_cols(out, s->mem_policy, 80);
-		}
-		fputc('\n', out);
-	}
-	for (size_t j = 0; j < s->npieces; j++) {
-		const struct snapshot_piece *p = &s->pieces[j];
-		size_t w;
-		fprintf(out, "    %s%-6s%s ", p->ok ? st->ok : st->crit, p->ok ? "read" : "FAILED", st->reset);
-		w = termsafe_write_cols(out, p->what, 32);
-		if (p->source && *p->source && strcmp(p->source, p->what)) {
-			pad(out, w < 32 ? 32 - w + 2 : 2);
-			fputs(st->dim, out);
-			termsafe_write_cols(out, p->source, SOURCE_COLS);
-			fputs(st->reset, out);
-		}
-		fputc('\n', out);
-		if (p->note && *p->note)
-			text_wrap(out, p->note, 11);
-	}
+	snprintf(fmt, sizeof(fmt), "%s  %s%%s%s\n", st->reset, st->dim, st->reset);
+	emit_int_as(e, EMIT_ANY, "time", fmt, EMIT_NO_CUT, true, s->time, when);
+	if (identity)
+		emit_text(e, "   ");
+	if (s->pid > 0)
+		emit_int(e, EMIT_ANY, "pid", " pid %s", s->pid);
+	else
+		emit_null(e, "pid");
+	opt_string(e, "go_version", "  %s", 40, s->go_version);
+	opt_string(e, "module", "  module %s", 80, s->module);
+	opt_string(e, "kernel", "  kernel %s", 40, s->kernel);
+	opt_string(e, "mem_policy", "  memory %s", 80, s->mem_policy);
+	if (identity)
+		emit_text(e, "\n");
+	emit_array_begin(e, "pieces");
+	for (size_t j = 0; j < s->npieces; j++)
+		snapshot_piece(e, &s->pieces[j], st);
+	emit_array_end(e);
 	if (!s->npieces)
-		fputs("    nothing could be read\n", out);
+		emit_text(e, "    nothing could be read\n");
+	emit_object_end(e);
 }
 
 void doctor_render_text(FILE *out, const struct report *r, bool color)
 {
 	const struct style *st = color ? &ansi : &plain;
 	size_t cnt[3], failed = failed_pieces(r);
+	struct emitter e;
+	emit_init(&e, out, false);
 	count_severities(r, cnt);
 	fprintf(out, "%sgodiag doctor%s ", st->bold, st->reset);
 	termsafe_write_cols(out, r->target, LINE_COLS);
@@ -518,7 +539,7 @@ void doctor_render_text(FILE *out, const struct report *r, bool color)
 	text_rule(out, '-');
 	fprintf(out, "%sWhat was read%s\n", st->bold, st->reset);
 	for (size_t i = 0; i < r->nsnaps; i++)
-		text_snapshot(out, &r->snaps[i], i, r->nsnaps, st);
+		snapshot(&e, &r->snaps[i], i, r->nsnaps, st);
 	if (!r->nsnaps)
 		fputs("  nothing\n", out);
 }
@@ -542,45 +563,6 @@ static void json_opt_int(struct json_writer *jw, const char *key, int64_t v)
 		jw_null(jw);
 	else
 		jw_int(jw, v);
-}
-
-static void json_snapshot(struct json_writer *jw, const struct report_snapshot *s)
-{
-	jw_object_begin(jw);
-	jw_key(jw, "label");
-	jw_string(jw, s->label);
-	jw_key(jw, "time");
-	jw_int(jw, s->time);
-	jw_key(jw, "pid");
-	if (s->pid > 0)
-		jw_int(jw, s->pid);
-	else
-		jw_null(jw);
-	jw_key(jw, "go_version");
-	jw_string(jw, s->go_version);
-	jw_key(jw, "module");
-	jw_string(jw, s->module);
-	jw_key(jw, "kernel");
-	jw_string(jw, s->kernel);
-	jw_key(jw, "mem_policy");
-	jw_string(jw, s->mem_policy);
-	jw_key(jw, "pieces");
-	jw_array_begin(jw);
-	for (size_t j = 0; j < s->npieces; j++) {
-		const struct snapshot_piece *p = &s->pieces[j];
-		jw_object_begin(jw);
-		jw_key(jw, "what");
-		jw_string(jw, p->what);
-		jw_key(jw, "source");
-		jw_string(jw, p->source);
-		jw_key(jw, "ok");
-		jw_bool(jw, p->ok);
-		jw_key(jw, "note");
-		jw_string(jw, p->note);
-		jw_object_end(jw);
-	}
-	jw_array_end(jw);
-	jw_object_end(jw);
 }
 
 static void json_finding(struct json_writer *jw, const struct finding *f)
@@ -637,36 +619,37 @@ static void json_finding(struct json_writer *jw, const struct finding *f)
 
 void doctor_render_json(FILE *out, const struct report *r)
 {
-	struct json_writer jw;
-	jw_init(&jw, out, true);
-	jw_object_begin(&jw);
-	jw_key(&jw, "target");
-	jw_string(&jw, r->target ? r->target : "");
-	jw_key(&jw, "snapshots");
-	jw_array_begin(&jw);
+	struct emitter e;
+	struct json_writer *jw = &e.jw;
+	emit_init(&e, out, true);
+	jw_object_begin(jw);
+	jw_key(jw, "target");
+	jw_string(jw, r->target ? r->target : "");
+	jw_key(jw, "snapshots");
+	jw_array_begin(jw);
 	for (size_t i = 0; i < r->nsnaps; i++)
-		json_snapshot(&jw, &r->snaps[i]);
-	jw_array_end(&jw);
-	jw_key(&jw, "findings");
-	jw_array_begin(&jw);
+		snapshot(&e, &r->snaps[i], i, r->nsnaps, &plain);
+	jw_array_end(jw);
+	jw_key(jw, "findings");
+	jw_array_begin(jw);
 	for (size_t i = 0; i < r->nfindings; i++)
-		json_finding(&jw, &r->findings[i]);
-	jw_array_end(&jw);
-	jw_key(&jw, "seen");
-	jw_array_begin(&jw);
+		json_finding(jw, &r->findings[i]);
+	jw_array_end(jw);
+	jw_key(jw, "seen");
+	jw_array_begin(jw);
 	for (size_t i = 0; i < r->nseen; i++) {
-		jw_object_begin(&jw);
-		jw_key(&jw, "rule");
-		jw_string(&jw, r->seen[i].rule);
-		json_opt_int(&jw, "goroutines", r->seen[i].goroutines);
-		json_opt_int(&jw, "sockets", r->seen[i].sockets);
-		jw_key(&jw, "text");
-		jw_string(&jw, r->seen[i].text);
-		jw_object_end(&jw);
+		jw_object_begin(jw);
+		jw_key(jw, "rule");
+		jw_string(jw, r->seen[i].rule);
+		json_opt_int(jw, "goroutines", r->seen[i].goroutines);
+		json_opt_int(jw, "sockets", r->seen[i].sockets);
+		jw_key(jw, "text");
+		jw_string(jw, r->seen[i].text);
+		jw_object_end(jw);
 	}
-	jw_array_end(&jw);
-	jw_object_end(&jw);
-	jw_end(&jw);
+	jw_array_end(jw);
+	jw_object_end(jw);
+	jw_end(jw);
 }
 
 /* --- HTML ---------------------------------------------------------------- */
