@@ -15,7 +15,6 @@
 #include "report/doctor_report.h"
 #include "report/emit.h"
 #include "util/html.h"
-#include "util/json_writer.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -171,7 +170,14 @@ static size_t failed_pieces(const struct report *r)
 	return n;
 }
 
-/* --- text ---------------------------------------------------------------- */
+/* --- text and JSON ------------------------------------------------------- */
+
+/* Text and JSON are one description through report/emit: a field both show
+ * is one EMIT_ANY call, the text's layout (rules, badges, headings) is
+ * emit_text.  JSON keys keep the contract's order, so a field the text shows
+ * elsewhere or in another form (the severity badge before the rule, "read"
+ * before a piece's name, "(inferred from ...)" around a source) is written
+ * once for each. */
 
 struct style {
 	const char *bold, *dim, *reset, *crit, *warn, *info, *ok, *code;
@@ -368,6 +374,7 @@ static void evidence_row(struct emitter *e, const struct evidence *ev, size_t wc
 		emit_string_cut(e, fact ? EMIT_ANY : EMIT_JSON, "text", fmt, FACT_COLS, ev->text);
 		if (fact)
 			w = cut_cols(ev->text, FACT_COLS);
+		/* after a short fact, the source still starts past the numbers */
 		if (noted || src)
 			emit_text(e, "%*s%s", (int)(vcol > w ? vcol - w + 2 : 2), "", st->dim);
 		if (noted)
@@ -505,112 +512,108 @@ static void snapshot(struct emitter *e, const struct report_snapshot *s, size_t 
 	emit_object_end(e);
 }
 
-void doctor_render_text(FILE *out, const struct report *r, bool color)
+/* Text only: the verdict, and a line per finding, before the findings. */
+static void verdict(struct emitter *e, const struct report *r, const struct style *st)
 {
-	const struct style *st = color ? &ansi : &plain;
 	size_t cnt[3], failed = failed_pieces(r);
-	struct emitter e;
-	emit_init(&e, out, false);
 	count_severities(r, cnt);
-	fprintf(out, "%sgodiag doctor%s ", st->bold, st->reset);
-	termsafe_write_cols(out, r->target, LINE_COLS);
-	fputc('\n', out);
 	if (!r->nfindings && r->nseen) {
-		fprintf(out, "\n%sNo finding yet%s, but %zu leak shape%s seen (below)", st->bold, st->reset, r->nseen,
-			r->nseen == 1 ? " was" : "s were");
+		emit_text(e, "\n%sNo finding yet%s, but %zu leak shape%s seen (below)", st->bold, st->reset, r->nseen,
+			  r->nseen == 1 ? " was" : "s were");
 		if (failed)
-			fprintf(out, "; %zu piece%s could not be read (see below)", failed, failed == 1 ? "" : "s");
-		fputs(".\n\n", out);
+			emit_text(e, "; %zu piece%s could not be read (see below)", failed, failed == 1 ? "" : "s");
+		emit_text(e, ".\n\n");
 	} else if (!r->nfindings) {
-		fprintf(out, "\n%sNo leak found.%s None of the rules matched the evidence read", st->ok, st->reset);
+		emit_text(e, "\n%sNo leak found.%s None of the rules matched the evidence read", st->ok, st->reset);
 		if (failed)
-			fprintf(out, ", but %zu piece%s could not be read (see below), so the check is incomplete", failed,
-				failed == 1 ? "" : "s");
-		fputs(".\n\n", out);
+			emit_text(e, ", but %zu piece%s could not be read (see below), so the check is incomplete", failed,
+				  failed == 1 ? "" : "s");
+		emit_text(e, ".\n\n");
 	} else {
-		fprintf(out, "\n%sVerdict: %zu finding%s%s (", st->bold, r->nfindings, r->nfindings == 1 ? "" : "s",
-			st->reset);
-		fprintf(out, "%zu critical, %zu warning, %zu info)\n", cnt[SEV_CRITICAL], cnt[SEV_WARNING], cnt[SEV_INFO]);
+		emit_text(e, "\n%sVerdict: %zu finding%s%s (", st->bold, r->nfindings, r->nfindings == 1 ? "" : "s",
+			  st->reset);
+		emit_text(e, "%zu critical, %zu warning, %zu info)\n", cnt[SEV_CRITICAL], cnt[SEV_WARNING],
+			  cnt[SEV_INFO]);
 		for (size_t i = 0; i < r->nfindings; i++) {
 			const struct finding *f = &r->findings[i];
-			size_t w;
-			fprintf(out, "  %s%-8s%s ", sev_style(st, f->severity), sev_badge(f->severity), st->reset);
-			w = termsafe_write_cols(out, f->rule, 28);
-			pad(out, w < 28 ? 28 - w : 0);
-			fprintf(out, " %3.0f%%  ", f->confidence * 100);
-			termsafe_write_cols(out, f->summary ? f->summary : "", SUMMARY_COLS);
-			fputc('\n', out);
+			emit_text(e, "  %s%-8s%s ", sev_style(st, f->severity), sev_badge(f->severity), st->reset);
+			emit_string_cut(e, EMIT_TEXT, NULL, "%-28s", 28, f->rule);
+			emit_text(e, " %3.0f%%  ", f->confidence * 100);
+			emit_string_cut(e, EMIT_TEXT, NULL, "%s\n", SUMMARY_COLS, f->summary ? f->summary : "");
 		}
 		if (failed)
-			fprintf(out, "  %s(%zu piece%s could not be read; see \"What was read\")%s\n", st->dim, failed,
-				failed == 1 ? "" : "s", st->reset);
-		fputc('\n', out);
-		for (size_t i = 0; i < r->nfindings; i++)
-			finding(&e, &r->findings[i], i, r->nfindings, st);
+			emit_text(e, "  %s(%zu piece%s could not be read; see \"What was read\")%s\n", st->dim, failed,
+				  failed == 1 ? "" : "s", st->reset);
+		emit_text(e, "\n");
 	}
-	if (r->nseen) {
-		text_rule(&e, '-');
-		fprintf(out, "%sSeen, not a finding%s\n", st->bold, st->reset);
-		for (size_t i = 0; i < r->nseen; i++) {
-			fputs("  ", out);
-			termsafe_write_cols(out, r->seen[i].rule, 40);
-			fputc('\n', out);
-			text_wrap(out, r->seen[i].text, 4);
-		}
-		fputc('\n', out);
-	}
-	text_rule(&e, '-');
-	fprintf(out, "%sWhat was read%s\n", st->bold, st->reset);
-	for (size_t i = 0; i < r->nsnaps; i++)
-		snapshot(&e, &r->snaps[i], i, r->nsnaps, st);
-	if (!r->nsnaps)
-		fputs("  nothing\n", out);
 }
 
-/* --- JSON ---------------------------------------------------------------- */
-
-static void json_opt_int(struct json_writer *jw, const char *key, int64_t v)
+static void seen(struct emitter *e, const struct report *r, const struct style *st)
 {
-	jw_key(jw, key);
-	if (v < 0)
-		jw_null(jw);
-	else
-		jw_int(jw, v);
+	if (r->nseen) {
+		text_rule(e, '-');
+		emit_text(e, "%sSeen, not a finding%s\n", st->bold, st->reset);
+	}
+	emit_array_begin(e, "seen");
+	for (size_t i = 0; i < r->nseen; i++) {
+		const struct seen_item *it = &r->seen[i];
+		emit_object_begin(e, NULL);
+		emit_string_cut(e, EMIT_ANY, "rule", "  %s\n", 40, it->rule);
+		emit_int_as(e, EMIT_JSON, "goroutines", NULL, EMIT_NO_CUT, it->goroutines >= 0, it->goroutines, NULL);
+		emit_int_as(e, EMIT_JSON, "sockets", NULL, EMIT_NO_CUT, it->sockets >= 0, it->sockets, NULL);
+		prose(e, EMIT_ANY, "text", it->text, 4);
+		emit_object_end(e);
+	}
+	emit_array_end(e);
+	if (r->nseen)
+		emit_text(e, "\n");
+}
+
+static void snapshots(struct emitter *e, const struct report *r, const struct style *st)
+{
+	text_rule(e, '-');
+	emit_text(e, "%sWhat was read%s\n", st->bold, st->reset);
+	emit_array_begin(e, "snapshots");
+	for (size_t i = 0; i < r->nsnaps; i++)
+		snapshot(e, &r->snaps[i], i, r->nsnaps, st);
+	emit_array_end(e);
+	if (!r->nsnaps)
+		emit_text(e, "  nothing\n");
+}
+
+static void render(struct emitter *e, const struct report *r, const struct style *st)
+{
+	emit_object_begin(e, NULL);
+	emit_text(e, "%sgodiag doctor%s ", st->bold, st->reset);
+	emit_string_cut(e, EMIT_ANY, "target", "%s\n", LINE_COLS, r->target ? r->target : "");
+	/* The contract lists what was read first; people read the verdict
+	 * first, what it rests on last. */
+	if (e->json)
+		snapshots(e, r, st);
+	verdict(e, r, st);
+	emit_array_begin(e, "findings");
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding(e, &r->findings[i], i, r->nfindings, st);
+	emit_array_end(e);
+	seen(e, r, st);
+	if (!e->json)
+		snapshots(e, r, st);
+	emit_object_end(e);
+	emit_end(e);
+}
+
+void doctor_render_text(FILE *out, const struct report *r, bool color)
+{
+	struct emitter e;
+	emit_init(&e, out, false);
+	render(&e, r, color ? &ansi : &plain);
 }
 
 void doctor_render_json(FILE *out, const struct report *r)
 {
 	struct emitter e;
-	struct json_writer *jw = &e.jw;
 	emit_init(&e, out, true);
-	jw_object_begin(jw);
-	jw_key(jw, "target");
-	jw_string(jw, r->target ? r->target : "");
-	jw_key(jw, "snapshots");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < r->nsnaps; i++)
-		snapshot(&e, &r->snaps[i], i, r->nsnaps, &plain);
-	jw_array_end(jw);
-	jw_key(jw, "findings");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < r->nfindings; i++)
-		finding(&e, &r->findings[i], i, r->nfindings, &plain);
-	jw_array_end(jw);
-	jw_key(jw, "seen");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < r->nseen; i++) {
-		jw_object_begin(jw);
-		jw_key(jw, "rule");
-		jw_string(jw, r->seen[i].rule);
-		json_opt_int(jw, "goroutines", r->seen[i].goroutines);
-		json_opt_int(jw, "sockets", r->seen[i].sockets);
-		jw_key(jw, "text");
-		jw_string(jw, r->seen[i].text);
-		jw_object_end(jw);
-	}
-	jw_array_end(jw);
-	jw_object_end(jw);
-	jw_end(jw);
+	render(&e, r, &plain);
 }
 
 /* --- HTML ---------------------------------------------------------------- */
