@@ -13,8 +13,8 @@
 #include <time.h>
 
 #include "report/doctor_report.h"
+#include "report/emit.h"
 #include "util/html.h"
-#include "util/json_writer.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -170,7 +170,14 @@ static size_t failed_pieces(const struct report *r)
 	return n;
 }
 
-/* --- text ---------------------------------------------------------------- */
+/* --- text and JSON ------------------------------------------------------- */
+
+/* Text and JSON are one description through report/emit: a field both show
+ * is one EMIT_ANY call, the text's layout (rules, badges, headings) is
+ * emit_text.  JSON keys keep the contract's order, so a field the text shows
+ * elsewhere or in another form (the severity badge before the rule, "read"
+ * before a piece's name, "(inferred from ...)" around a source) is written
+ * once for each. */
 
 struct style {
 	const char *bold, *dim, *reset, *crit, *warn, *info, *ok, *code;
@@ -249,11 +256,39 @@ static void text_wrap(FILE *out, const char *s, size_t indent)
 	}
 }
 
-/* Go code keeps its layout: tabs become four spaces, lines are indented but
- * never wrapped; controls still become '?'. */
-static void text_snippet(FILE *out, const char *s, const struct style *st)
+/* emit_string_layout's text: prose wrapped at TEXT_WIDTH, indented by
+ * *(const size_t *)indent columns. */
+static void wrapped(FILE *out, const char *s, const void *indent)
 {
-	while (s && *s) {
+	text_wrap(out, s, *(const size_t *)indent);
+}
+
+static void prose(struct emitter *e, enum emit_to to, const char *key, const char *s, size_t indent)
+{
+	emit_string_layout(e, to, key, s, wrapped, &indent);
+}
+
+/* The columns termsafe_write_cols takes for s cut to max. */
+static size_t cut_cols(const char *s, size_t max)
+{
+	size_t cols = termsafe_cols(s, strlen(s));
+	return cols < max ? cols : max;
+}
+
+/* A field that may be NULL: null in JSON, left out of the text. */
+static void opt_string(struct emitter *e, const char *key, const char *fmt, size_t maxcols, const char *s)
+{
+	emit_string_cut(e, s ? EMIT_ANY : EMIT_JSON, key, fmt, maxcols, s);
+}
+
+/* emit_string_layout's text of a snippet: Go code keeps its layout, tabs
+ * become four spaces, lines are indented but never wrapped; controls still
+ * become '?'.  A blank line sets it off from the fix. */
+static void snippet(FILE *out, const char *s, const void *style)
+{
+	const struct style *st = style;
+	fputc('\n', out);
+	while (*s) {
 		const char *nl = strchr(s, '\n');
 		size_t n = nl ? (size_t)(nl - s) : strlen(s), start = 0;
 		fprintf(out, "      %s", st->code);
@@ -270,27 +305,99 @@ static void text_snippet(FILE *out, const char *s, const struct style *st)
 	}
 }
 
-static void text_rule(FILE *out, char c)
+static void text_rule(struct emitter *e, char c)
 {
-	for (int i = 0; i < TEXT_WIDTH; i++)
-		fputc(c, out);
-	fputc('\n', out);
+	char line[TEXT_WIDTH + 1];
+	memset(line, c, TEXT_WIDTH);
+	line[TEXT_WIDTH] = '\0';
+	emit_text(e, "%s\n", line);
 }
 
-static void text_evidence(FILE *out, const struct finding *f, const struct style *st)
+/* Integral values (byte counts, goroutines) are printed exactly in JSON;
+ * jw_double keeps only six digits. */
+static void number(struct emitter *e, enum emit_to to, const char *key, const char *fmt, size_t maxcols, double v,
+		   const char *shown)
+{
+	if (isfinite(v) && is_integral(v))
+		emit_int_as(e, to, key, fmt, maxcols, true, (int64_t)v, shown);
+	else
+		emit_double_as(e, to, key, fmt, maxcols, v, shown);
+}
+
+/* A count of a finding, -1 when unknown: null in JSON, left out of the
+ * text.  Returns whether the text shows it. */
+static bool count(struct emitter *e, const char *key, const char *label, int64_t v, bool minutes,
+		  const struct style *st)
+{
+	char fmt[64], num[96] = "";
+	if (v >= 0 && minutes)
+		format_minutes(num, sizeof(num), (double)v);
+	else if (v >= 0)
+		group_int(num, sizeof(num), (double)v);
+	snprintf(fmt, sizeof(fmt), "  %s %s%%s%s", label, st->bold, st->reset);
+	emit_int_as(e, v >= 0 ? EMIT_ANY : EMIT_JSON, key, fmt, EMIT_NO_CUT, v >= 0, v, num);
+	return v >= 0;
+}
+
+/* One evidence row: what, then the number (right-aligned to vcol so
+ * magnitudes line up) or the fact, then where it came from. */
+static void evidence_row(struct emitter *e, const struct evidence *ev, size_t wcol, size_t vcol,
+			 const struct style *st)
+{
+	bool fact = ev->text != NULL, noted = ev->basis != EVB_READ;
+	/* A long fact (an inference, how to confirm) is a sentence the reader
+	 * needs whole: wrapped below its name. */
+	bool sentence = fact && termsafe_cols(ev->text, strlen(ev->text)) > FACT_COLS;
+	char fmt[64], val[96];
+	size_t w = vcol;
+
+	emit_object_begin(e, NULL);
+	snprintf(fmt, sizeof(fmt), "    %%-%zus  ", wcol);
+	emit_string_cut(e, EMIT_ANY, "what", fmt, wcol, ev->what);
+	if (!fact)
+		doctor_format_value(val, sizeof(val), ev->value, ev->unit);
+	snprintf(fmt, sizeof(fmt), "%s%%%zus%s", st->bold, vcol, st->reset);
+	number(e, fact ? EMIT_JSON : EMIT_ANY, "value", fmt, vcol, ev->value, fact ? NULL : val);
+	emit_string(e, EMIT_JSON, "unit", NULL, ev->unit ? ev->unit : "");
+	if (sentence) {
+		emit_string(e, EMIT_JSON, "text", NULL, ev->text);
+		emit_text(e, "%s", st->dim);
+		if (noted)
+			emit_text(e, "(%s%s", evidence_basis_name(ev->basis), ev->source ? " from " : "");
+		opt_string(e, "source", "%s", SOURCE_COLS, ev->source);
+		emit_text(e, "%s%s\n%s", noted ? ")" : "", st->reset, st->bold);
+		prose(e, EMIT_TEXT, NULL, ev->text, 6);
+		emit_text(e, "%s", st->reset);
+	} else {
+		bool src = ev->source && (noted || *ev->source);
+		snprintf(fmt, sizeof(fmt), "%s%%s%s", st->bold, st->reset);
+		emit_string_cut(e, fact ? EMIT_ANY : EMIT_JSON, "text", fmt, FACT_COLS, ev->text);
+		if (fact)
+			w = cut_cols(ev->text, FACT_COLS);
+		/* after a short fact, the source still starts past the numbers */
+		if (noted || src)
+			emit_text(e, "%*s%s", (int)(vcol > w ? vcol - w + 2 : 2), "", st->dim);
+		if (noted)
+			emit_text(e, "(%s%s", evidence_basis_name(ev->basis), src && *ev->source ? " from " : "");
+		emit_string_cut(e, src ? EMIT_ANY : EMIT_JSON, "source", "%s", SOURCE_COLS, ev->source);
+		emit_text(e, "%s%s\n", noted ? ")" : "", noted || src ? st->reset : "");
+	}
+	emit_string(e, EMIT_JSON, "basis", NULL, evidence_basis_name(ev->basis));
+	emit_object_end(e);
+}
+
+static void evidence(struct emitter *e, const struct finding *f, const struct style *st)
 {
 	size_t wcol = 0, vcol = 0;
 	char val[96];
-	if (!f->nevidence)
-		return;
 	for (size_t i = 0; i < f->nevidence; i++) {
-		const struct evidence *e = &f->evidence[i];
-		size_t w = termsafe_cols(e->what, strlen(e->what)), v;
+		const struct evidence *ev = &f->evidence[i];
+		size_t w = termsafe_cols(ev->what, strlen(ev->what)), v;
 		/* facts may be long sentences: they do not widen the number column */
-		if (e->text) {
+		if (ev->text) {
 			v = 0;
 		} else {
-			doctor_format_value(val, sizeof(val), e->value, e->unit);
+			doctor_format_value(val, sizeof(val), ev->value, ev->unit);
 			v = termsafe_cols(val, strlen(val));
 		}
 		wcol = w > wcol ? w : wcol;
@@ -298,375 +405,215 @@ static void text_evidence(FILE *out, const struct finding *f, const struct style
 	}
 	wcol = wcol > WHAT_COLS ? WHAT_COLS : wcol;
 	vcol = vcol > VALUE_COLS ? VALUE_COLS : vcol;
-	fprintf(out, "\n  %sEvidence%s\n", st->bold, st->reset);
-	for (size_t i = 0; i < f->nevidence; i++) {
-		const struct evidence *e = &f->evidence[i];
-		size_t w;
-		fputs("    ", out);
-		w = termsafe_write_cols(out, e->what, wcol);
-		pad(out, wcol - w + 2);
-		if (e->text && termsafe_cols(e->text, strlen(e->text)) > FACT_COLS) {
-			/* A long fact (an inference, how to confirm) is a sentence
-			 * the reader needs whole: wrapped below its name. */
-			fputs(st->dim, out);
-			if (e->basis != EVB_READ)
-				fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source ? " from " : "");
-			if (e->source)
-				termsafe_write_cols(out, e->source, SOURCE_COLS);
-			if (e->basis != EVB_READ)
-				fputc(')', out);
-			fputs(st->reset, out);
-			fputc('\n', out);
-			fputs(st->bold, out);
-			text_wrap(out, e->text, 6);
-			fputs(st->reset, out);
-			continue;
-		}
-		fputs(st->bold, out);
-		if (e->text) {
-			w = termsafe_write_cols(out, e->text, FACT_COLS);
-		} else {
-			doctor_format_value(val, sizeof(val), e->value, e->unit);
-			/* numbers right-aligned so magnitudes line up */
-			w = termsafe_cols(val, strlen(val));
-			if (w < vcol)
-				pad(out, vcol - w);
-			w = termsafe_write_cols(out, val, vcol);
-			w = w < vcol ? vcol : w;
-		}
-		fputs(st->reset, out);
-		if (e->basis != EVB_READ) {
-			pad(out, vcol > w ? vcol - w + 2 : 2);
-			fputs(st->dim, out);
-			fprintf(out, "(%s%s", evidence_basis_name(e->basis), e->source && *e->source ? " from " : "");
-			if (e->source)
-				termsafe_write_cols(out, e->source, SOURCE_COLS);
-			fputc(')', out);
-			fputs(st->reset, out);
-		} else if (e->source && *e->source) {
-			pad(out, vcol > w ? vcol - w + 2 : 2);
-			fputs(st->dim, out);
-			termsafe_write_cols(out, e->source, SOURCE_COLS);
-			fputs(st->reset, out);
-		}
-		fputc('\n', out);
-	}
+	if (f->nevidence)
+		emit_text(e, "\n  %sEvidence%s\n", st->bold, st->reset);
+	emit_array_begin(e, "evidence");
+	for (size_t i = 0; i < f->nevidence; i++)
+		evidence_row(e, &f->evidence[i], wcol, vcol, st);
+	emit_array_end(e);
 }
 
-static void text_finding(FILE *out, const struct finding *f, size_t idx, size_t total, const struct style *st)
+static void finding(struct emitter *e, const struct finding *f, size_t idx, size_t total, const struct style *st)
 {
-	char num[96];
-	bool any = false;
-	text_rule(out, '=');
-	fprintf(out, "%s %s %s %s", sev_style(st, f->severity), sev_badge(f->severity), st->reset, st->bold);
-	termsafe_write_cols(out, f->rule, 60);
-	fprintf(out, "%s  confidence %.0f%%  %s(finding %zu of %zu)%s\n", st->reset, f->confidence * 100, st->dim,
-		idx + 1, total, st->reset);
-	if (f->summary)
-		text_wrap(out, f->summary, 2);
-	if (f->goroutines >= 0) {
-		group_int(num, sizeof(num), (double)f->goroutines);
-		fprintf(out, "  goroutines %s%s%s", st->bold, num, st->reset);
-		any = true;
-	}
-	if (f->max_wait_minutes >= 0) {
-		format_minutes(num, sizeof(num), (double)f->max_wait_minutes);
-		fprintf(out, "  longest wait %s%s%s", st->bold, num, st->reset);
-		any = true;
-	}
-	if (f->sockets >= 0) {
-		group_int(num, sizeof(num), (double)f->sockets);
-		fprintf(out, "  sockets %s%s%s", st->bold, num, st->reset);
-		any = true;
-	}
+	bool muted = e->text_muted, any;
+	char fmt[64], pct[32];
+
+	emit_object_begin(e, NULL);
+	text_rule(e, '=');
+	emit_text(e, "%s %s %s %s", sev_style(st, f->severity), sev_badge(f->severity), st->reset, st->bold);
+	emit_string_cut(e, EMIT_ANY, "rule", "%s", 60, f->rule);
+	emit_string(e, EMIT_JSON, "severity", NULL, severity_name(f->severity));
+	snprintf(fmt, sizeof(fmt), "%s  confidence %%s  ", st->reset);
+	snprintf(pct, sizeof(pct), "%.0f%%", f->confidence * 100);
+	/* two decimals in JSON: 0.9, not 0.900000000000000022 */
+	emit_double_as(e, EMIT_ANY, "confidence", fmt, EMIT_NO_CUT, round(f->confidence * 100) / 100, pct);
+	emit_text(e, "%s(finding %zu of %zu)%s\n", st->dim, idx + 1, total, st->reset);
+	prose(e, EMIT_ANY, "summary", f->summary ? f->summary : "", 2);
+	any = count(e, "goroutines", "goroutines", f->goroutines, false, st);
+	any |= count(e, "max_wait_minutes", "longest wait", f->max_wait_minutes, true, st);
+	any |= count(e, "sockets", "sockets", f->sockets, false, st);
 	if (any)
-		fputc('\n', out);
-	text_evidence(out, f, st);
-	if (f->fix || f->snippet) {
-		fprintf(out, "\n  %sFix%s\n", st->bold, st->reset);
-		text_wrap(out, f->fix, 4);
-		if (f->snippet) {
-			fputc('\n', out);
-			text_snippet(out, f->snippet, st);
+		emit_text(e, "\n");
+	evidence(e, f, st);
+	if (f->fix || f->snippet)
+		emit_text(e, "\n  %sFix%s\n", st->bold, st->reset);
+	prose(e, EMIT_ANY, "fix", f->fix ? f->fix : "", 4);
+	emit_string_layout(e, EMIT_ANY, "snippet", f->snippet, snippet, st);
+	if (f->nrefs)
+		emit_text(e, "\n  %sReferences%s\n", st->bold, st->reset);
+	emit_array_begin(e, "references");
+	for (size_t i = 0; i < f->nrefs; i++)
+		emit_string_cut(e, EMIT_ANY, NULL, "    %s\n", LINE_COLS, f->refs[i]);
+	emit_array_end(e);
+	if (f->nframes)
+		emit_text(e, "\n  %sStack%s %s(innermost first)%s\n", st->bold, st->reset, st->dim, st->reset);
+	emit_array_begin(e, "frames");
+	for (size_t i = 0; i < f->nframes; i++) {
+		if (i == DOCTOR_TEXT_MAX_FRAMES) {
+			emit_text(e, "    %s... %zu more frames%s\n", st->dim, f->nframes - i, st->reset);
+			e->text_muted = true;
 		}
+		emit_string_cut(e, EMIT_ANY, NULL, "    %s\n", FRAME_COLS, f->frames[i]);
 	}
-	if (f->nrefs) {
-		fprintf(out, "\n  %sReferences%s\n", st->bold, st->reset);
-		for (size_t i = 0; i < f->nrefs; i++) {
-			fputs("    ", out);
-			termsafe_write_cols(out, f->refs[i], LINE_COLS);
-			fputc('\n', out);
-		}
-	}
-	if (f->nframes) {
-		size_t shown = f->nframes < DOCTOR_TEXT_MAX_FRAMES ? f->nframes : DOCTOR_TEXT_MAX_FRAMES;
-		fprintf(out, "\n  %sStack%s %s(innermost first)%s\n", st->bold, st->reset, st->dim, st->reset);
-		for (size_t i = 0; i < shown; i++) {
-			fputs("    ", out);
-			termsafe_write_cols(out, f->frames[i], FRAME_COLS);
-			fputc('\n', out);
-		}
-		if (shown < f->nframes)
-			fprintf(out, "    %s... %zu more frames%s\n", st->dim, f->nframes - shown, st->reset);
-	}
-	fputc('\n', out);
+	e->text_muted = muted;
+	emit_array_end(e);
+	emit_text(e, "\n");
+	emit_object_end(e);
 }
 
-static void text_snapshot(FILE *out, const struct report_snapshot *s, size_t idx, size_t total,
-			  const struct style *st)
+static void snapshot_piece(struct emitter *e, const struct snapshot_piece *p, const struct style *st)
 {
-	char when[64];
+	/* the source only when it says more than the name */
+	bool src = p->source && *p->source && strcmp(p->source, p->what);
+	char fmt[64];
+
+	emit_object_begin(e, NULL);
+	snprintf(fmt, sizeof(fmt), "    %s%%-6s%s ", p->ok ? st->ok : st->crit, st->reset);
+	emit_string(e, EMIT_TEXT, NULL, fmt, p->ok ? "read" : "FAILED");
+	emit_string_cut(e, EMIT_ANY, "what", src ? "%-32s  " : "%s", 32, p->what);
+	snprintf(fmt, sizeof(fmt), "%s%%s%s", st->dim, st->reset);
+	emit_string_cut(e, src ? EMIT_ANY : EMIT_JSON, "source", fmt, SOURCE_COLS, p->source);
+	emit_bool(e, EMIT_JSON, "ok", NULL, p->ok);
+	emit_text(e, "\n");
+	prose(e, EMIT_ANY, "note", p->note, 11);
+	emit_object_end(e);
+}
+
+static void snapshot(struct emitter *e, const struct report_snapshot *s, size_t idx, size_t total,
+		     const struct style *st)
+{
+	bool identity = s->pid > 0 || s->go_version || s->module || s->kernel || s->mem_policy;
+	char when[64], fmt[64];
+
+	emit_object_begin(e, NULL);
+	emit_text(e, "  %s%s", st->bold, total < 2 ? "" : idx ? "later: " : "earlier: ");
+	emit_string_cut(e, EMIT_ANY, "label", "%s", LINE_COLS, s->label);
 	format_time(when, sizeof(when), s->time);
-	fprintf(out, "  %s", st->bold);
-	if (total > 1)
-		fprintf(out, "%s: ", idx ? "later" : "earlier");
-	termsafe_write_cols(out, s->label, LINE_COLS);
-	fprintf(out, "%s  %s%s%s\n", st->reset, st->dim, when, st->reset);
-	if (s->pid > 0 || s->go_version || s->module || s->kernel || s->mem_policy) {
-		fputs("   ", out);
-		if (s->pid > 0)
-			fprintf(out, " pid %d", s->pid);
-		if (s->go_version) {
-			fputs("  ", out);
-			termsafe_write_cols(out, s->go_version, 40);
-		}
-		if (s->module) {
-			fputs("  module ", out);
-			termsafe_write_cols(out, s->module, 80);
-		}
-		if (s->kernel) {
-			fputs("  kernel ", out);
-			termsafe_write_cols(out, s->kernel, 40);
-		}
-		if (s->mem_policy) {
-			fputs("  memory ", out);
-			termsafe_write_cols(out, s->mem_policy, 80);
-		}
-		fputc('\n', out);
-	}
-	for (size_t j = 0; j < s->npieces; j++) {
-		const struct snapshot_piece *p = &s->pieces[j];
-		size_t w;
-		fprintf(out, "    %s%-6s%s ", p->ok ? st->ok : st->crit, p->ok ? "read" : "FAILED", st->reset);
-		w = termsafe_write_cols(out, p->what, 32);
-		if (p->source && *p->source && strcmp(p->source, p->what)) {
-			pad(out, w < 32 ? 32 - w + 2 : 2);
-			fputs(st->dim, out);
-			termsafe_write_cols(out, p->source, SOURCE_COLS);
-			fputs(st->reset, out);
-		}
-		fputc('\n', out);
-		if (p->note && *p->note)
-			text_wrap(out, p->note, 11);
-	}
+	snprintf(fmt, sizeof(fmt), "%s  %s%%s%s\n", st->reset, st->dim, st->reset);
+	emit_int_as(e, EMIT_ANY, "time", fmt, EMIT_NO_CUT, true, s->time, when);
+	if (identity)
+		emit_text(e, "   ");
+	if (s->pid > 0)
+		emit_int(e, EMIT_ANY, "pid", " pid %s", s->pid);
+	else
+		emit_null(e, "pid");
+	opt_string(e, "go_version", "  %s", 40, s->go_version);
+	opt_string(e, "module", "  module %s", 80, s->module);
+	opt_string(e, "kernel", "  kernel %s", 40, s->kernel);
+	opt_string(e, "mem_policy", "  memory %s", 80, s->mem_policy);
+	if (identity)
+		emit_text(e, "\n");
+	emit_array_begin(e, "pieces");
+	for (size_t j = 0; j < s->npieces; j++)
+		snapshot_piece(e, &s->pieces[j], st);
+	emit_array_end(e);
 	if (!s->npieces)
-		fputs("    nothing could be read\n", out);
+		emit_text(e, "    nothing could be read\n");
+	emit_object_end(e);
+}
+
+/* Text only: the verdict, and a line per finding, before the findings. */
+static void verdict(struct emitter *e, const struct report *r, const struct style *st)
+{
+	size_t cnt[3], failed = failed_pieces(r);
+	count_severities(r, cnt);
+	if (!r->nfindings && r->nseen) {
+		emit_text(e, "\n%sNo finding yet%s, but %zu leak shape%s seen (below)", st->bold, st->reset, r->nseen,
+			  r->nseen == 1 ? " was" : "s were");
+		if (failed)
+			emit_text(e, "; %zu piece%s could not be read (see below)", failed, failed == 1 ? "" : "s");
+		emit_text(e, ".\n\n");
+	} else if (!r->nfindings) {
+		emit_text(e, "\n%sNo leak found.%s None of the rules matched the evidence read", st->ok, st->reset);
+		if (failed)
+			emit_text(e, ", but %zu piece%s could not be read (see below), so the check is incomplete", failed,
+				  failed == 1 ? "" : "s");
+		emit_text(e, ".\n\n");
+	} else {
+		emit_text(e, "\n%sVerdict: %zu finding%s%s (", st->bold, r->nfindings, r->nfindings == 1 ? "" : "s",
+			  st->reset);
+		emit_text(e, "%zu critical, %zu warning, %zu info)\n", cnt[SEV_CRITICAL], cnt[SEV_WARNING],
+			  cnt[SEV_INFO]);
+		for (size_t i = 0; i < r->nfindings; i++) {
+			const struct finding *f = &r->findings[i];
+			emit_text(e, "  %s%-8s%s ", sev_style(st, f->severity), sev_badge(f->severity), st->reset);
+			emit_string_cut(e, EMIT_TEXT, NULL, "%-28s", 28, f->rule);
+			emit_text(e, " %3.0f%%  ", f->confidence * 100);
+			emit_string_cut(e, EMIT_TEXT, NULL, "%s\n", SUMMARY_COLS, f->summary ? f->summary : "");
+		}
+		if (failed)
+			emit_text(e, "  %s(%zu piece%s could not be read; see \"What was read\")%s\n", st->dim, failed,
+				  failed == 1 ? "" : "s", st->reset);
+		emit_text(e, "\n");
+	}
+}
+
+static void seen(struct emitter *e, const struct report *r, const struct style *st)
+{
+	if (r->nseen) {
+		text_rule(e, '-');
+		emit_text(e, "%sSeen, not a finding%s\n", st->bold, st->reset);
+	}
+	emit_array_begin(e, "seen");
+	for (size_t i = 0; i < r->nseen; i++) {
+		const struct seen_item *it = &r->seen[i];
+		emit_object_begin(e, NULL);
+		emit_string_cut(e, EMIT_ANY, "rule", "  %s\n", 40, it->rule);
+		emit_int_as(e, EMIT_JSON, "goroutines", NULL, EMIT_NO_CUT, it->goroutines >= 0, it->goroutines, NULL);
+		emit_int_as(e, EMIT_JSON, "sockets", NULL, EMIT_NO_CUT, it->sockets >= 0, it->sockets, NULL);
+		prose(e, EMIT_ANY, "text", it->text, 4);
+		emit_object_end(e);
+	}
+	emit_array_end(e);
+	if (r->nseen)
+		emit_text(e, "\n");
+}
+
+static void snapshots(struct emitter *e, const struct report *r, const struct style *st)
+{
+	text_rule(e, '-');
+	emit_text(e, "%sWhat was read%s\n", st->bold, st->reset);
+	emit_array_begin(e, "snapshots");
+	for (size_t i = 0; i < r->nsnaps; i++)
+		snapshot(e, &r->snaps[i], i, r->nsnaps, st);
+	emit_array_end(e);
+	if (!r->nsnaps)
+		emit_text(e, "  nothing\n");
+}
+
+static void render(struct emitter *e, const struct report *r, const struct style *st)
+{
+	emit_object_begin(e, NULL);
+	emit_text(e, "%sgodiag doctor%s ", st->bold, st->reset);
+	emit_string_cut(e, EMIT_ANY, "target", "%s\n", LINE_COLS, r->target ? r->target : "");
+	/* The contract lists what was read first; people read the verdict
+	 * first, what it rests on last. */
+	if (e->json)
+		snapshots(e, r, st);
+	verdict(e, r, st);
+	emit_array_begin(e, "findings");
+	for (size_t i = 0; i < r->nfindings; i++)
+		finding(e, &r->findings[i], i, r->nfindings, st);
+	emit_array_end(e);
+	seen(e, r, st);
+	if (!e->json)
+		snapshots(e, r, st);
+	emit_object_end(e);
+	emit_end(e);
 }
 
 void doctor_render_text(FILE *out, const struct report *r, bool color)
 {
-	const struct style *st = color ? &ansi : &plain;
-	size_t cnt[3], failed = failed_pieces(r);
-	count_severities(r, cnt);
-	fprintf(out, "%sgodiag doctor%s ", st->bold, st->reset);
-	termsafe_write_cols(out, r->target, LINE_COLS);
-	fputc('\n', out);
-	if (!r->nfindings && r->nseen) {
-		fprintf(out, "\n%sNo finding yet%s, but %zu leak shape%s seen (below)", st->bold, st->reset, r->nseen,
-			r->nseen == 1 ? " was" : "s were");
-		if (failed)
-			fprintf(out, "; %zu piece%s could not be read (see below)", failed, failed == 1 ? "" : "s");
-		fputs(".\n\n", out);
-	} else if (!r->nfindings) {
-		fprintf(out, "\n%sNo leak found.%s None of the rules matched the evidence read", st->ok, st->reset);
-		if (failed)
-			fprintf(out, ", but %zu piece%s could not be read (see below), so the check is incomplete", failed,
-				failed == 1 ? "" : "s");
-		fputs(".\n\n", out);
-	} else {
-		fprintf(out, "\n%sVerdict: %zu finding%s%s (", st->bold, r->nfindings, r->nfindings == 1 ? "" : "s",
-			st->reset);
-		fprintf(out, "%zu critical, %zu warning, %zu info)\n", cnt[SEV_CRITICAL], cnt[SEV_WARNING], cnt[SEV_INFO]);
-		for (size_t i = 0; i < r->nfindings; i++) {
-			const struct finding *f = &r->findings[i];
-			size_t w;
-			fprintf(out, "  %s%-8s%s ", sev_style(st, f->severity), sev_badge(f->severity), st->reset);
-			w = termsafe_write_cols(out, f->rule, 28);
-			pad(out, w < 28 ? 28 - w : 0);
-			fprintf(out, " %3.0f%%  ", f->confidence * 100);
-			termsafe_write_cols(out, f->summary ? f->summary : "", SUMMARY_COLS);
-			fputc('\n', out);
-		}
-		if (failed)
-			fprintf(out, "  %s(%zu piece%s could not be read; see \"What was read\")%s\n", st->dim, failed,
-				failed == 1 ? "" : "s", st->reset);
-		fputc('\n', out);
-		for (size_t i = 0; i < r->nfindings; i++)
-			text_finding(out, &r->findings[i], i, r->nfindings, st);
-	}
-	if (r->nseen) {
-		text_rule(out, '-');
-		fprintf(out, "%sSeen, not a finding%s\n", st->bold, st->reset);
-		for (size_t i = 0; i < r->nseen; i++) {
-			fputs("  ", out);
-			termsafe_write_cols(out, r->seen[i].rule, 40);
-			fputc('\n', out);
-			text_wrap(out, r->seen[i].text, 4);
-		}
-		fputc('\n', out);
-	}
-	text_rule(out, '-');
-	fprintf(out, "%sWhat was read%s\n", st->bold, st->reset);
-	for (size_t i = 0; i < r->nsnaps; i++)
-		text_snapshot(out, &r->snaps[i], i, r->nsnaps, st);
-	if (!r->nsnaps)
-		fputs("  nothing\n", out);
-}
-
-/* --- JSON ---------------------------------------------------------------- */
-
-/* Integral values (byte counts, goroutines) are printed exactly; jw_double
- * keeps only six digits. */
-static void json_number(struct json_writer *jw, double v)
-{
-	if (isfinite(v) && is_integral(v))
-		jw_int(jw, (int64_t)v);
-	else
-		jw_double(jw, v);
-}
-
-static void json_opt_int(struct json_writer *jw, const char *key, int64_t v)
-{
-	jw_key(jw, key);
-	if (v < 0)
-		jw_null(jw);
-	else
-		jw_int(jw, v);
-}
-
-static void json_snapshot(struct json_writer *jw, const struct report_snapshot *s)
-{
-	jw_object_begin(jw);
-	jw_key(jw, "label");
-	jw_string(jw, s->label);
-	jw_key(jw, "time");
-	jw_int(jw, s->time);
-	jw_key(jw, "pid");
-	if (s->pid > 0)
-		jw_int(jw, s->pid);
-	else
-		jw_null(jw);
-	jw_key(jw, "go_version");
-	jw_string(jw, s->go_version);
-	jw_key(jw, "module");
-	jw_string(jw, s->module);
-	jw_key(jw, "kernel");
-	jw_string(jw, s->kernel);
-	jw_key(jw, "mem_policy");
-	jw_string(jw, s->mem_policy);
-	jw_key(jw, "pieces");
-	jw_array_begin(jw);
-	for (size_t j = 0; j < s->npieces; j++) {
-		const struct snapshot_piece *p = &s->pieces[j];
-		jw_object_begin(jw);
-		jw_key(jw, "what");
-		jw_string(jw, p->what);
-		jw_key(jw, "source");
-		jw_string(jw, p->source);
-		jw_key(jw, "ok");
-		jw_bool(jw, p->ok);
-		jw_key(jw, "note");
-		jw_string(jw, p->note);
-		jw_object_end(jw);
-	}
-	jw_array_end(jw);
-	jw_object_end(jw);
-}
-
-static void json_finding(struct json_writer *jw, const struct finding *f)
-{
-	jw_object_begin(jw);
-	jw_key(jw, "rule");
-	jw_string(jw, f->rule);
-	jw_key(jw, "severity");
-	jw_string(jw, severity_name(f->severity));
-	jw_key(jw, "confidence");
-	/* two decimals: 0.9, not 0.900000000000000022 */
-	jw_double(jw, round(f->confidence * 100) / 100);
-	jw_key(jw, "summary");
-	jw_string(jw, f->summary ? f->summary : "");
-	json_opt_int(jw, "goroutines", f->goroutines);
-	json_opt_int(jw, "max_wait_minutes", f->max_wait_minutes);
-	json_opt_int(jw, "sockets", f->sockets);
-	jw_key(jw, "evidence");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < f->nevidence; i++) {
-		const struct evidence *e = &f->evidence[i];
-		jw_object_begin(jw);
-		jw_key(jw, "what");
-		jw_string(jw, e->what);
-		jw_key(jw, "value");
-		json_number(jw, e->value);
-		jw_key(jw, "unit");
-		jw_string(jw, e->unit ? e->unit : "");
-		jw_key(jw, "text");
-		jw_string(jw, e->text);
-		jw_key(jw, "source");
-		jw_string(jw, e->source);
-		jw_key(jw, "basis");
-		jw_string(jw, evidence_basis_name(e->basis));
-		jw_object_end(jw);
-	}
-	jw_array_end(jw);
-	jw_key(jw, "fix");
-	jw_string(jw, f->fix ? f->fix : "");
-	jw_key(jw, "snippet");
-	jw_string(jw, f->snippet);
-	jw_key(jw, "references");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < f->nrefs; i++)
-		jw_string(jw, f->refs[i]);
-	jw_array_end(jw);
-	jw_key(jw, "frames");
-	jw_array_begin(jw);
-	for (size_t i = 0; i < f->nframes; i++)
-		jw_string(jw, f->frames[i]);
-	jw_array_end(jw);
-	jw_object_end(jw);
+	struct emitter e;
+	emit_init(&e, out, false);
+	render(&e, r, color ? &ansi : &plain);
 }
 
 void doctor_render_json(FILE *out, const struct report *r)
 {
-	struct json_writer jw;
-	jw_init(&jw, out, true);
-	jw_object_begin(&jw);
-	jw_key(&jw, "target");
-	jw_string(&jw, r->target ? r->target : "");
-	jw_key(&jw, "snapshots");
-	jw_array_begin(&jw);
-	for (size_t i = 0; i < r->nsnaps; i++)
-		json_snapshot(&jw, &r->snaps[i]);
-	jw_array_end(&jw);
-	jw_key(&jw, "findings");
-	jw_array_begin(&jw);
-	for (size_t i = 0; i < r->nfindings; i++)
-		json_finding(&jw, &r->findings[i]);
-	jw_array_end(&jw);
-	jw_key(&jw, "seen");
-	jw_array_begin(&jw);
-	for (size_t i = 0; i < r->nseen; i++) {
-		jw_object_begin(&jw);
-		jw_key(&jw, "rule");
-		jw_string(&jw, r->seen[i].rule);
-		json_opt_int(&jw, "goroutines", r->seen[i].goroutines);
-		json_opt_int(&jw, "sockets", r->seen[i].sockets);
-		jw_key(&jw, "text");
-		jw_string(&jw, r->seen[i].text);
-		jw_object_end(&jw);
-	}
-	jw_array_end(&jw);
-	jw_object_end(&jw);
-	jw_end(&jw);
+	struct emitter e;
+	emit_init(&e, out, true);
+	render(&e, r, &plain);
 }
 
 /* --- HTML ---------------------------------------------------------------- */

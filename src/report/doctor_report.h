@@ -2,10 +2,11 @@
 /* Renderers for `godiag doctor`: text for a terminal (verdict, evidence, fix,
  * one screen per finding), JSON (a contract, the field list is at
  * doctor_render_json), and one self-contained HTML page.  They only read the
- * report model (diagnose/finding.h) and compute nothing but layout.  Every
- * string in the model may come from the target: the text renderer strips
- * terminal controls, the JSON writer escapes, the HTML page escapes
- * everything and runs no script (a strict Content-Security-Policy). */
+ * report model (diagnose/finding.h) and compute nothing but layout.  Text and
+ * JSON are one description through report/emit, a field both show written
+ * once.  Every string in the model may come from the target: the text strips
+ * terminal controls, the JSON escapes, the HTML page escapes everything and
+ * runs no script (a strict Content-Security-Policy). */
 #ifndef GODIAG_DOCTOR_REPORT_H
 #define GODIAG_DOCTOR_REPORT_H
 
@@ -34,8 +35,10 @@ void doctor_render_text(FILE *out, const struct report *r, bool color);
  *    "findings": [{"rule": s, "severity": "info|warning|critical", "confidence": 0..1,
  *                  "summary": s, "goroutines": n|null, "max_wait_minutes": n|null,
  *                  "sockets": n|null,
- *                  "evidence": [{"what": s, "value": n, "unit": s, "text": s|null, "source": s|null}],
- *                  "fix": s, "snippet": s|null, "references": [s], "frames": [s]}]}
+ *                  "evidence": [{"what": s, "value": n, "unit": s, "text": s|null, "source": s|null,
+ *                                "basis": "read|inferred|process memory"}],
+ *                  "fix": s, "snippet": s|null, "references": [s], "frames": [s]}],
+ *    "seen": [{"rule": s, "goroutines": n|null, "sockets": n|null, "text": s}]}
  * -1/NULL in the model become null; integral values are printed exactly
  * (not as 1.61061e+09), confidence with two decimals.  Strings are whole
  * (no length cap) and valid UTF-8 (invalid bytes become U+FFFD). */

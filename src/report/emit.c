@@ -232,3 +232,82 @@ void emit_count(struct emitter *e, enum emit_to to, const char *k, const char *f
 		text_field(e->out, fmt, buf, false);
 	}
 }
+
+/* --- added for doctor --- */
+
+/* text_field for a value that may be cut: the width pads what is left of
+ * it, so a cut cell still lines up. */
+static void text_field_cut(FILE *out, const char *fmt, const char *v, size_t maxcols)
+{
+	const char *p = fmt, *q;
+	bool left = false;
+	size_t width = 0, cols;
+
+	while ((p = strchr(p, '%')) && p[1] == '%')
+		p += 2;
+	if (!p) {
+		literal(out, fmt, strlen(fmt));
+		return;
+	}
+	literal(out, fmt, (size_t)(p - fmt));
+	q = p + 1;
+	if (*q == '-') {
+		left = true;
+		q++;
+	}
+	while (*q >= '0' && *q <= '9')
+		width = width * 10 + (size_t)(*q++ - '0');
+	if (*q == 's')
+		q++;
+	cols = termsafe_cols(v, strlen(v));
+	cols = cols < maxcols ? cols : maxcols;
+	for (size_t i = cols; !left && i < width; i++)
+		fputc(' ', out);
+	termsafe_write_cols(out, v, maxcols);
+	for (size_t i = cols; left && i < width; i++)
+		fputc(' ', out);
+	literal(out, q, strlen(q));
+}
+
+void emit_string_cut(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols,
+		     const char *s)
+{
+	if (to_json(e, to))
+		emit_string(e, EMIT_JSON, k, NULL, s);
+	else if (to_text(e, to, fmt))
+		text_field_cut(e->out, fmt, s ? s : "?", maxcols);
+}
+
+void emit_int_as(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols, bool known,
+		 int64_t v, const char *shown)
+{
+	if (to_json(e, to)) {
+		key(e, k);
+		if (known)
+			jw_int(&e->jw, v);
+		else
+			jw_null(&e->jw);
+	} else if (to_text(e, to, fmt)) {
+		text_field_cut(e->out, fmt, known && shown ? shown : "?", maxcols);
+	}
+}
+
+void emit_double_as(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols, double v,
+		    const char *shown)
+{
+	if (to_json(e, to)) {
+		key(e, k);
+		jw_double(&e->jw, v);
+	} else if (to_text(e, to, fmt)) {
+		text_field_cut(e->out, fmt, shown ? shown : "?", maxcols);
+	}
+}
+
+void emit_string_layout(struct emitter *e, enum emit_to to, const char *k, const char *s, emit_layout_fn *layout,
+			const void *arg)
+{
+	if (to_json(e, to))
+		emit_string(e, EMIT_JSON, k, NULL, s);
+	else if (s && !e->json && !e->text_muted && to != EMIT_JSON)
+		layout(e->out, s, arg);
+}

@@ -61,4 +61,28 @@ void emit_init_compact(struct emitter *e, FILE *out, bool json);
 /* A count people read: "1,234" in text (digits grouped), 1234 in JSON. */
 void emit_count(struct emitter *e, enum emit_to to, const char *key, const char *fmt, uint64_t v);
 
+/* --- added for doctor --- */
+/* Doctor's text cuts long strings to a column budget and writes numbers as
+ * people read them ("1,204", "1,390 min (23 h 10 min)", "92%"); its JSON
+ * keeps both whole and exact.
+ *
+ * The text value takes at most maxcols columns, "..." ending a cut
+ * (termsafe_write_cols); a width pads the columns written.  shown is the
+ * caller's text form of v, untrusted like a string value (a unit may come
+ * from a rules file); "?" when NULL or !known. */
+#define EMIT_NO_CUT SIZE_MAX
+void emit_string_cut(struct emitter *e, enum emit_to to, const char *key, const char *fmt, size_t maxcols,
+		     const char *s);
+/* JSON v, or null when !known. */
+void emit_int_as(struct emitter *e, enum emit_to to, const char *key, const char *fmt, size_t maxcols, bool known,
+		 int64_t v, const char *shown);
+/* JSON v as jw_double writes it (six digits, null when not finite). */
+void emit_double_as(struct emitter *e, enum emit_to to, const char *key, const char *fmt, size_t maxcols, double v,
+		    const char *shown);
+/* A string whose text the caller lays out (wrapped prose, code): JSON gets
+ * s (null when NULL), text calls layout(out, s, arg) when s is not NULL. */
+typedef void emit_layout_fn(FILE *out, const char *s, const void *arg);
+void emit_string_layout(struct emitter *e, enum emit_to to, const char *key, const char *s, emit_layout_fn *layout,
+			const void *arg);
+
 #endif

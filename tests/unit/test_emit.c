@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* report/emit: one call per field writes the text or the JSON. */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -113,6 +114,73 @@ static void test_count_json_compact(void **state)
 	free(j);
 }
 
+/* --- added for doctor --- */
+
+static void shout(FILE *out, const char *s, const void *arg)
+{
+	fprintf(out, "%s<%s>\n", (const char *)arg, s);
+}
+
+static char *render_doctor(bool json)
+{
+	char *buf = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&buf, &len);
+	struct emitter e;
+
+	emit_init(&e, f, json);
+	emit_object_begin(&e, NULL);
+	emit_string_cut(&e, EMIT_ANY, "cut", "[%-8s]", 6, "abcdefghij");
+	emit_string_cut(&e, EMIT_ANY, "short", "[%5s]", 6, "\xc3\xa9\x1b");
+	emit_string_cut(&e, EMIT_ANY, "none", "[%s]\n", 6, NULL);
+	emit_int_as(&e, EMIT_ANY, "goroutines", "n %s", EMIT_NO_CUT, true, 1204, "1,204");
+	emit_int_as(&e, EMIT_ANY, "sockets", " s %s", EMIT_NO_CUT, false, -1, "unused");
+	emit_double_as(&e, EMIT_ANY, "confidence", " c %s 100%%\n", EMIT_NO_CUT, 0.92, "92%");
+	emit_double_as(&e, EMIT_ANY, "value", "[%4s]\n", 4, INFINITY, "12.5 GiB");
+	emit_string_layout(&e, EMIT_ANY, "prose", "a b", shout, "->");
+	emit_string_layout(&e, EMIT_ANY, "null_prose", NULL, shout, "->");
+	e.text_muted = true;
+	emit_string_layout(&e, EMIT_ANY, "muted_prose", "m", shout, "->");
+	emit_string_cut(&e, EMIT_ANY, "muted_cut", "%s", 6, "m");
+	e.text_muted = false;
+	emit_object_end(&e);
+	emit_end(&e);
+	fclose(f);
+	return buf;
+}
+
+static void test_doctor_text(void **state)
+{
+	char *t = render_doctor(false);
+	(void)state;
+	assert_string_equal(t, "[abc...  ]"
+			       "[   \xc3\xa9?]"
+			       "[?]\n"
+			       "n 1,204 s ? c 92% 100%\n"
+			       "[1...]\n"
+			       "-><a b>\n");
+	free(t);
+}
+
+static void test_doctor_json(void **state)
+{
+	char *j = render_doctor(true);
+	(void)state;
+	assert_non_null(strstr(j, "\"cut\": \"abcdefghij\""));
+	assert_non_null(strstr(j, "\"short\": \"\xc3\xa9\\u001b\""));
+	assert_non_null(strstr(j, "\"none\": null"));
+	assert_non_null(strstr(j, "\"goroutines\": 1204"));
+	assert_non_null(strstr(j, "\"sockets\": null"));
+	assert_non_null(strstr(j, "\"confidence\": 0.92"));
+	assert_non_null(strstr(j, "\"value\": null"));
+	assert_non_null(strstr(j, "\"prose\": \"a b\""));
+	assert_non_null(strstr(j, "\"null_prose\": null"));
+	assert_non_null(strstr(j, "\"muted_prose\": \"m\""));
+	assert_non_null(strstr(j, "\"muted_cut\": \"m\""));
+	assert_null(strstr(j, "->"));
+	free(j);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -120,6 +188,8 @@ int main(void)
 		cmocka_unit_test(test_json),
 		cmocka_unit_test(test_count_text),
 		cmocka_unit_test(test_count_json_compact),
+		cmocka_unit_test(test_doctor_text),
+		cmocka_unit_test(test_doctor_json),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
