@@ -78,10 +78,13 @@ static void literal(FILE *out, const char *s, size_t n)
 }
 
 /* fmt with its one %s (width and '-' allowed) replaced by v, which is
- * written through termsafe when untrusted. */
-static void text_field(FILE *out, const char *fmt, const char *v, bool untrusted)
+ * written through termsafe when untrusted, cut to maxcols columns
+ * (SIZE_MAX: whole); the width pads what is left. */
+static void text_field_cols(FILE *out, const char *fmt, const char *v, bool untrusted, size_t maxcols)
 {
-	const char *p = fmt;
+	const char *p = fmt, *q;
+	bool left = false;
+	size_t width = 0, cols;
 
 	while ((p = strchr(p, '%')) && p[1] == '%')
 		p += 2;
@@ -90,31 +93,31 @@ static void text_field(FILE *out, const char *fmt, const char *v, bool untrusted
 		return;
 	}
 	literal(out, fmt, (size_t)(p - fmt));
-	{
-		const char *q = p + 1;
-		bool left = false;
-		size_t width = 0, cols;
-		if (*q == '-') {
-			left = true;
-			q++;
-		}
-		while (*q >= '0' && *q <= '9')
-			width = width * 10 + (size_t)(*q++ - '0');
-		if (*q == 's')
-			q++;
-		cols = untrusted ? termsafe_cols(v, strlen(v)) : strlen(v);
-		if (!left)
-			for (size_t i = cols; i < width; i++)
-				fputc(' ', out);
-		if (untrusted)
-			termsafe_write(out, v, strlen(v));
-		else
-			fputs(v, out);
-		if (left)
-			for (size_t i = cols; i < width; i++)
-				fputc(' ', out);
-		literal(out, q, strlen(q));
+	q = p + 1;
+	if (*q == '-') {
+		left = true;
+		q++;
 	}
+	while (*q >= '0' && *q <= '9')
+		width = width * 10 + (size_t)(*q++ - '0');
+	if (*q == 's')
+		q++;
+	cols = untrusted ? termsafe_cols(v, strlen(v)) : strlen(v);
+	cols = cols < maxcols ? cols : maxcols;
+	for (size_t i = cols; !left && i < width; i++)
+		fputc(' ', out);
+	if (untrusted)
+		termsafe_write_cols(out, v, maxcols);
+	else
+		fputs(v, out);
+	for (size_t i = cols; left && i < width; i++)
+		fputc(' ', out);
+	literal(out, q, strlen(q));
+}
+
+static void text_field(FILE *out, const char *fmt, const char *v, bool untrusted)
+{
+	text_field_cols(out, fmt, v, untrusted, SIZE_MAX);
 }
 
 void emit_string(struct emitter *e, enum emit_to to, const char *k, const char *fmt, const char *s)
@@ -235,47 +238,13 @@ void emit_count(struct emitter *e, enum emit_to to, const char *k, const char *f
 
 /* --- added for doctor --- */
 
-/* text_field for a value that may be cut: the width pads what is left of
- * it, so a cut cell still lines up. */
-static void text_field_cut(FILE *out, const char *fmt, const char *v, size_t maxcols)
-{
-	const char *p = fmt, *q;
-	bool left = false;
-	size_t width = 0, cols;
-
-	while ((p = strchr(p, '%')) && p[1] == '%')
-		p += 2;
-	if (!p) {
-		literal(out, fmt, strlen(fmt));
-		return;
-	}
-	literal(out, fmt, (size_t)(p - fmt));
-	q = p + 1;
-	if (*q == '-') {
-		left = true;
-		q++;
-	}
-	while (*q >= '0' && *q <= '9')
-		width = width * 10 + (size_t)(*q++ - '0');
-	if (*q == 's')
-		q++;
-	cols = termsafe_cols(v, strlen(v));
-	cols = cols < maxcols ? cols : maxcols;
-	for (size_t i = cols; !left && i < width; i++)
-		fputc(' ', out);
-	termsafe_write_cols(out, v, maxcols);
-	for (size_t i = cols; left && i < width; i++)
-		fputc(' ', out);
-	literal(out, q, strlen(q));
-}
-
 void emit_string_cut(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols,
 		     const char *s)
 {
 	if (to_json(e, to))
 		emit_string(e, EMIT_JSON, k, NULL, s);
 	else if (to_text(e, to, fmt))
-		text_field_cut(e->out, fmt, s ? s : "?", maxcols);
+		text_field_cols(e->out, fmt, s ? s : "?", true, maxcols);
 }
 
 void emit_int_as(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols, bool known,
@@ -288,7 +257,7 @@ void emit_int_as(struct emitter *e, enum emit_to to, const char *k, const char *
 		else
 			jw_null(&e->jw);
 	} else if (to_text(e, to, fmt)) {
-		text_field_cut(e->out, fmt, known && shown ? shown : "?", maxcols);
+		text_field_cols(e->out, fmt, known && shown ? shown : "?", true, maxcols);
 	}
 }
 
@@ -299,7 +268,7 @@ void emit_double_as(struct emitter *e, enum emit_to to, const char *k, const cha
 		key(e, k);
 		jw_double(&e->jw, v);
 	} else if (to_text(e, to, fmt)) {
-		text_field_cut(e->out, fmt, shown ? shown : "?", maxcols);
+		text_field_cols(e->out, fmt, shown ? shown : "?", true, maxcols);
 	}
 }
 
