@@ -1022,7 +1022,7 @@ enum gd_err census_run(struct procmem *m, struct census_facts *f, int64_t now, s
 				memcpy(&id, gbuf + j * glen + f->off.goid, 8);
 				saw_main |= id == 1;
 				st->goroutines++;
-				if (strbuf_add(out, one.buf, one.len)) {
+				if (out && strbuf_add(out, one.buf, one.len)) {
 					ret = gd_fail(eb, GD_ETOOBIG, "census output over %zu MiB",
 						      out->max >> 20);
 					break;
@@ -1043,7 +1043,7 @@ enum gd_err census_run(struct procmem *m, struct census_facts *f, int64_t now, s
 				      " goroutines unreadable, %" PRIu64 " bad g pointers; refusing "
 				      "to print", st->unreadable, live, bad_ptr);
 	}
-	if (ret)
+	if (ret && out)
 		out->len = 0, out->buf[0] = 0;
 out:
 	/* a failure because the process went away says so */
@@ -1057,8 +1057,8 @@ out:
 		if (gone) {
 			ret = gd_fail(eb, GD_ENOENT, "process %d exited during the census",
 				      (int)procmem_pid(m));
-			out->len = 0;
-			out->buf[0] = 0;
+			if (out)
+				out->len = 0, out->buf[0] = 0;
 		}
 	}
 	struct procmem_stats ps;

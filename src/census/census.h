@@ -55,7 +55,8 @@ enum gd_err census_run(struct procmem *m, struct census_facts *f, int64_t mono_n
 		       struct strbuf *out, struct census_stats *st, struct gd_errbuf *eb);
 
 /* Live: facts from /proc/PID/exe, memory via procmem; record_path (may be
- * NULL) saves the recording. */
+ * NULL) saves the recording.  out NULL: count only (st), no text kept, as
+ * ps needs for a process whose dump would be a gigabyte. */
 enum gd_err census_pid(pid_t pid, const char *record_path, struct strbuf *out,
 		       struct census_stats *st, struct gd_errbuf *eb);
 /* Offline, from a recording. */

@@ -59,22 +59,20 @@ static void probe_row(struct ps_row *r, const struct ps_request *o)
 	tcp_sock_list_release(&l);
 }
 
-/* The census writes a whole debug=2 dump; ps keeps only its count. */
+/* The census in counting mode: ps keeps the number, not the dump. */
 static void count_goroutines(struct ps_row *r, const struct ps_request *o)
 {
-	struct strbuf out = STRBUF_INIT_MAX(CENSUS_OUT_CAP);
 	struct census_stats st;
 	struct gd_errbuf eb = { "" };
 
 	if (strcmp(o->proc_root, PROCFS_ROOT_DEFAULT)) {
 		snprintf(r->gor_why, sizeof(r->gor_why), "a recorded proc tree has no process memory");
-	} else if (census_pid(r->gp.pid, NULL, &out, &st, &eb) == GD_OK) {
+	} else if (census_pid(r->gp.pid, NULL, NULL, &st, &eb) == GD_OK) {
 		r->gor_known = true;
 		r->goroutines = st.goroutines;
 	} else {
 		snprintf(r->gor_why, sizeof(r->gor_why), "%s", eb.msg);
 	}
-	strbuf_release(&out);
 }
 
 /* False when the process exited between the scan and now. */
