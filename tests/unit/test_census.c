@@ -89,6 +89,12 @@ static void test_replay_versions(void **s)
 			*nl = '\n';
 		}
 		assert_int_equal(headers, st.goroutines);
+		/* counting only (ps --goroutines): the same count, no text */
+		struct census_stats cst;
+		if (census_replay(rec, NULL, &cst, &eb))
+			fail_msg("go%s, counting: %s", versions[v], eb.msg);
+		assert_int_equal(cst.goroutines, st.goroutines);
+		assert_int_equal(cst.system, st.system);
 		size_t n = 0;
 		struct dump_parser *p = dump_parser_new(count_g, &n, DUMP_DEFAULT_MAX_LINE);
 		assert_int_equal(dump_parser_feed(p, out.buf, out.len), GD_OK);
