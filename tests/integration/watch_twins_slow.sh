@@ -35,8 +35,15 @@ echo "leak=$LEAK_PID healthy=$OK_PID madv=$MADV_PID clean=$CLEAN_PID"
 # quiet; longer under CI load), which the 20 s "day" reads as a five-day
 # trend (CI flagged rss-growth-trend on it).  A real day absorbs that in its
 # first trough; here a throwaway watch samples them for a minute first.
-"$GODIAG" watch --db "$W/warmup.db" --interval 1s --period 20s --duration 60s \
-	"$LEAK_PID" "$OK_PID" "$MADV_PID" "$CLEAN_PID" >/dev/null 2>&1
+t_warm=$SECONDS
+"$GODIAG" watch --db "$W/warmup.db" --interval 1s --period 20s --duration 60s --listen none --no-capture \
+	"$LEAK_PID" "$OK_PID" "$MADV_PID" "$CLEAN_PID" >"$W/warmup.out" 2>&1
+rc=$?
+if [ "$rc" -le 1 ] && [ $((SECONDS - t_warm)) -ge 55 ]; then
+	ok "warm-up: a minute of sampling (exit $rc)"
+else
+	fail "warm-up watch ended after $((SECONDS - t_warm)) s, exit $rc: $(tail -c 300 "$W/warmup.out")"
+fi
 
 "$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 330s \
 	--listen 127.0.0.1:0 --idle-threshold 1m --max-stw 50 \
