@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
-# watch_twins_slow.sh (about 4 minutes of wall time): one `godiag watch`
+# watch_twins_slow.sh (about 3 minutes of wall time): one `godiag watch`
 # over four waves scenarios at once, with the day compressed to 20 s:
 #   leak    goroutines in waves whose troughs rise (20 leaked per period)
 #   healthy the same waves, troughs return
@@ -23,27 +23,13 @@ for tool in prometheus curl jq node chromium; do
 done
 bin=$(scen_build waves) || { echo "SKIP: cannot build tests/scenarios/waves"; exit 77; }
 W=$SCEN_WORK
-TTL=7m
+TTL=6m
 common=(-period 20s -ttl "$TTL")
 scen_start LEAK "$bin" "${common[@]}" -peak 200 -leak 20 || exit 1
 scen_start OK "$bin" "${common[@]}" -peak 200 -leak 0 || exit 1
 scen_start MADV env GODEBUG=madvdontneed=0 "$bin" "${common[@]}" -peak 50 -mem 128 || exit 1
 scen_start CLEAN env GODEBUG=madvdontneed=1 "$bin" "${common[@]}" -peak 50 -mem 128 || exit 1
 echo "leak=$LEAK_PID healthy=$OK_PID madv=$MADV_PID clean=$CLEAN_PID"
-# Watch's own requests warm the targets' HTTP handlers up: a healthy twin's
-# RSS rose 7.7 -> 13.5 MB over its first minute of being sampled (measured
-# quiet; longer under CI load), which the 20 s "day" reads as a five-day
-# trend (CI flagged rss-growth-trend on it).  A real day absorbs that in its
-# first trough; here a throwaway watch samples them for a minute first.
-t_warm=$SECONDS
-"$GODIAG" watch --db "$W/warmup.db" --interval 1s --period 20s --duration 60s --listen none --no-capture \
-	"$LEAK_PID" "$OK_PID" "$MADV_PID" "$CLEAN_PID" >"$W/warmup.out" 2>&1
-rc=$?
-if [ "$rc" -le 1 ] && [ $((SECONDS - t_warm)) -ge 55 ]; then
-	ok "warm-up: a minute of sampling (exit $rc)"
-else
-	fail "warm-up watch ended after $((SECONDS - t_warm)) s, exit $rc: $(tail -c 300 "$W/warmup.out")"
-fi
 
 "$GODIAG" watch --db "$W/state/watch.db" --interval 1s --period 20s --duration 330s \
 	--listen 127.0.0.1:0 --idle-threshold 1m --max-stw 50 \
