@@ -21,20 +21,22 @@ static void dur(char *buf, size_t n, double s)
 }
 
 struct sig {
-	const char *metric, *record, *alert, *rule, *unit_floor, *what;
+	const char *metric, *record, *alert, *rule;
+	double unit_floor; /* the least growth per period that counts, as watch has it */
+	const char *what;
 };
 
 static const struct sig sigs[] = {
-	{ "go_goroutines", "godiag:go_goroutines:trough", "GodiagGoroutineGrowthTrend", "goroutine-growth-trend", "1",
+	{ "go_goroutines", "godiag:go_goroutines:trough", "GodiagGoroutineGrowthTrend", "goroutine-growth-trend", 1,
 	  "goroutines" },
 	{ "go_memstats_heap_inuse_bytes", "godiag:go_memstats_heap_inuse_bytes:trough", "GodiagHeapGrowthTrend",
-	  "heap-growth-trend", NULL, "heap in use" },
+	  "heap-growth-trend", TREND_MIN_GROWTH_BYTES, "heap in use" },
 	{ "process_resident_memory_bytes", "godiag:process_resident_memory_bytes:trough", "GodiagRSSGrowthTrend",
-	  "rss-growth-trend", NULL, "RSS" },
-	{ "process_open_fds", "godiag:process_open_fds:trough", "GodiagFdGrowthTrend", "socket-growth-trend", "1",
+	  "rss-growth-trend", TREND_MIN_GROWTH_BYTES, "RSS" },
+	{ "process_open_fds", "godiag:process_open_fds:trough", "GodiagFdGrowthTrend", "socket-growth-trend", 1,
 	  "open fds" },
 	{ "node_sockstat_TCP_inuse", "godiag:node_sockstat_TCP_inuse:trough", "GodiagSocketGrowthTrend",
-	  "socket-growth-trend", "1", "TCP sockets in use on the node" },
+	  "socket-growth-trend", 1, "TCP sockets in use on the node" },
 };
 
 /* YAML single-quoted scalar: only the quote needs doubling. */
@@ -53,19 +55,14 @@ static void yq(FILE *out, const char *s)
 }
 
 /* The four-troughs-rising condition over recorded series `rec`. */
-static void rising(FILE *out, const char *rec, const char *p, const char *p2, const char *p3, const char *floor_,
+static void rising(FILE *out, const char *rec, const char *p, const char *p2, const char *p3, double floor_,
 		   const char *indent)
 {
 	fprintf(out, "%s%s > %s offset %s\n", indent, rec, rec, p);
 	fprintf(out, "%sand %s offset %s > %s offset %s\n", indent, rec, p, rec, p2);
 	fprintf(out, "%sand %s offset %s > %s offset %s\n", indent, rec, p2, rec, p3);
 	fprintf(out, "%sand (%s - %s offset %s) > 0.06 * %s offset %s\n", indent, rec, rec, p3, rec, p3);
-	/* NULL: a memory series, with watch's floor in bytes */
-	if (floor_)
-		fprintf(out, "%sand (%s - %s offset %s) >= 3 * %s\n", indent, rec, rec, p3, floor_);
-	else
-		fprintf(out, "%sand (%s - %s offset %s) >= 3 * %.0f\n", indent, rec, rec, p3,
-			TREND_MIN_GROWTH_BYTES);
+	fprintf(out, "%sand (%s - %s offset %s) >= 3 * %.0f\n", indent, rec, rec, p3, floor_);
 }
 
 enum gd_err fleet_emit_rules(FILE *out, const struct fleet_opts *o, struct gd_errbuf *eb)
@@ -120,7 +117,8 @@ enum gd_err fleet_emit_rules(FILE *out, const struct fleet_opts *o, struct gd_er
 			fputs("          (\n", out);
 			rising(out, s->record, p, p2, p3, s->unit_floor, "            ");
 			fputs("          )\n          unless on (job, instance) (\n", out);
-			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, NULL, "            ");
+			rising(out, "godiag:go_memstats_heap_inuse_bytes:trough", p, p2, p3, TREND_MIN_GROWTH_BYTES,
+			       "            ");
 			fputs("          )\n", out);
 		} else {
 			rising(out, s->record, p, p2, p3, s->unit_floor, "          ");
