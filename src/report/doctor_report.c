@@ -15,6 +15,7 @@
 #include "report/doctor_report.h"
 #include "report/emit.h"
 #include "util/html.h"
+#include "util/human.h"
 #include "util/termsafe.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -28,22 +29,15 @@
 /* |v| rounded, with thousands separators; huge values fall back to %g. */
 static void group_int(char *buf, size_t n, double v)
 {
-	char tmp[48];
 	double a = fabs(v);
-	int len, o = 0;
+	int o = 0;
 	if (a >= 1e19) {
 		snprintf(buf, n, "%s%.3g", v < 0 ? "-" : "", a);
 		return;
 	}
-	len = snprintf(tmp, sizeof(tmp), "%" PRIu64, (uint64_t)llround(a));
 	if (v < 0 && llround(a) != 0 && n > 1)
 		buf[o++] = '-';
-	for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
+	human_count(buf + o, n - (size_t)o, (uint64_t)llround(a));
 }
 
 static bool is_integral(double v)

@@ -204,24 +204,12 @@ void emit_text(struct emitter *e, const char *fmt, ...)
 	va_end(ap);
 }
 
-/* --- added for stacks --- */
+/* --- compact JSON and grouped counts (stacks) --- */
 void emit_init_compact(struct emitter *e, FILE *out, bool json)
 {
 	emit_init(e, out, json);
 	if (json)
 		jw_init(&e->jw, out, false);
-}
-
-static void group_digits(char *buf, size_t n, uint64_t v)
-{
-	char tmp[32];
-	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v), o = 0;
-	for (int i = 0; i < len && (size_t)o + 2 < n; i++) {
-		if (i && (len - i) % 3 == 0)
-			buf[o++] = ',';
-		buf[o++] = tmp[i];
-	}
-	buf[o] = '\0';
 }
 
 void emit_count(struct emitter *e, enum emit_to to, const char *k, const char *fmt, uint64_t v)
@@ -231,12 +219,12 @@ void emit_count(struct emitter *e, enum emit_to to, const char *k, const char *f
 	if (to_json(e, to)) {
 		emit_uint(e, EMIT_JSON, k, NULL, true, v);
 	} else if (to_text(e, to, fmt)) {
-		group_digits(buf, sizeof(buf), v);
+		human_count(buf, sizeof(buf), v);
 		text_field(e->out, fmt, buf, false);
 	}
 }
 
-/* --- added for doctor --- */
+/* --- cut strings, numbers shown as the caller formats them, laid-out prose (doctor) --- */
 
 void emit_string_cut(struct emitter *e, enum emit_to to, const char *k, const char *fmt, size_t maxcols,
 		     const char *s)

@@ -54,14 +54,14 @@ void emit_null(struct emitter *e, const char *key);
 /* Text only: a trusted literal with printf arguments (labels, newlines). */
 void emit_text(struct emitter *e, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* --- added for stacks --- */
+/* --- compact JSON and grouped counts (stacks) --- */
 /* As emit_init, but JSON on one line: `stacks --json` has always been
  * compact, and its output is a contract (docs/ARCHITECTURE.md). */
 void emit_init_compact(struct emitter *e, FILE *out, bool json);
 /* A count people read: "1,234" in text (digits grouped), 1234 in JSON. */
 void emit_count(struct emitter *e, enum emit_to to, const char *key, const char *fmt, uint64_t v);
 
-/* --- added for doctor --- */
+/* --- cut strings, numbers shown as the caller formats them, laid-out prose (doctor) --- */
 /* Doctor's text cuts long strings to a column budget and writes numbers as
  * people read them ("1,204", "1,390 min (23 h 10 min)", "92%"); its JSON
  * keeps both whole and exact.

@@ -1,4 +1,5 @@
 /* SPDX-License-Identifier: MIT */
+#include <inttypes.h>
 #include <stdio.h>
 
 #include "util/human.h"
@@ -36,4 +37,20 @@ void human_size_exact(char *buf, size_t n, uint64_t bytes)
 		snprintf(buf, n, "%llu bytes", (unsigned long long)bytes);
 	else
 		snprintf(buf, n, "%llu %s", (unsigned long long)v, units[u]);
+}
+
+void human_count(char *buf, size_t n, uint64_t v)
+{
+	char tmp[32];
+	int len = snprintf(tmp, sizeof(tmp), "%" PRIu64, v);
+	size_t o = 0;
+
+	if (!n)
+		return;
+	for (int i = 0; i < len && o + 2 < n; i++) {
+		if (i && (len - i) % 3 == 0)
+			buf[o++] = ',';
+		buf[o++] = tmp[i];
+	}
+	buf[o] = '\0';
 }

@@ -14,4 +14,7 @@ void human_bytes(char *buf, size_t n, uint64_t bytes);
  * (the largest binary unit that divides the size). */
 void human_size_exact(char *buf, size_t n, uint64_t bytes);
 
+/* A count people read: "1,234,567". */
+void human_count(char *buf, size_t n, uint64_t v);
+
 #endif
