@@ -41,10 +41,11 @@ struct trend_params {
 void trend_params_init(struct trend_params *p);
 
 /* The floor of min_growth_abs for a memory series (RSS, heap), per period.
- * A runtime warming up grows by less once its handlers have run (the
- * watch_twins test warms its targets first); higher floors lose real slow
- * leaks: bench/fleet.sh's heap leaks start at 0.64 MiB a day, and a floor
- * of 4 MiB cost recall there. */
+ * Below it is a runtime's own drift.  A higher floor would trade away slow
+ * real leaks: bench/fleet.sh generates heap leaks from 4% of a 16 MiB heap
+ * a day, and scores recall 1.0 at this floor.  (A compressed test period
+ * must still hold GC cycles, or the GC sawtooth itself rises for minutes:
+ * tests/scenarios/waves runs one per period.) */
 #define TREND_MIN_GROWTH_BYTES (1024.0 * 1024)
 
 enum trend_kind {
