@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "diagnose/rules.h"
+#include "util/numparse.h"
 #include "util/regex_safe.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
@@ -72,17 +73,14 @@ static char *trim(char *s)
 	return s;
 }
 
-static bool parse_uint(const char *s, uint64_t *out)
+static bool parse_uint(char *s, uint64_t *out)
 {
+	const char *p = s;
 	char *end;
-	unsigned long long v;
-	if (*s < '0' || *s > '9')
+	uint64_t v;
+	if (!scan_u64(&p, s + strlen(s), &v))
 		return false;
-	errno = 0;
-	v = strtoull(s, &end, 10);
-	if (errno)
-		return false;
-	end = trim(end);
+	end = trim(s + (p - s));
 	if (!strcmp(end, "KiB"))
 		v <<= 10;
 	else if (!strcmp(end, "MiB"))

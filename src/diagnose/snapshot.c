@@ -22,6 +22,7 @@
 #include "remote/discover.h"
 #include "remote/expvar.h"
 #include "remote/promtext.h"
+#include "util/numparse.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -975,8 +976,8 @@ enum gd_err snapshot_collect(struct snapshot *s, const char *target, const struc
 	s->time = now_s();
 	rs->time = s->time;
 	if (all_digits(target)) {
-		long pid = strtol(target, NULL, 10);
-		if (pid <= 0 || pid > 4194304)
+		uint64_t pid;
+		if (!parse_u64(target, &pid) || pid == 0 || pid > 4194304)
 			return gd_fail(eb, GD_EARG, "%s: not a valid PID", target);
 		{
 			enum gd_err e = collect_pid(s, (int)pid, o, rs, eb);

@@ -15,6 +15,7 @@
 #include "fleet/fleet.h"
 #include "remote/promapi.h"
 #include "util/hash.h"
+#include "util/numparse.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -618,12 +619,11 @@ enum gd_err fleet_run(const struct fleet_opts *o, struct fleet_report *r, struct
  * ("2024-12-02T14:33:20Z", "...20.25+01:00", lower-case t and z too). */
 static bool digits(const char *s, int n, int *v)
 {
-	*v = 0;
-	for (int i = 0; i < n; i++) {
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		*v = *v * 10 + (s[i] - '0');
-	}
+	uint64_t u;
+
+	if (!parse_u64_n(s, (size_t)n, &u))
+		return false;
+	*v = (int)u;
 	return true;
 }
 

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "linux/process.h"
+#include "util/numparse.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -254,13 +255,8 @@ enum gd_err process_list_pids(const char *proc_root, int **pids, size_t *n,
 			       "%s: %s", proc_root, strerror(e));
 	}
 	while ((de = readdir(d))) {
-		const char *s = de->d_name;
-		long v = 0;
-		if (*s < '1' || *s > '9')
-			continue;
-		for (; *s >= '0' && *s <= '9' && v <= 0x3fffffff; s++)
-			v = v * 10 + (*s - '0');
-		if (*s || v > 0x3fffffff)
+		uint64_t v;
+		if (de->d_name[0] == '0' || !parse_u64(de->d_name, &v) || v > 0x3fffffff)
 			continue;
 		ALLOC_GROW(*pids, *n + 1, alloc);
 		(*pids)[(*n)++] = (int)v;

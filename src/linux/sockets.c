@@ -152,15 +152,10 @@ static const char *root_or_default(const char *proc_root)
 /* Parse "socket:[12345]"; 0 when the link is not a socket. */
 static uint64_t socket_link_inode(const char *link, size_t len)
 {
-	uint64_t v = 0;
-	size_t i = 8;
-	if (len < 10 || memcmp(link, "socket:[", 8) || link[len - 1] != ']')
+	uint64_t v;
+	if (len < 10 || memcmp(link, "socket:[", 8) || link[len - 1] != ']' ||
+	    !parse_u64_n(link + 8, len - 9, &v))
 		return 0;
-	for (; i < len - 1; i++) {
-		if (link[i] < '0' || link[i] > '9' || v > (UINT64_MAX - 9) / 10)
-			return 0;
-		v = v * 10 + (uint64_t)(link[i] - '0');
-	}
 	return v;
 }
 

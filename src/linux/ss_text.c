@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "linux/ss_text.h"
+#include "util/numparse.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
 
@@ -77,24 +78,6 @@ static bool next_tok(const char **pp, const char *end, const char **tok, size_t 
 	return true;
 }
 
-static bool parse_u64(const char *s, size_t n, uint64_t *out)
-{
-	uint64_t v = 0;
-	if (!n)
-		return false;
-	for (size_t i = 0; i < n; i++) {
-		unsigned d;
-		if (s[i] < '0' || s[i] > '9')
-			return false;
-		d = (unsigned)(s[i] - '0');
-		if (v > (UINT64_MAX - d) / 10)
-			return false;
-		v = v * 10 + d;
-	}
-	*out = v;
-	return true;
-}
-
 static const struct {
 	const char *name;
 	uint16_t port;
@@ -126,7 +109,7 @@ static bool parse_addr(const char *s, size_t n, uint8_t *family, uint8_t addr[16
 		size_t pn = (size_t)(s + n - p);
 		if (pn == 1 && *p == '*') {
 			*port = 0;
-		} else if (parse_u64(p, pn, &pv)) {
+		} else if (parse_u64_n(p, pn, &pv)) {
 			if (pv > 65535)
 				return false;
 			*port = (uint16_t)pv;
@@ -207,7 +190,7 @@ static const char *parse_users(const char *p, const char *end, struct ss_owner *
 	q = p;
 	while (q < end && *q >= '0' && *q <= '9')
 		q++;
-	if (parse_u64(p, (size_t)(q - p), &v) && v > 0 && v <= 0x7fffffff)
+	if (parse_u64_n(p, (size_t)(q - p), &v) && v > 0 && v <= 0x7fffffff)
 		o->pid = (int)v;
 	p = q;
 	if (end - p > 4 && !memcmp(p, ",fd=", 4)) {
@@ -215,7 +198,7 @@ static const char *parse_users(const char *p, const char *end, struct ss_owner *
 		q = p;
 		while (q < end && *q >= '0' && *q <= '9')
 			q++;
-		if (parse_u64(p, (size_t)(q - p), &v) && v <= 0x7fffffff)
+		if (parse_u64_n(p, (size_t)(q - p), &v) && v <= 0x7fffffff)
 			o->fd = (int)v;
 		p = q;
 	}
@@ -241,7 +224,7 @@ static void parse_info(struct ss_text *st, struct tcp_sock *s, const char *p, co
 			continue;
 		kn = (size_t)(c - tok);
 		vn = n - kn - 1;
-		if (!parse_u64(c + 1, vn, &v))
+		if (!parse_u64_n(c + 1, vn, &v))
 			continue;
 #define KEY(k) (kn == sizeof(k) - 1 && !memcmp(tok, k, kn))
 		if (KEY("lastrcv")) {
@@ -298,8 +281,8 @@ static enum row_result parse_row(struct ss_text *st, const char *p, const char *
 	}
 	memset(&s, 0, sizeof(s));
 	s.state = (uint8_t)state;
-	if (!next_tok(&p, end, &tok, &n) || !parse_u64(tok, n, &rq) ||
-	    !next_tok(&p, end, &tok, &n) || !parse_u64(tok, n, &wq))
+	if (!next_tok(&p, end, &tok, &n) || !parse_u64_n(tok, n, &rq) ||
+	    !next_tok(&p, end, &tok, &n) || !parse_u64_n(tok, n, &wq))
 		return ROW_NONE;
 	s.rqueue = rq > UINT32_MAX ? UINT32_MAX : (uint32_t)rq;
 	s.wqueue = wq > UINT32_MAX ? UINT32_MAX : (uint32_t)wq;

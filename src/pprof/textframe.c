@@ -2,6 +2,7 @@
 #include <stdbool.h>
 
 #include "pprof/textframe.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 static bool is_hex(char c)
@@ -49,13 +50,10 @@ void text_frame_split(const char *s, size_t n, struct text_frame *out)
 	}
 	/* ":77" */
 	for (const char *q = out->file + out->file_len; q > out->file; q--) {
-		uint64_t v = 0;
-		const char *r = q;
+		uint64_t v;
 		if (q[-1] != ':')
 			continue;
-		while (r < out->file + out->file_len && *r >= '0' && *r <= '9' && v <= UINT32_MAX)
-			v = v * 10 + (uint64_t)(*r++ - '0');
-		if (r > q && r == out->file + out->file_len && v <= UINT32_MAX) {
+		if (parse_u64_n(q, (size_t)(out->file + out->file_len - q), &v) && v <= UINT32_MAX) {
 			out->line = (uint32_t)v;
 			out->file_len = (size_t)(q - 1 - out->file);
 		}

@@ -16,6 +16,7 @@
 #include "linux/nssock.h"
 #include "linux/sockets.h"
 #include "remote/discover.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 static bool name_ok(char c)
@@ -30,26 +31,17 @@ static bool row_count(const char *s, const char *e, uint64_t *out)
 	bool found = false;
 	for (const char *p = s; p < e; p++) {
 		const char *q;
-		uint64_t v = 0;
-		bool ok = true;
+		uint64_t v;
 		if (*p != '>')
 			continue;
 		q = p + 1;
 		while (q < e && (*q == ' ' || *q == '\n'))
 			q++;
-		if (q >= e || *q < '0' || *q > '9')
+		if (!scan_u64(&q, e, &v))
 			continue;
-		while (q < e && *q >= '0' && *q <= '9') {
-			unsigned d = (unsigned)(*q - '0');
-			if (v > (UINT64_MAX - d) / 10)
-				ok = false;
-			else
-				v = v * 10 + d;
-			q++;
-		}
 		while (q < e && (*q == ' ' || *q == '\n'))
 			q++;
-		if (ok && (q >= e || *q == '<')) {
+		if (q >= e || *q == '<') {
 			*out = v;
 			found = true;
 		}

@@ -17,6 +17,7 @@
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/human.h"
+#include "util/numparse.h"
 #include "linux/nssock.h"
 #include "util/banned.h"
 
@@ -225,15 +226,13 @@ static size_t on_header(char *p, size_t size, size_t nitems, void *ud)
 		sanitize(x->encoding, sizeof(x->encoding), p + i, len - i);
 	} else if (prefix_ci(p, len, "content-length:")) {
 		/* curl does not report it when it refuses the size. */
-		char num[32], *end;
-		unsigned long long v;
+		char num[32];
+		uint64_t v;
 		size_t i = strlen("content-length:");
 		while (i < len && (p[i] == ' ' || p[i] == '\t'))
 			i++;
 		sanitize(num, sizeof(num), p + i, len - i);
-		errno = 0;
-		v = strtoull(num, &end, 10);
-		if (num[0] >= '0' && num[0] <= '9' && !*end && !errno && v <= INT64_MAX)
+		if (parse_u64(num, &v) && v <= INT64_MAX)
 			x->clen = (long long)v;
 	}
 	return len;

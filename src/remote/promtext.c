@@ -11,6 +11,7 @@
 #include <strings.h>
 
 #include "remote/promtext.h"
+#include "util/numparse.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -106,18 +107,13 @@ static bool parse_float(const char *s, size_t n, double *out)
 
 static bool parse_i64(const char *s, size_t n, int64_t *out)
 {
-	char buf[32];
-	char *end;
-	if (!n || n >= sizeof(buf))
+	bool neg = n && s[0] == '-';
+	uint64_t v;
+
+	if (!parse_u64_n(s + neg, n - neg, &v) || v > (uint64_t)INT64_MAX + neg)
 		return false;
-	for (size_t i = 0; i < n; i++)
-		if (!((s[i] >= '0' && s[i] <= '9') || (i == 0 && s[i] == '-')))
-			return false;
-	memcpy(buf, s, n);
-	buf[n] = '\0';
-	errno = 0;
-	*out = strtoll(buf, &end, 10);
-	return !errno && *end == '\0';
+	*out = neg ? (int64_t)(0 - v) : (int64_t)v;
+	return true;
 }
 
 static void bad(struct prom_set *s, size_t lineno, const char *why)

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "runtime/godebug.h"
+#include "util/numparse.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -22,24 +23,16 @@
 
 /* ---- versions ---------------------------------------------------------- */
 
-static bool is_digit(char c)
-{
-	return c >= '0' && c <= '9';
-}
-
-/* Parse 1..6 digits (enough for any version component, no overflow). */
+/* Parse 1..6 digits (enough for any version component; more is not a
+ * version). */
 static bool parse_num(const char **sp, int *out)
 {
 	const char *s = *sp;
-	int v = 0, n = 0;
-	while (is_digit(*s) && n < 7) {
-		v = v * 10 + (*s - '0');
-		s++;
-		n++;
-	}
-	if (n == 0 || n > 6)
+	uint64_t v;
+
+	if (!scan_u64(&s, *sp + strlen(*sp), &v) || s - *sp > 6)
 		return false;
-	*out = v;
+	*out = (int)v;
 	*sp = s;
 	return true;
 }
@@ -233,22 +226,15 @@ struct merged {
 static bool rt_atoi32(const char *s, size_t n, int *out)
 {
 	bool neg = false;
-	int64_t v = 0;
+	uint64_t v;
 	if (n && s[0] == '-') {
 		neg = true;
 		s++;
 		n--;
 	}
-	if (!n)
+	if (!parse_u64_n(s, n, &v) || v > (uint64_t)INT32_MAX + neg)
 		return false;
-	for (size_t i = 0; i < n; i++) {
-		if (!is_digit(s[i]))
-			return false;
-		v = v * 10 + (s[i] - '0');
-		if (v > INT32_MAX + (int64_t)neg)
-			return false;
-	}
-	*out = (int)(neg ? -v : v);
+	*out = (int)(neg ? -(int64_t)v : (int64_t)v);
 	return true;
 }
 

@@ -1,28 +1,20 @@
 /* SPDX-License-Identifier: MIT */
-#include <errno.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "util/duration.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 bool parse_duration_ms(const char *s, uint64_t bare_unit_ms, uint64_t *out)
 {
 	uint64_t total = 0;
-	const char *p = s;
+	const char *p = s, *end = s + strlen(s);
 	if (!*p)
 		return false;
 	while (*p) {
-		char *end;
-		uint64_t mult;
-		unsigned long long v;
-		if (*p < '0' || *p > '9')
+		uint64_t mult, v;
+		if (!scan_u64(&p, end, &v))
 			return false;
-		errno = 0;
-		v = strtoull(p, &end, 10);
-		if (errno || end == p)
-			return false;
-		p = end;
 		if (!strncmp(p, "ms", 2)) {
 			mult = 1;
 			p += 2;

@@ -29,6 +29,26 @@ static void test_u64(void **state)
 	assert_false(parse_u64_n("1", 0, &v));
 }
 
+/* The cursor form the parsers call: it stops at the first non-digit or at
+ * end, and leaves the cursor alone when it fails. */
+static void test_scan(void **state)
+{
+	const char *s = "4096 kB", *p = s;
+	const char *big = "18446744073709551616";
+	uint64_t v = 0;
+	(void)state;
+	assert_true(scan_u64(&p, s + strlen(s), &v) && v == 4096 && p == s + 4);
+	assert_false(scan_u64(&p, s + strlen(s), &v));
+	assert_true(p == s + 4);
+	p = s;
+	assert_true(scan_u64(&p, s + 2, &v) && v == 40 && p == s + 2);
+	assert_false(scan_u64(&p, p, &v));
+	p = big;
+	assert_false(scan_u64(&p, big + strlen(big), &v));
+	assert_true(p == big);
+	assert_true(scan_u64(&p, big + 19, &v) && v == 1844674407370955161ULL);
+}
+
 static void test_size(void **state)
 {
 	uint64_t v = 0;
@@ -50,6 +70,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_u64),
+		cmocka_unit_test(test_scan),
 		cmocka_unit_test(test_size),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
