@@ -64,19 +64,13 @@ void bundle_render_text(FILE *out, const struct bundle_writer *w, const struct r
 	}
 }
 
-static void jw_str_or_null(struct json_writer *jw, const char *key, const char *v)
-{
-	jw_key(jw, key);
-	jw_string_or_null(jw, v);
-}
-
 void bundle_render_json(FILE *out, const struct bundle_writer *w, const struct report_snapshot *rs)
 {
 	struct json_writer jw;
 	jw_init(&jw, out, true);
 	jw_object_begin(&jw);
-	jw_str_or_null(&jw, "dir", w->dir);
-	jw_str_or_null(&jw, "target", rs->label);
+	jw_key_string(&jw, "dir", w->dir);
+	jw_key_string(&jw, "target", rs->label);
 	jw_key(&jw, "time");
 	jw_int(&jw, rs->time);
 	jw_key(&jw, "complete");
@@ -86,8 +80,8 @@ void bundle_render_json(FILE *out, const struct bundle_writer *w, const struct r
 	for (size_t i = 0; i < w->nfiles; i++) {
 		const struct bundle_file *f = &w->files[i];
 		jw_object_begin(&jw);
-		jw_str_or_null(&jw, "name", f->name);
-		jw_str_or_null(&jw, "kind", evidence_kind_name(f->kind));
+		jw_key_string(&jw, "name", f->name);
+		jw_key_string(&jw, "kind", evidence_kind_name(f->kind));
 		jw_key(&jw, "ok");
 		jw_bool(&jw, f->ok);
 		jw_key(&jw, "bytes");
@@ -95,8 +89,8 @@ void bundle_render_json(FILE *out, const struct bundle_writer *w, const struct r
 			jw_uint(&jw, f->bytes);
 		else
 			jw_null(&jw);
-		jw_str_or_null(&jw, "source", f->source);
-		jw_str_or_null(&jw, "note", f->note);
+		jw_key_string(&jw, "source", f->source);
+		jw_key_string(&jw, "note", f->note);
 		jw_object_end(&jw);
 	}
 	jw_array_end(&jw);
@@ -104,11 +98,11 @@ void bundle_render_json(FILE *out, const struct bundle_writer *w, const struct r
 	jw_array_begin(&jw);
 	for (size_t i = 0; i < rs->npieces; i++) {
 		jw_object_begin(&jw);
-		jw_str_or_null(&jw, "what", rs->pieces[i].what);
-		jw_str_or_null(&jw, "source", rs->pieces[i].source);
+		jw_key_string(&jw, "what", rs->pieces[i].what);
+		jw_key_string(&jw, "source", rs->pieces[i].source);
 		jw_key(&jw, "ok");
 		jw_bool(&jw, rs->pieces[i].ok);
-		jw_str_or_null(&jw, "note", rs->pieces[i].note);
+		jw_key_string(&jw, "note", rs->pieces[i].note);
 		jw_object_end(&jw);
 	}
 	jw_array_end(&jw);

@@ -193,12 +193,6 @@ void diff_render_text(FILE *out, const struct diff_result *d, size_t top)
 
 /* --- JSON ------------------------------------------------------------------- */
 
-static void jw_kv_str(struct json_writer *jw, const char *k, const char *v)
-{
-	jw_key(jw, k);
-	jw_string_or_null(jw, v);
-}
-
 static void jw_kv_int(struct json_writer *jw, const char *k, int64_t v)
 {
 	jw_key(jw, k);
@@ -209,7 +203,7 @@ static void json_side(struct json_writer *jw, const char *key, const struct snap
 {
 	jw_key(jw, key);
 	jw_object_begin(jw);
-	jw_kv_str(jw, "source", s->label);
+	jw_key_string(jw, "source", s->label);
 	jw_kv_int(jw, "time", s->time);
 	jw_key(jw, "pid");
 	if (s->pid)
@@ -276,13 +270,13 @@ void diff_render_json(FILE *out, const struct diff_result *d)
 			const struct diff_bucket *e = &d->buckets[i];
 			jw_object_begin(&jw);
 			snprintf(key, sizeof(key), "%016" PRIx64, e->key);
-			jw_kv_str(&jw, "key", key);
+			jw_key_string(&jw, "key", key);
 			jw_kv_int(&jw, "before", (int64_t)e->before);
 			jw_kv_int(&jw, "after", (int64_t)e->after);
 			jw_kv_int(&jw, "delta", e->delta);
 			jw_key(&jw, "grew");
 			jw_bool(&jw, e->grew);
-			jw_kv_str(&jw, "state", e->state);
+			jw_key_string(&jw, "state", e->state);
 			json_wait(&jw, "wait_minutes_before", &e->wait_before);
 			json_wait(&jw, "wait_minutes_after", &e->wait_after);
 			jw_key(&jw, "frames");
@@ -347,8 +341,8 @@ void diff_render_json(FILE *out, const struct diff_result *d)
 		for (size_t i = 0; i < d->npeers; i++) {
 			const struct diff_peer *p = &d->peers[i];
 			jw_object_begin(&jw);
-			jw_kv_str(&jw, "peer", p->peer);
-			jw_kv_str(&jw, "direction", p->inbound ? "in" : "out");
+			jw_key_string(&jw, "peer", p->peer);
+			jw_key_string(&jw, "direction", p->inbound ? "in" : "out");
 			jw_kv_int(&jw, "before", (int64_t)p->before);
 			jw_kv_int(&jw, "after", (int64_t)p->after);
 			jw_kv_int(&jw, "delta", p->delta);

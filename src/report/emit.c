@@ -124,10 +124,7 @@ void emit_string(struct emitter *e, enum emit_to to, const char *k, const char *
 {
 	if (to_json(e, to)) {
 		key(e, k);
-		if (s)
-			jw_string(&e->jw, s);
-		else
-			jw_null(&e->jw);
+		jw_string(&e->jw, s);
 	} else if (to_text(e, to, fmt)) {
 		text_field(e->out, fmt, s ? s : "?", s != NULL);
 	}

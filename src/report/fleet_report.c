@@ -222,15 +222,9 @@ void fleet_render_json(FILE *out, const struct fleet_report *r)
 			jw_key(&jw, "unit");
 			jw_string(&jw, ev->unit);
 			jw_key(&jw, "text");
-			if (ev->text)
-				jw_string(&jw, ev->text);
-			else
-				jw_null(&jw);
+			jw_string(&jw, ev->text);
 			jw_key(&jw, "source");
-			if (ev->source)
-				jw_string(&jw, ev->source);
-			else
-				jw_null(&jw);
+			jw_string(&jw, ev->source);
 			jw_object_end(&jw);
 		}
 		if (s->drill) {
@@ -243,15 +237,9 @@ void fleet_render_json(FILE *out, const struct fleet_report *r)
 			jw_key(&jw, "ok");
 			jw_bool(&jw, d->ok);
 			jw_key(&jw, "rule");
-			if (d->rule)
-				jw_string(&jw, d->rule);
-			else
-				jw_null(&jw);
+			jw_string(&jw, d->rule);
 			jw_key(&jw, "summary");
-			if (d->summary)
-				jw_string(&jw, d->summary);
-			else
-				jw_null(&jw);
+			jw_string(&jw, d->summary);
 			jw_key(&jw, "goroutines");
 			if (d->goroutines >= 0)
 				jw_int(&jw, d->goroutines);
@@ -263,10 +251,7 @@ void fleet_render_json(FILE *out, const struct fleet_report *r)
 				jw_string(&jw, d->frames[i]);
 			jw_array_end(&jw);
 			jw_key(&jw, "note");
-			if (d->note)
-				jw_string(&jw, d->note);
-			else
-				jw_null(&jw);
+			jw_string(&jw, d->note);
 			jw_object_end(&jw);
 		}
 		jw_array_end(&jw);

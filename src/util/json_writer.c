@@ -153,10 +153,8 @@ void jw_end(struct json_writer *jw)
 	jw->after_key = false;
 }
 
-void jw_string_or_null(struct json_writer *jw, const char *s)
+void jw_key_string(struct json_writer *jw, const char *key, const char *s)
 {
-	if (s)
-		jw_string(jw, s);
-	else
-		jw_null(jw);
+	jw_key(jw, key);
+	jw_string(jw, s);
 }

@@ -29,6 +29,7 @@ void jw_array_begin(struct json_writer *jw);
 void jw_array_end(struct json_writer *jw);
 /* Inside an object, every value is preceded by jw_key(). */
 void jw_key(struct json_writer *jw, const char *key);
+/* A NULL s is written as null: an optional field needs no test of its own. */
 void jw_string(struct json_writer *jw, const char *s);
 void jw_string_n(struct json_writer *jw, const char *s, size_t n);
 void jw_int(struct json_writer *jw, int64_t v);
@@ -36,8 +37,8 @@ void jw_uint(struct json_writer *jw, uint64_t v);
 void jw_double(struct json_writer *jw, double v);
 void jw_bool(struct json_writer *jw, bool v);
 void jw_null(struct json_writer *jw);
-/* s, or null when s is NULL (an optional field). */
-void jw_string_or_null(struct json_writer *jw, const char *s);
+/* jw_key() and jw_string(): a string member, null when s is NULL. */
+void jw_key_string(struct json_writer *jw, const char *key, const char *s);
 /* Finish the document with a newline. */
 void jw_end(struct json_writer *jw);
 

@@ -74,12 +74,33 @@ static void test_json_escapes_hostile_strings(void **state)
 	free(out);
 }
 
+/* An optional field: a NULL string is null, through either call. */
+static void test_json_null_strings(void **state)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&out, &len);
+	struct json_writer jw;
+	(void)state;
+	jw_init(&jw, f, false);
+	jw_object_begin(&jw);
+	jw_key(&jw, "a");
+	jw_string(&jw, NULL);
+	jw_key_string(&jw, "b", NULL);
+	jw_key_string(&jw, "c", "x");
+	jw_object_end(&jw);
+	fclose(f);
+	assert_string_equal(out, "{\"a\":null,\"b\":null,\"c\":\"x\"}");
+	free(out);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_cap_is_hard),
 		cmocka_unit_test(test_intern_dedups),
 		cmocka_unit_test(test_json_escapes_hostile_strings),
+		cmocka_unit_test(test_json_null_strings),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
