@@ -804,24 +804,24 @@ static void capture_store(struct capture_job *j, struct watch_state *st, struct 
 				.t_ms = (int64_t)(j->t * 1000), .rule = j->res[i].rule, .severity = j->res[i].severity,
 				.summary = j->res[i].summary, .bundle = j->dir, .report = j->report[0] ? j->report : NULL,
 			};
-			char ev[512];
-			snprintf(ev, sizeof(ev), "{\"trigger\":\"%s\",\"frame\":\"", watch_rule_id(j->rule));
-			/* The frame is the target's text: JSON-escape it by
-			 * hand into the small buffer (quotes, backslash,
-			 * controls). */
-			for (const char *p = j->res[i].frame; *p && strlen(ev) + 8 < sizeof(ev); p++) {
-				size_t l = strlen(ev);
-				if (*p == '"' || *p == '\\')
-					snprintf(ev + l, sizeof(ev) - l, "\\%c", *p);
-				else if ((unsigned char)*p < 0x20)
-					snprintf(ev + l, sizeof(ev) - l, "\\u%04x", (unsigned char)*p);
-				else
-					snprintf(ev + l, sizeof(ev) - l, "%c", *p);
-			}
-			snprintf(ev + strlen(ev), sizeof(ev) - strlen(ev), "\"}");
+			char *ev = NULL;
+			size_t evlen = 0;
+			FILE *evf = open_memstream(&ev, &evlen);
+			struct json_writer jw;
+			if (!evf)
+				die("out of memory");
+			/* The frame is the target's text: escaped as every
+			 * other JSON string is. */
+			jw_init(&jw, evf, false);
+			jw_object_begin(&jw);
+			jw_key_string(&jw, "trigger", watch_rule_id(j->rule));
+			jw_key_string(&jw, "frame", j->res[i].frame);
+			jw_object_end(&jw);
+			fclose(evf);
 			f.evidence = ev;
 			if (watch_store_add_finding(store, t->id, &f, &eb))
 				warning("%s", eb.msg);
+			free(ev);
 			event(st, t, "doctor", "%s (%s): %s", j->res[i].rule, j->res[i].severity, j->res[i].summary);
 			*rc = 1;
 		}
