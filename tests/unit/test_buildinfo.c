@@ -22,6 +22,7 @@
 #include <cmocka.h>
 
 #include "linux/buildinfo.h"
+#include "test_lib.h"
 #include "util/banned.h"
 
 #define VBASE 0x400000u
@@ -667,22 +668,14 @@ static void test_truncation_and_corruption(void **state)
  * synthetic ELF. */
 static void test_real_section_fixture(void **state)
 {
-	char path[1024];
-	const char *srcdir = getenv("SRCDIR");
-	unsigned char blob[4096];
+	char *blob;
 	struct img im;
 	struct go_buildinfo bi;
 	struct gd_errbuf eb;
-	FILE *f;
 	size_t n;
 	(void)state;
-	snprintf(path, sizeof(path), "%s/tests/fixtures/buildinfo/go1.19.8-mod.go.buildinfo",
-		 srcdir ? srcdir : ".");
-	f = fopen(path, "rb");
-	assert_non_null(f);
-	n = fread(blob, 1, sizeof(blob), f);
-	fclose(f);
-	assert_true(n >= 64 && n < sizeof(blob));
+	blob = slurp("tests/fixtures/buildinfo/go1.19.8-mod.go.buildinfo", &n);
+	assert_true(n >= 64 && n < 4096);
 
 	struct opts o = { .is64 = true, .inline_fmt = true, .version = "x" };
 	build_elf(&im, &o);
@@ -705,6 +698,7 @@ static void test_real_section_fixture(void **state)
 	assert_string_equal(go_buildinfo_setting(&bi, "vcs"), "git");
 	assert_int_equal(strlen(go_buildinfo_setting(&bi, "vcs.revision")), 40);
 	go_buildinfo_release(&bi);
+	free(blob);
 
 	/* cut inside the modinfo: still a Go binary, the version survives? No:
 	 * the modinfo length points past the end, so the header is damaged. */

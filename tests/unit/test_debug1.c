@@ -13,31 +13,8 @@
 
 #include "goroutine/debug1.h"
 #include "pprof/profile.h"
+#include "test_lib.h"
 #include "util/banned.h"
-
-static char *read_fixture(const char *rel, size_t *len)
-{
-	const char *root = getenv("SRCDIR");
-	char path[4096];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", root ? root : ".", rel);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 #define MAXR 16
 #define MAXF 16
@@ -112,7 +89,7 @@ static const char gen_file[] = "_/work/main/tests/scenarios/profilegen/main.go";
 static void check_fixture(const char *rel)
 {
 	size_t len;
-	char *text = read_fixture(rel, &len);
+	char *text = slurp(rel, &len);
 	static const size_t steps[] = { 1, 2, 7, 64, 4096, 1 << 20 };
 
 	for (size_t si = 0; si < sizeof(steps) / sizeof(steps[0]); si++) {
@@ -219,8 +196,8 @@ static int match_profile(const struct gd_record *r, void *ctx)
 static void check_against_proto(const char *d1rel, const char *pbrel)
 {
 	size_t len, pblen;
-	char *text = read_fixture(d1rel, &len);
-	char *pb = read_fixture(pbrel, &pblen);
+	char *text = slurp(d1rel, &len);
+	char *pb = slurp(pbrel, &pblen);
 	struct recs rs = { .stop_after = 0 };
 	enum gd_err e;
 	struct debug1_parser *p = parse(text, len, len, &rs, &e);
@@ -292,7 +269,7 @@ static void test_doc_example(void **state)
 static void test_cut_anywhere(void **state)
 {
 	size_t len;
-	char *text = read_fixture("tests/fixtures/debug1/profilegen-go1.19.txt", &len);
+	char *text = slurp("tests/fixtures/debug1/profilegen-go1.19.txt", &len);
 	(void)state;
 
 	/* Every cut before the end is detected as truncated, and no record
@@ -407,7 +384,7 @@ static void test_long_lines(void **state)
 static void test_not_debug1(void **state)
 {
 	size_t len;
-	char *heap = read_fixture("tests/fixtures/debug1/heap-go1.19.txt", &len);
+	char *heap = slurp("tests/fixtures/debug1/heap-go1.19.txt", &len);
 	struct recs rs = { .stop_after = 0 };
 	enum gd_err e;
 	struct debug1_parser *p;
@@ -444,7 +421,7 @@ static void test_not_debug1(void **state)
 static void test_callback_stops(void **state)
 {
 	size_t len;
-	char *text = read_fixture("tests/fixtures/debug1/profilegen-go1.19.txt", &len);
+	char *text = slurp("tests/fixtures/debug1/profilegen-go1.19.txt", &len);
 	struct recs rs = { .stop_after = 2 };
 	enum gd_err e;
 	struct debug1_parser *p = parse(text, len, 10, &rs, &e);

@@ -19,30 +19,8 @@
 #include "pprof/profile.h"
 #include "pprof/profile.pb-c.h"
 #include "util/strbuf.h"
+#include "test_lib.h"
 #include "util/banned.h"
-
-static unsigned char *read_fixture(const char *rel, size_t *len)
-{
-	const char *root = getenv("SRCDIR");
-	char path[4096];
-	FILE *f;
-	unsigned char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", root ? root : ".", rel);
-	f = fopen(path, "rb");
-	if (!f)
-		fail_msg("cannot open %s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	assert_non_null(buf);
-	assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-	fclose(f);
-	*len = (size_t)n;
-	return buf;
-}
 
 /* ---- gzip ---- */
 
@@ -283,7 +261,7 @@ static const struct rec *find_rec(const struct recs *rs, uint64_t count)
 static void check_goroutine_fixture(const char *rel)
 {
 	size_t len;
-	unsigned char *buf = read_fixture(rel, &len);
+	unsigned char *buf = (unsigned char *)slurp(rel, &len);
 	struct profile p;
 	struct recs rs;
 	struct gd_errbuf eb;
@@ -357,7 +335,7 @@ static void test_goroutine_profile_go123(void **state)
 static void check_heap_fixture(const char *rel)
 {
 	size_t len;
-	unsigned char *buf = read_fixture(rel, &len);
+	unsigned char *buf = (unsigned char *)slurp(rel, &len);
 	struct profile p;
 	struct gd_errbuf eb;
 	int ao, as, io, is;
@@ -646,7 +624,7 @@ static void test_profile_memory_cap(void **state)
 static void test_profile_truncated_gzip(void **state)
 {
 	size_t len;
-	unsigned char *buf = read_fixture("tests/fixtures/pprof/goroutine-go1.19.pb.gz", &len);
+	unsigned char *buf = (unsigned char *)slurp("tests/fixtures/pprof/goroutine-go1.19.pb.gz", &len);
 	struct profile p;
 	struct gd_errbuf eb;
 	(void)state;

@@ -15,50 +15,13 @@
 
 #include "diagnose/sniff.h"
 #include "pprof/gzip.h"
+#include "test_lib.h"
 #include "util/banned.h"
-
-static char *read_path(const char *path, size_t *len)
-{
-	FILE *f = fopen(path, "rb");
-	char *buf = NULL;
-	size_t n = 0, cap = 0;
-
-	if (!f)
-		return NULL;
-	for (;;) {
-		size_t r;
-		if (cap - n < 65536) {
-			cap = cap ? cap * 2 : 131072;
-			buf = realloc(buf, cap + 1);
-			assert_non_null(buf);
-		}
-		r = fread(buf + n, 1, cap - n, f);
-		n += r;
-		if (!r)
-			break;
-	}
-	fclose(f);
-	buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
-static char *slurp(const char *rel, size_t *len)
-{
-	char path[4096];
-	const char *src = getenv("SRCDIR");
-	char *buf;
-	snprintf(path, sizeof(path), "%s/%s", src ? src : ".", rel);
-	buf = read_path(path, len);
-	if (!buf)
-		fail_msg("cannot read %s", path);
-	return buf;
-}
 
 static void expect(const char *rel, enum evidence_kind want, bool mixed)
 {
 	size_t len;
-	char *buf = rel[0] == '/' ? read_path(rel, &len) : slurp(rel, &len);
+	char *buf = rel[0] == '/' ? slurp_path(rel, &len) : slurp(rel, &len);
 	struct evidence_sniff_info info;
 	enum evidence_kind k;
 

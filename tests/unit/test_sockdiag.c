@@ -29,6 +29,7 @@
 #include <cmocka.h>
 
 #include "linux/sockdiag.h"
+#include "test_lib.h"
 
 static char fixdir[4096];
 static char procroot[4200];
@@ -53,21 +54,11 @@ static uint64_t fixture_value(const char *key)
 	return 0;
 }
 
-static uint8_t *slurp(const char *name, size_t *len)
+static uint8_t *netlink_fixture(const char *name, size_t *len)
 {
-	char path[4400];
-	struct stat st;
-	uint8_t *b;
-	int fd;
-	snprintf(path, sizeof(path), "%s/netlink/%s", fixdir, name);
-	fd = open(path, O_RDONLY);
-	assert_true(fd >= 0);
-	assert_int_equal(fstat(fd, &st), 0);
-	b = malloc((size_t)st.st_size + 1);
-	assert_int_equal(read(fd, b, (size_t)st.st_size), st.st_size);
-	close(fd);
-	*len = (size_t)st.st_size;
-	return b;
+	char rel[256];
+	snprintf(rel, sizeof(rel), "tests/fixtures/netlink/%s", name);
+	return (uint8_t *)slurp(rel, len);
 }
 
 static const struct tcp_sock *find_inode(const struct tcp_sock_list *l, uint64_t inode)
@@ -159,7 +150,7 @@ static void test_replay_loopback(void **state)
 	struct tcp_sock_list l;
 	struct gd_errbuf eb = { "" };
 	size_t len;
-	uint8_t *buf = slurp("loopback.bin", &len);
+	uint8_t *buf = netlink_fixture("loopback.bin", &len);
 	(void)state;
 
 	tcp_sock_list_init(&l);
@@ -182,7 +173,7 @@ static void test_replay_error_reply(void **state)
 	struct tcp_sock_list l;
 	struct gd_errbuf eb = { "" };
 	size_t len;
-	uint8_t *buf = slurp("error-enoent.bin", &len);
+	uint8_t *buf = netlink_fixture("error-enoent.bin", &len);
 	(void)state;
 	tcp_sock_list_init(&l);
 	assert_int_equal(sockdiag_replay_parse(buf, len, NULL, &r, &l, &eb), GD_OK);
@@ -239,7 +230,7 @@ static void test_replay_damaged(void **state)
 	struct tcp_sock_list l;
 	struct gd_errbuf eb;
 	size_t len, nl;
-	uint8_t *orig = slurp("loopback.bin", &len);
+	uint8_t *orig = netlink_fixture("loopback.bin", &len);
 	uint8_t *b = malloc(len);
 	uint32_t v;
 	(void)state;
@@ -445,7 +436,7 @@ static void test_for_pid_partial_recording(void **state)
 	struct gd_errbuf eb = { "" };
 	char tmp[] = "/tmp/godiag-sockdiag-XXXXXX";
 	size_t len, cut;
-	uint8_t *b = slurp("loopback.bin", &len);
+	uint8_t *b = netlink_fixture("loopback.bin", &len);
 	uint32_t flen;
 	int fd = mkstemp(tmp);
 	(void)state;
