@@ -13,21 +13,6 @@
 /* diagnose/connsview: grouping a recorded sock_diag dump (the loopback
  * fixture: listeners on :47001 (v4) and :47002 (v6), three connections to
  * each, and the client ends of them). */
-static int pid_of_recording(void)
-{
-	char path[4200], line[128];
-	FILE *f;
-	int pid = 0;
-	snprintf(path, sizeof(path), "%s/netlink/loopback.expect", fix_root);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, "pid ", 4))
-			pid = (int)strtol(line + 4, NULL, 10);
-	fclose(f);
-	return pid;
-}
-
 static void test_groups(void **state)
 {
 	char rec[4200];
@@ -38,7 +23,7 @@ static void test_groups(void **state)
 	(void)state;
 	snprintf(rec, sizeof(rec), "%s/netlink/loopback.bin", fix_root);
 	o.replay_file = rec;
-	assert_int_equal(conns_view_build(&v, &o, pid_of_recording(), 0, &eb), GD_OK);
+	assert_int_equal(conns_view_build(&v, &o, (int)loopback_expect("pid"), 0, &eb), GD_OK);
 	assert_true(v.list.idle_known);
 	assert_int_equal(v.totals.listening, 2);
 	for (size_t i = 0; i < v.n; i++) {
@@ -57,7 +42,7 @@ static void test_groups(void **state)
 	conns_view_release(&v);
 
 	/* --min-idle 1 h hides every connection of a fresh recording */
-	assert_int_equal(conns_view_build(&v, &o, pid_of_recording(), 3600000, &eb), GD_OK);
+	assert_int_equal(conns_view_build(&v, &o, (int)loopback_expect("pid"), 3600000, &eb), GD_OK);
 	assert_int_equal(v.filtered_out, v.totals.total - v.totals.listening);
 	conns_view_release(&v);
 }

@@ -5,8 +5,11 @@
 #ifndef GODIAG_TEST_LIB_H
 #define GODIAG_TEST_LIB_H
 
+#include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 /* The whole file at path, NUL-terminated, or NULL when it cannot be
  * opened (an optional system file the host lacks; *len is then 0).  Read in chunks, not by
@@ -47,6 +50,31 @@ static inline char *slurp(const char *rel, size_t *len)
 	if (!buf)
 		fail_msg("cannot read %s", path);
 	return buf;
+}
+
+/* A number of tests/fixtures/netlink/loopback.expect: "key value" lines
+ * written by record.py with the recording (the PID, each socket's inode). */
+static inline uint64_t loopback_expect(const char *key)
+{
+	size_t len, n = strlen(key);
+	char *buf = slurp("tests/fixtures/netlink/loopback.expect", &len);
+	const char *line = buf;
+	uint64_t v = 0;
+	bool found = false;
+
+	while (line && *line && !found) {
+		if (!strncmp(line, key, n) && line[n] == ' ') {
+			v = strtoull(line + n + 1, NULL, 10);
+			found = true;
+		}
+		line = strchr(line, '\n');
+		if (line)
+			line++;
+	}
+	free(buf);
+	if (!found)
+		fail_msg("no key %s in loopback.expect", key);
+	return v;
 }
 
 static char fix_root[4000], proc_root[4096], sys_root[4096];

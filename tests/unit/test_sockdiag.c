@@ -35,25 +35,6 @@ static char fixdir[4096];
 static char procroot[4200];
 static int fix_pid;
 
-static uint64_t fixture_value(const char *key)
-{
-	char path[4200], line[256];
-	FILE *f;
-	snprintf(path, sizeof(path), "%s/netlink/loopback.expect", fixdir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(key);
-		if (!strncmp(line, key, n) && line[n] == ' ') {
-			fclose(f);
-			return strtoull(line + n + 1, NULL, 10);
-		}
-	}
-	fclose(f);
-	fail_msg("no key %s in loopback.expect", key);
-	return 0;
-}
-
 static uint8_t *netlink_fixture(const char *name, size_t *len)
 {
 	char rel[256];
@@ -84,7 +65,7 @@ static int setup(void **state)
 	(void)state;
 	snprintf(fixdir, sizeof(fixdir), "%s/tests/fixtures", src ? src : ".");
 	snprintf(procroot, sizeof(procroot), "%s/proc_net/root", fixdir);
-	fix_pid = (int)fixture_value("pid");
+	fix_pid = (int)loopback_expect("pid");
 	return 0;
 }
 
@@ -95,29 +76,29 @@ static void check_loopback_sockets(const struct tcp_sock_list *l, bool idle)
 	char a[64];
 
 	assert_int_equal(l->n, 10);
-	s = find_inode(l, fixture_value("listen4_inode"));
+	s = find_inode(l, loopback_expect("listen4_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->state, TCPS_LISTEN);
 	assert_int_equal(s->local_port, 47001);
 	tcp_addr_format(s->family, s->local_addr, a, sizeof(a));
 	assert_string_equal(a, "127.0.0.1");
-	s = find_inode(l, fixture_value("listen6_inode"));
+	s = find_inode(l, loopback_expect("listen6_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_int_equal(s->local_port, 47002);
 
-	s = find_inode(l, fixture_value("srv4_47011_inode"));
+	s = find_inode(l, loopback_expect("srv4_47011_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->state, TCPS_ESTABLISHED);
 	assert_int_equal(s->local_port, 47001);
 	assert_int_equal(s->peer_port, 47011);
 	assert_int_equal(s->rqueue, 3);
-	s = find_inode(l, fixture_value("cli4_47013_inode"));
+	s = find_inode(l, loopback_expect("cli4_47013_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->rqueue, 11);
 	assert_int_equal(s->local_port, 47013);
 	assert_int_equal(s->peer_port, 47001);
-	s = find_inode(l, fixture_value("srv6_47021_inode"));
+	s = find_inode(l, loopback_expect("srv6_47021_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_int_equal(s->rqueue, 2);
@@ -134,13 +115,13 @@ static void check_loopback_sockets(const struct tcp_sock_list *l, bool idle)
 		assert_in_range(l->v[i].last_data_recv_ms, 1000, 10000);
 		assert_in_range(l->v[i].last_data_sent_ms, 1000, 10000);
 	}
-	s = find_inode(l, fixture_value("srv4_47012_inode"));
+	s = find_inode(l, loopback_expect("srv4_47012_inode"));
 	assert_int_equal(s->bytes_received, 7);
-	s = find_inode(l, fixture_value("srv4_47013_inode"));
+	s = find_inode(l, loopback_expect("srv4_47013_inode"));
 	assert_int_equal(s->bytes_acked, 11);
-	s = find_inode(l, fixture_value("cli4_47011_inode"));
+	s = find_inode(l, loopback_expect("cli4_47011_inode"));
 	assert_int_equal(s->bytes_acked, 4); /* "abc" + the SYN, as the kernel counts */
-	s = find_inode(l, fixture_value("cli4_47013_inode"));
+	s = find_inode(l, loopback_expect("cli4_47013_inode"));
 	assert_int_equal(s->bytes_received, 11);
 }
 
@@ -267,7 +248,7 @@ static void test_replay_damaged(void **state)
 	memcpy(b, orig, len);
 	{
 		uint16_t big = 0xfff0;
-		size_t m = find_diag_msg(b, len, (uint32_t)fixture_value("listen4_inode"));
+		size_t m = find_diag_msg(b, len, (uint32_t)loopback_expect("listen4_inode"));
 		memcpy(b + m + NLMSG_HDRLEN + sizeof(struct inet_diag_msg), &big, 2);
 	}
 	tcp_sock_list_init(&l);

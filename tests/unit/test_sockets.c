@@ -17,30 +17,11 @@
 #include <cmocka.h>
 
 #include "linux/sockets.h"
+#include "test_lib.h"
 
 static char fixdir[4096];
 static char procroot[4200];
 static int fix_pid;
-
-/* loopback.expect: "key value" lines written by tests/fixtures/netlink/record.py */
-static uint64_t fixture_value(const char *key)
-{
-	char path[4200], line[256];
-	FILE *f;
-	snprintf(path, sizeof(path), "%s/netlink/loopback.expect", fixdir);
-	f = fopen(path, "r");
-	assert_non_null(f);
-	while (fgets(line, sizeof(line), f)) {
-		size_t n = strlen(key);
-		if (!strncmp(line, key, n) && line[n] == ' ') {
-			fclose(f);
-			return strtoull(line + n + 1, NULL, 10);
-		}
-	}
-	fclose(f);
-	fail_msg("no key %s in loopback.expect", key);
-	return 0;
-}
 
 static const struct tcp_sock *find_inode(const struct tcp_sock_list *l, uint64_t inode)
 {
@@ -56,7 +37,7 @@ static int setup(void **state)
 	(void)state;
 	snprintf(fixdir, sizeof(fixdir), "%s/tests/fixtures", src ? src : ".");
 	snprintf(procroot, sizeof(procroot), "%s/proc_net/root", fixdir);
-	fix_pid = (int)fixture_value("pid");
+	fix_pid = (int)loopback_expect("pid");
 	return 0;
 }
 
@@ -199,32 +180,32 @@ static void test_captured_proc_tree(void **state)
 	inode_set_init(&inodes);
 	assert_int_equal(proc_socket_inodes(procroot, fix_pid, &inodes, &eb), GD_OK);
 	assert_int_equal(inodes.n, 10); /* 2 listeners, 4 clients, 4 accepted; not /dev/null */
-	assert_true(inode_set_has(&inodes, fixture_value("listen4_inode")));
-	assert_true(inode_set_has(&inodes, fixture_value("cli6_47021_inode")));
+	assert_true(inode_set_has(&inodes, loopback_expect("listen4_inode")));
+	assert_true(inode_set_has(&inodes, loopback_expect("cli6_47021_inode")));
 
 	tcp_sock_list_init(&l);
 	assert_int_equal(proc_net_tcp_read(procroot, fix_pid, &inodes, &l, &eb), GD_OK);
 	assert_int_equal(l.n, 10);
 	assert_false(l.idle_known);
 
-	s = find_inode(&l, fixture_value("listen4_inode"));
+	s = find_inode(&l, loopback_expect("listen4_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->state, TCPS_LISTEN);
 	assert_int_equal(s->local_port, 47001);
-	s = find_inode(&l, fixture_value("srv4_47011_inode"));
+	s = find_inode(&l, loopback_expect("srv4_47011_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->state, TCPS_ESTABLISHED);
 	assert_int_equal(s->local_port, 47001);
 	assert_int_equal(s->peer_port, 47011);
 	assert_int_equal(s->rqueue, 3); /* "abc", never read */
-	s = find_inode(&l, fixture_value("srv4_47012_inode"));
+	s = find_inode(&l, loopback_expect("srv4_47012_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->rqueue, 0); /* read */
-	s = find_inode(&l, fixture_value("cli4_47013_inode"));
+	s = find_inode(&l, loopback_expect("cli4_47013_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->rqueue, 11); /* "hello world", never read */
 	assert_int_equal(s->local_port, 47013);
-	s = find_inode(&l, fixture_value("srv6_47021_inode"));
+	s = find_inode(&l, loopback_expect("srv6_47021_inode"));
 	assert_non_null(s);
 	assert_int_equal(s->family, AF_INET6);
 	assert_int_equal(s->rqueue, 2);
