@@ -14,6 +14,7 @@
 #include <zlib.h>
 
 #include "linux/procmem.h"
+#include "util/readfile.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/banned.h"
@@ -82,16 +83,20 @@ void procmem_free(struct procmem *m)
 	free(m);
 }
 
+/* The first cap - 1 bytes of a /proc file, NUL-terminated: what these
+ * checks look for is near the start. */
 static int read_small_file(const char *path, char *buf, size_t cap)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	struct strbuf sb = STRBUF_INIT_MAX(cap - 1);
+	enum gd_err e = read_file_capped(path, cap - 1, &sb, NULL);
+
+	if (e != GD_OK && e != GD_ETOOBIG) {
+		strbuf_release(&sb);
 		return -1;
-	ssize_t n = read(fd, buf, cap - 1);
-	close(fd);
-	if (n < 0)
-		return -1;
-	buf[n] = 0;
+	}
+	memcpy(buf, sb.buf, sb.len);
+	buf[sb.len] = 0;
+	strbuf_release(&sb);
 	return 0;
 }
 

@@ -47,6 +47,10 @@ static void test_refuses_what_is_not_a_file(void **state)
 	/* /proc files report size 0 and are still read whole */
 	assert_int_equal(read_file_capped("/proc/self/status", 65536, &sb, &eb), GD_OK);
 	assert_non_null(strstr(sb.buf, "VmRSS"));
+	/* procmem's use: the head of a /proc file, with no message wanted */
+	assert_int_equal(read_file_capped("/proc/self/status", 16, &sb, NULL), GD_ETOOBIG);
+	assert_int_equal(sb.len, 16);
+	assert_memory_equal(sb.buf, "Name:", 5);
 	strbuf_release(&sb);
 }
 
