@@ -76,8 +76,8 @@ int cmd_fleet(int argc, char **argv)
 	const struct cmd_option opts[] = {
 		OPT_CALLBACK(0, "prometheus", &o.prometheus, "URL", opt_http_url, "the Prometheus server"),
 		OPT_STRING(0, "selector", &o.selector, "SEL", "label matchers in braces"),
-		OPT_DURATION(0, "range", &range_ms, 1000, 1000, 366ULL * 86400 * 1000, "how far back"),
-		OPT_DURATION(0, "step", &step_ms, 1000, 1000, 86400ULL * 1000, "finest window"),
+		OPT_DURATION_AS(0, "range", &range_ms, &range, 1000, 1000, 366ULL * 86400 * 1000, "how far back"),
+		OPT_DURATION_AS(0, "step", &step_ms, &step, 1000, 1000, 86400ULL * 1000, "finest window"),
 		OPT_DURATION(0, "period", &period_ms, 1000, 1000, 366ULL * 86400 * 1000, "the rhythm"),
 		OPT_CALLBACK(0, "end", &o.end, "TIME", opt_end, "RFC 3339 or Unix seconds"),
 		OPT_BOOL(0, "json", &json, "one JSON object"),
@@ -106,18 +106,6 @@ int cmd_fleet(int argc, char **argv)
 	if (argc > 0) {
 		error("fleet: unexpected argument '%s'", argv[0]);
 		goto usage;
-	}
-	/* the durations as given, for the report */
-	for (int i = 1; argv[i]; i++) {
-		const char *a = argv[i];
-		if (!strncmp(a, "--range=", 8))
-			range = a + 8;
-		else if (!strcmp(a, "--range") && argv[i + 1])
-			range = argv[i + 1];
-		else if (!strncmp(a, "--step=", 7))
-			step = a + 7;
-		else if (!strcmp(a, "--step") && argv[i + 1])
-			step = argv[i + 1];
 	}
 	if (range_ms) {
 		o.range_s = (double)range_ms / 1000;

@@ -137,8 +137,8 @@ static void range_text(const struct cmd_option *o, char *buf, size_t n)
 	}
 }
 
-/* Apply one option; false after the message. */
-static bool apply(const char *cmd, const struct cmd_option *o, bool as_short, const char *val)
+/* Check and store one value; false after the message. */
+static bool apply_value(const char *cmd, const struct cmd_option *o, bool as_short, const char *val)
 {
 	char name[64], err[256] = "", range[160];
 	uint64_t u;
@@ -198,6 +198,16 @@ static bool apply(const char *cmd, const struct cmd_option *o, bool as_short, co
 	range_text(o, range, sizeof(range));
 	error("%s: %s: expected %s, got '%s'", cmd, name, range, val);
 	return false;
+}
+
+/* Apply one option; false after the message. */
+static bool apply(const char *cmd, const struct cmd_option *o, bool as_short, const char *val)
+{
+	if (!apply_value(cmd, o, as_short, val))
+		return false;
+	if (o->given)
+		*o->given = val;
+	return true;
 }
 
 static const struct cmd_option *find_long(const struct cmd_option *opts, const char *name, size_t len)

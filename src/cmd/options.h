@@ -75,6 +75,7 @@ struct cmd_option {
 	const char *const *choices;
 	cmd_opt_cb cb;
 	bool takes_value;       /* CALLBACK: whether it takes a value */
+	const char **given;     /* if set: the accepted value as typed, for a report to quote */
 };
 
 /* A repeatable option's values, in order (pointers into argv). */
@@ -96,6 +97,10 @@ void cmd_list_release(struct cmd_list *l);
 #define OPT_DURATION(s, l, v, bare_ms, lo_ms, hi_ms, h)                                                       \
 	{ .type = CMD_OPT_DURATION, .short_name = (s), .long_name = (l), .value = (v), .argh = "a duration", \
 	  .unit = (bare_ms), .min = (lo_ms), .max = (hi_ms), .help = (h) }
+/* The same, keeping the text as given in *t ("7d" stays "7d" in a report). */
+#define OPT_DURATION_AS(s, l, v, t, bare_ms, lo_ms, hi_ms, h)                                                 \
+	{ .type = CMD_OPT_DURATION, .short_name = (s), .long_name = (l), .value = (v), .argh = "a duration", \
+	  .unit = (bare_ms), .min = (lo_ms), .max = (hi_ms), .given = (t), .help = (h) }
 #define OPT_SIZE(s, l, v, lo, hi, h)                                                                  \
 	{ .type = CMD_OPT_SIZE, .short_name = (s), .long_name = (l), .value = (v), .argh = "a size", \
 	  .min = (lo), .max = (hi), .help = (h) }

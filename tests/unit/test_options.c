@@ -15,7 +15,8 @@
 struct args {
 	bool json, quiet;
 	const char *out, *color;
-	uint64_t n, ms, bytes;
+	uint64_t n, ms, bytes, span_ms;
+	const char *span;
 	struct cmd_list rules;
 	struct cmd_http http;
 	struct cmd_sources src;
@@ -61,6 +62,7 @@ static int parse(struct args *a, char **argv)
 		OPT_STRING('o', "output", &a->out, "DIR", "out"),
 		OPT_UINT(0, "count", &a->n, "a count", 1, 100, "n"),
 		OPT_DURATION(0, "wait", &a->ms, 60000, 1000, 3600000, "wait"),
+		OPT_DURATION_AS(0, "span", &a->span_ms, &a->span, 1000, 1000, 86400000, "span"),
 		OPT_SIZE(0, "max", &a->bytes, 1024, (uint64_t)1 << 30, "max"),
 		OPT_CHOICE(0, "color", &a->color, colors, "color"),
 		OPT_LIST(0, "rules", &a->rules, "FILE", "rules"),
@@ -149,6 +151,28 @@ static void test_forms_and_positionals(void **state)
 	release(&a);
 }
 
+/* A value kept as typed (fleet quotes --range and --step): only an
+ * accepted one, in either form, the last one winning. */
+static void test_duration_as(void **state)
+{
+	struct args a;
+	const char *as_eq[] = { "test", "--span=1h", NULL };
+	const char *as_next[] = { "test", "--span=1h", "--span", "90", NULL };
+	const char *refused[] = { "test", "--span", "2d", NULL };
+	(void)state;
+	assert_int_equal(parse(&a, mkargv(as_eq)), 0);
+	assert_int_equal(a.span_ms, 3600000);
+	assert_string_equal(a.span, "1h");
+	release(&a);
+	assert_int_equal(parse(&a, mkargv(as_next)), 0);
+	assert_int_equal(a.span_ms, 90000);
+	assert_string_equal(a.span, "90");
+	release(&a);
+	assert_int_equal(parse_capture(&a, mkargv(refused)), CMD_OPT_ERROR);
+	assert_null(a.span);
+	release(&a);
+}
+
 static void test_defaults_and_help(void **state)
 {
 	struct args a;
@@ -220,6 +244,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms_and_positionals),
+		cmocka_unit_test(test_duration_as),
 		cmocka_unit_test(test_defaults_and_help),
 		cmocka_unit_test(test_errors_say_one_thing),
 		cmocka_unit_test(test_pid),
