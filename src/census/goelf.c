@@ -10,12 +10,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "census/goelf.h"
 #include "linux/buildinfo.h"
+#include "linux/elffile.h"
 #include "util/banned.h"
 
 int census_go_minor(const char *v)
@@ -245,45 +245,29 @@ enum gd_err census_facts_read(struct census_facts *f, const char *path, pid_t pi
 			      struct gd_errbuf *eb)
 {
 	memset(f, 0, sizeof(*f));
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return gd_fail(eb, errno == EACCES || errno == EPERM ? GD_EPERM : GD_ENOENT,
-			       "%s: %s", path, strerror(errno));
-	struct stat st;
-	if (fstat(fd, &st) || st.st_size < 64) {
-		close(fd);
-		return gd_fail(eb, GD_EFORMAT, "%s: not an ELF file", path);
-	}
-	size_t len = (size_t)st.st_size;
-	/* private and writable: libelf decompresses .debug_* in place */
-	unsigned char *map = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		close(fd);
-		return gd_fail(eb, GD_EIO, "%s: mmap: %s", path, strerror(errno));
-	}
-	enum gd_err ret = GD_OK;
+	struct elf_file ef;
+	/* writable: DWARF below may need sections decompressed in place */
+	enum gd_err ret = elf_file_open(&ef, path, true, eb);
+	if (ret)
+		return ret;
+	Elf *elf = ef.elf;
+	const GElf_Ehdr eh = ef.eh;
+	const unsigned char *map = ef.data;
+	size_t len = ef.len;
 	struct go_buildinfo bi;
 	go_buildinfo_init(&bi);
 	struct gd_errbuf e2;
-	if (memcmp(map, "\177ELF", 4) || map[4] != ELFCLASS64 || map[5] != ELFDATA2LSB) {
+	if (eh.e_ident[EI_CLASS] != ELFCLASS64 || eh.e_ident[EI_DATA] != ELFDATA2LSB) {
 		ret = gd_fail(eb, GD_EFORMAT, "%s: not a 64-bit little-endian ELF file", path);
 		goto out;
 	}
-	if (go_buildinfo_read_mem(map, len, &bi, &e2) != GD_OK) {
+	if (go_buildinfo_read_elf(&ef, NULL, &bi, &e2) != GD_OK) {
 		ret = gd_fail(eb, GD_EFORMAT, "%s: %s", path, e2.msg);
 		goto out;
 	}
 	snprintf(f->goversion, sizeof(f->goversion), "%s", bi.go_version ? bi.go_version : "");
 	f->gominor = census_go_minor(bi.go_version);
-	elf_version(EV_CURRENT);
-	Elf *elf = elf_memory((char *)map, len);
-	if (!elf) {
-		ret = gd_fail(eb, GD_EFORMAT, "%s: libelf: %s", path, elf_errmsg(-1));
-		goto out;
-	}
-	GElf_Ehdr eh;
-	if (!gelf_getehdr(elf, &eh) || eh.e_machine != EM_X86_64) {
-		elf_end(elf);
+	if (eh.e_machine != EM_X86_64) {
 		ret = gd_fail(eb, GD_EUNSUPPORTED, "%s: only amd64 executables are supported", path);
 		goto out;
 	}
@@ -298,7 +282,6 @@ enum gd_err census_facts_read(struct census_facts *f, const char *path, pid_t pi
 	}
 	f->pie = eh.e_type == ET_DYN;
 	if (f->pie && pid > 0 && pie_bias(pid, first == UINT64_MAX ? 0 : first, &f->bias)) {
-		elf_end(elf);
 		ret = gd_fail(eb, GD_EFORMAT, "process %d: PIE executable not found in /proc/%d/maps",
 			      (int)pid, (int)pid);
 		goto out;
@@ -359,11 +342,9 @@ enum gd_err census_facts_read(struct census_facts *f, const char *path, pid_t pi
 	} else {
 		f->off_source[0] = 0; /* the census refuses; facts are still useful */
 	}
-	elf_end(elf);
 out:
 	go_buildinfo_release(&bi);
-	munmap(map, len);
-	close(fd);
+	elf_file_release(&ef);
 	return ret;
 }
 

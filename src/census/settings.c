@@ -15,6 +15,7 @@
 #include "census/goelf.h"
 #include "census/settings.h"
 #include "linux/buildinfo.h"
+#include "linux/elffile.h"
 #include "linux/procmem.h"
 #include "util/xalloc.h"
 #include "util/numparse.h"
@@ -72,20 +73,9 @@ static void add_q(struct query *q, size_t *n, const char *st, const char *mem)
 
 static void dwarf_queries(const char *exe, struct query *q, size_t nq)
 {
-	int fd = open(exe, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	elf_version(EV_CURRENT);
-	struct stat st;
-	void *map = MAP_FAILED;
-	size_t mlen = 0;
-	/* private and writable: libelf decompresses .debug_* in place */
-	if (!fstat(fd, &st) && st.st_size > 0) {
-		mlen = (size_t)st.st_size;
-		map = mmap(NULL, mlen, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
-	}
-	Elf *elf = map != MAP_FAILED ? elf_memory(map, mlen) : NULL;
-	Dwarf *dw = elf ? dwarf_begin_elf(elf, DWARF_C_READ, NULL) : NULL;
+	struct elf_file ef;
+	/* writable: libdw may decompress .debug_* in place */
+	Dwarf *dw = elf_file_open(&ef, exe, true, NULL) ? NULL : dwarf_begin_elf(ef.elf, DWARF_C_READ, NULL);
 	if (dw) {
 		Dwarf_Off off = 0, next;
 		size_t hs;
@@ -123,11 +113,7 @@ static void dwarf_queries(const char *exe, struct query *q, size_t nq)
 		}
 		dwarf_end(dw);
 	}
-	if (elf)
-		elf_end(elf);
-	if (map != MAP_FAILED)
-		munmap(map, mlen);
-	close(fd);
+	elf_file_release(&ef);
 }
 
 static int64_t qoff(const struct query *q, size_t nq, const char *st, const char *mem)

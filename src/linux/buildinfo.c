@@ -23,6 +23,7 @@
 #include <unistd.h>
 
 #include "linux/buildinfo.h"
+#include "linux/elffile.h"
 #include "util/strbuf.h"
 #include "util/xalloc.h"
 #include "util/numparse.h"
@@ -851,26 +852,17 @@ static bool search_segments(struct image *im, struct go_buildinfo *bi, struct wh
 	return false;
 }
 
-static enum gd_err load_image(struct image *im, struct gd_errbuf *eb)
+static void load_image(struct image *im, const struct elf_file *ef)
 {
-	const char *pfx = im->name ? im->name : "";
-	const char *sep = im->name ? ": " : "";
-	GElf_Ehdr eh;
 	size_t phnum;
 
-	if (im->len < EI_NIDENT || memcmp(im->data, ELFMAG, SELFMAG))
-		return gd_fail(eb, GD_EFORMAT, "%s%snot an ELF file", pfx, sep);
-	if (elf_version(EV_CURRENT) == EV_NONE)
-		return gd_fail(eb, GD_EUNSUPPORTED, "%s%slibelf: %s", pfx, sep, elf_errmsg(-1));
-	/* elf_memory() wants a mutable pointer but only reads in ELF_C_READ
-	 * use; conversions for foreign byte order go to libelf's own copies. */
-	im->elf = elf_memory((char *)(uintptr_t)im->data, im->len);
-	if (!im->elf || elf_kind(im->elf) != ELF_K_ELF || !gelf_getehdr(im->elf, &eh))
-		return gd_fail(eb, GD_EFORMAT, "%s%sdamaged ELF header", pfx, sep);
+	im->data = ef->data;
+	im->len = ef->len;
+	im->elf = ef->elf;
 	im->is64 = gelf_getclass(im->elf) == ELFCLASS64;
-	im->big = eh.e_ident[EI_DATA] == ELFDATA2MSB;
-	im->machine = eh.e_machine;
-	im->type = eh.e_type;
+	im->big = ef->eh.e_ident[EI_DATA] == ELFDATA2MSB;
+	im->machine = ef->eh.e_machine;
+	im->type = ef->eh.e_type;
 	if (elf_getphdrnum(im->elf, &phnum) != 0)
 		phnum = 0;
 	for (size_t i = 0; i < phnum; i++) {
@@ -890,46 +882,40 @@ static enum gd_err load_image(struct image *im, struct gd_errbuf *eb)
 		im->segs[im->nsegs].flags = ph.p_flags;
 		im->nsegs++;
 	}
-	return GD_OK;
 }
 
-static enum gd_err read_image(const unsigned char *data, size_t len, const char *name,
-			      struct go_buildinfo *bi, struct gd_errbuf *eb)
+enum gd_err go_buildinfo_read_elf(const struct elf_file *ef, const char *name, struct go_buildinfo *bi,
+				  struct gd_errbuf *eb)
 {
 	struct image *im = xcalloc(1, sizeof(*im));
 	struct why w = { .set = false }, ws = { .set = false };
-	enum gd_err rc;
+	size_t len = ef->len;
+	enum gd_err rc = GD_OK;
 
 	go_buildinfo_release(bi);
-	im->data = data;
-	im->len = len;
 	im->name = name;
-	rc = load_image(im, eb);
-	if (rc == GD_OK) {
-		if (search_section(im, bi, &w))
-			bi->how = GO_BI_HOW_SECTION;
-		else if (search_segments(im, bi, &w))
-			bi->how = GO_BI_HOW_SEGMENT;
-		else if (search_range(im, 0, len, 0, false, bi, &ws))
-			bi->how = GO_BI_HOW_SCAN;
-		else if (w.set)
-			rc = gd_fail(eb, GD_EFORMAT, "%s%sdamaged Go build info at offset %#llx: %s",
-				     name ? name : "", name ? ": " : "",
-				     (unsigned long long)w.off, w.msg);
-		else if (ws.set)
-			/* Outside Go's data areas a magic is most likely a
-			 * string constant (any program that links a build-info
-			 * reader, godiag included, has one). */
-			rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info; "
-				     "the magic at offset %#llx is not a header: %s)",
-				     name ? name : "", name ? ": " : "",
-				     (unsigned long long)ws.off, ws.msg);
-		else
-			rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info)",
-				     name ? name : "", name ? ": " : "");
-	}
-	if (im->elf)
-		elf_end(im->elf);
+	load_image(im, ef);
+	if (search_section(im, bi, &w))
+		bi->how = GO_BI_HOW_SECTION;
+	else if (search_segments(im, bi, &w))
+		bi->how = GO_BI_HOW_SEGMENT;
+	else if (search_range(im, 0, len, 0, false, bi, &ws))
+		bi->how = GO_BI_HOW_SCAN;
+	else if (w.set)
+		rc = gd_fail(eb, GD_EFORMAT, "%s%sdamaged Go build info at offset %#llx: %s",
+			     name ? name : "", name ? ": " : "",
+			     (unsigned long long)w.off, w.msg);
+	else if (ws.set)
+		/* Outside Go's data areas a magic is most likely a
+		 * string constant (any program that links a build-info
+		 * reader, godiag included, has one). */
+		rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info; "
+			     "the magic at offset %#llx is not a header: %s)",
+			     name ? name : "", name ? ": " : "",
+			     (unsigned long long)ws.off, ws.msg);
+	else
+		rc = gd_fail(eb, GD_EFORMAT, "%s%snot a Go executable (no build info)",
+			     name ? name : "", name ? ": " : "");
 	free(im);
 	return rc;
 }
@@ -937,51 +923,27 @@ static enum gd_err read_image(const unsigned char *data, size_t len, const char 
 enum gd_err go_buildinfo_read_mem(const unsigned char *data, size_t len,
 				  struct go_buildinfo *bi, struct gd_errbuf *eb)
 {
-	return read_image(data, len, NULL, bi, eb);
+	struct elf_file ef;
+	enum gd_err rc;
+
+	go_buildinfo_release(bi);
+	rc = elf_file_from_mem(&ef, data, len, NULL, eb);
+	if (rc == GD_OK)
+		rc = go_buildinfo_read_elf(&ef, NULL, bi, eb);
+	elf_file_release(&ef);
+	return rc;
 }
 
 enum gd_err go_buildinfo_read_file(const char *path, struct go_buildinfo *bi,
 				   struct gd_errbuf *eb)
 {
-	struct stat st;
-	void *map;
+	struct elf_file ef;
 	enum gd_err rc;
-	int fd;
 
 	go_buildinfo_release(bi);
-	/* O_NONBLOCK so a FIFO planted at the path cannot hang us. */
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
-	if (fd < 0) {
-		int e = errno;
-		rc = e == ENOENT || e == ENOTDIR || e == ESRCH ? GD_ENOENT
-		   : e == EACCES || e == EPERM ? GD_EPERM : GD_EIO;
-		return gd_fail(eb, rc, "%s: %s", path, strerror(e));
-	}
-	if (fstat(fd, &st) != 0) {
-		int e = errno;
-		close(fd);
-		return gd_fail(eb, GD_EIO, "%s: %s", path, strerror(e));
-	}
-	if (!S_ISREG(st.st_mode)) {
-		close(fd);
-		return gd_fail(eb, GD_EFORMAT, "%s: not a regular file", path);
-	}
-	if (st.st_size < EI_NIDENT) {
-		close(fd);
-		return gd_fail(eb, GD_EFORMAT, "%s: not an ELF file", path);
-	}
-	if ((uint64_t)st.st_size > SIZE_MAX) {
-		close(fd);
-		return gd_fail(eb, GD_ETOOBIG, "%s: too large to map", path);
-	}
-	map = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-	if (map == MAP_FAILED) {
-		int e = errno;
-		close(fd);
-		return gd_fail(eb, GD_EIO, "%s: mmap: %s", path, strerror(e));
-	}
-	close(fd);
-	rc = read_image(map, (size_t)st.st_size, path, bi, eb);
-	munmap(map, (size_t)st.st_size);
+	rc = elf_file_open(&ef, path, false, eb);
+	if (rc == GD_OK)
+		rc = go_buildinfo_read_elf(&ef, path, bi, eb);
+	elf_file_release(&ef);
 	return rc;
 }

@@ -85,6 +85,12 @@ enum gd_err go_buildinfo_read_file(const char *path, struct go_buildinfo *bi,
 enum gd_err go_buildinfo_read_mem(const unsigned char *data, size_t len,
 				  struct go_buildinfo *bi, struct gd_errbuf *eb);
 
+/* The same over a file a caller already opened for more than its build
+ * info (the census); messages start "NAME: " when name is not NULL. */
+struct elf_file;
+enum gd_err go_buildinfo_read_elf(const struct elf_file *ef, const char *name, struct go_buildinfo *bi,
+				  struct gd_errbuf *eb);
+
 /* Value of the first build setting named `key`, or NULL. */
 const char *go_buildinfo_setting(const struct go_buildinfo *bi, const char *key);
 
