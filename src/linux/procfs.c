@@ -40,24 +40,53 @@ static enum gd_err read_pid_file(const char *root, int pid, const char *file, si
 	return procfs_read_file(path, cap, sb, eb);
 }
 
-/* Read PROC_ROOT/PID/FILE (capped at PROCFS_FILE_CAP) and parse it: the
- * one read-and-parse path of the per-process files.  With keep_truncated a
- * file over the cap is still parsed (its first MiB holds what matters) and
- * GD_ETOOBIG returned. */
-typedef enum gd_err (*pid_file_parser)(const char *buf, size_t len, void *out, const char *path,
-				       struct gd_errbuf *eb);
+/* The files read whole and then parsed: one read-and-parse path for all.
+ * With keep_truncated a file over its cap is still parsed (its first MiB
+ * holds what matters) and GD_ETOOBIG returned. */
+enum proc_file { PF_STATUS, PF_ENVIRON, PF_CMDLINE, PF_STAT, PF_CGROUP, PF_UPTIME };
 
-static enum gd_err read_and_parse(const char *root, int pid, const char *file, bool keep_truncated,
-				  pid_file_parser parse, void *out, struct gd_errbuf *eb)
+static const struct {
+	const char *name;
+	bool per_pid, keep_truncated;
+	size_t cap;
+} proc_files[] = {
+	[PF_STATUS] = { "status", true, false, PROCFS_FILE_CAP },
+	[PF_ENVIRON] = { "environ", true, true, PROCFS_FILE_CAP },
+	[PF_CMDLINE] = { "cmdline", true, true, PROCFS_FILE_CAP },
+	[PF_STAT] = { "stat", true, false, PROCFS_FILE_CAP },
+	[PF_CGROUP] = { "cgroup", true, false, PROCFS_FILE_CAP },
+	[PF_UPTIME] = { "uptime", false, false, 4096 },
+};
+
+static enum gd_err parse_proc_file(enum proc_file f, const char *buf, size_t len, void *out, const char *path,
+				   struct gd_errbuf *eb)
+{
+	switch (f) {
+	case PF_STATUS: return proc_status_parse(buf, len, out, path, eb);
+	case PF_ENVIRON: return proc_environ_parse(buf, len, out);
+	case PF_CMDLINE: return proc_cmdline_parse(buf, len, out);
+	case PF_STAT: return proc_stat_parse(buf, len, out, path, eb);
+	case PF_CGROUP: return proc_cgroup_parse(buf, len, out, path, eb);
+	case PF_UPTIME: return proc_uptime_parse(buf, len, out, path, eb);
+	}
+	return gd_fail(eb, GD_EARG, "%s: no parser", path);
+}
+
+/* ROOT/PID/FILE, or ROOT/FILE for a file of the whole system. */
+static enum gd_err read_and_parse(const char *root, int pid, enum proc_file f, void *out, struct gd_errbuf *eb)
 {
 	struct strbuf sb;
 	char path[4096];
 	enum gd_err rc, prc;
 
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(root, pid, file, PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	if (rc == GD_OK || (keep_truncated && rc == GD_ETOOBIG)) {
-		prc = parse(sb.buf, sb.len, out, path, eb);
+	if (proc_files[f].per_pid)
+		pid_path(path, sizeof(path), root, pid, proc_files[f].name);
+	else
+		snprintf(path, sizeof(path), "%s/%s", root, proc_files[f].name);
+	strbuf_init(&sb, proc_files[f].cap);
+	rc = procfs_read_file(path, proc_files[f].cap, &sb, eb);
+	if (rc == GD_OK || (proc_files[f].keep_truncated && rc == GD_ETOOBIG)) {
+		prc = parse_proc_file(f, sb.buf, sb.len, out, path, eb);
 		if (rc == GD_OK)
 			rc = prc;
 	}
@@ -327,17 +356,11 @@ enum gd_err proc_status_parse(const char *buf, size_t len, struct proc_status *s
 	return rc;
 }
 
-static enum gd_err status_parser(const char *buf, size_t len, void *out, const char *path,
-				 struct gd_errbuf *eb)
-{
-	return proc_status_parse(buf, len, out, path, eb);
-}
-
 enum gd_err proc_status_read(const char *proc_root, int pid, struct proc_status *st,
 			     struct gd_errbuf *eb)
 {
 	memset(st, 0, sizeof(*st));
-	return read_and_parse(proc_root, pid, "status", false, status_parser, st, eb);
+	return read_and_parse(proc_root, pid, PF_STATUS, st, eb);
 }
 
 /* ---- smaps ----------------------------------------------------------- */
@@ -542,19 +565,11 @@ enum gd_err proc_environ_parse(const char *buf, size_t len, struct proc_environ 
 	return GD_OK;
 }
 
-static enum gd_err environ_parser(const char *buf, size_t len, void *out, const char *path,
-				  struct gd_errbuf *eb)
-{
-	(void)path;
-	(void)eb;
-	return proc_environ_parse(buf, len, out);
-}
-
 enum gd_err proc_environ_read(const char *proc_root, int pid, struct proc_environ *env,
 			      struct gd_errbuf *eb)
 {
 	proc_environ_release(env);
-	return read_and_parse(proc_root, pid, "environ", true, environ_parser, env, eb);
+	return read_and_parse(proc_root, pid, PF_ENVIRON, env, eb);
 }
 
 void proc_environ_release(struct proc_environ *env)
@@ -587,21 +602,13 @@ enum gd_err proc_cmdline_parse(const char *buf, size_t len, struct proc_cmdline 
 	return GD_OK;
 }
 
-static enum gd_err cmdline_parser(const char *buf, size_t len, void *out, const char *path,
-				  struct gd_errbuf *eb)
-{
-	(void)path;
-	(void)eb;
-	return proc_cmdline_parse(buf, len, out);
-}
-
 enum gd_err proc_cmdline_read(const char *proc_root, int pid, struct proc_cmdline *cl,
 			      struct gd_errbuf *eb)
 {
 	enum gd_err rc;
 
 	proc_cmdline_release(cl);
-	rc = read_and_parse(proc_root, pid, "cmdline", true, cmdline_parser, cl, eb);
+	rc = read_and_parse(proc_root, pid, PF_CMDLINE, cl, eb);
 	if (rc == GD_ETOOBIG)
 		cl->truncated = true;
 	return rc;
@@ -674,17 +681,11 @@ enum gd_err proc_stat_parse(const char *buf, size_t len, struct proc_stat *ps,
 	return GD_OK;
 }
 
-static enum gd_err stat_parser(const char *buf, size_t len, void *out, const char *path,
-			       struct gd_errbuf *eb)
-{
-	return proc_stat_parse(buf, len, out, path, eb);
-}
-
 enum gd_err proc_stat_read(const char *proc_root, int pid, struct proc_stat *ps,
 			   struct gd_errbuf *eb)
 {
 	memset(ps, 0, sizeof(*ps));
-	return read_and_parse(proc_root, pid, "stat", false, stat_parser, ps, eb);
+	return read_and_parse(proc_root, pid, PF_STAT, ps, eb);
 }
 
 enum gd_err proc_uptime_parse(const char *buf, size_t len, uint64_t *ms, const char *name,
@@ -713,17 +714,7 @@ enum gd_err proc_uptime_parse(const char *buf, size_t len, uint64_t *ms, const c
 
 enum gd_err proc_uptime_read(const char *proc_root, uint64_t *ms, struct gd_errbuf *eb)
 {
-	struct strbuf sb;
-	char path[4096];
-	enum gd_err rc;
-
-	snprintf(path, sizeof(path), "%s/uptime", proc_root);
-	strbuf_init(&sb, 4096);
-	rc = procfs_read_file(path, 4096, &sb, eb);
-	if (rc == GD_OK)
-		rc = proc_uptime_parse(sb.buf, sb.len, ms, path, eb);
-	strbuf_release(&sb);
-	return rc;
+	return read_and_parse(proc_root, 0, PF_UPTIME, ms, eb);
 }
 
 uint64_t proc_age_seconds(uint64_t starttime_ticks, uint64_t uptime_ms, long clk_tck)
@@ -930,14 +921,10 @@ enum gd_err proc_cgroup_read(const char *proc_root, const char *sys_root, int pi
 	struct gd_errbuf e1;
 
 	memset(cg, 0, sizeof(*cg));
-	strbuf_init(&sb, PROCFS_FILE_CAP);
-	rc = read_pid_file(proc_root, pid, "cgroup", PROCFS_FILE_CAP, &sb, path, sizeof(path), eb);
-	if (rc == GD_OK)
-		rc = proc_cgroup_parse(sb.buf, sb.len, cg, path, eb);
-	if (rc != GD_OK) {
-		strbuf_release(&sb);
+	rc = read_and_parse(proc_root, pid, PF_CGROUP, cg, eb);
+	if (rc != GD_OK)
 		return rc;
-	}
+	strbuf_init(&sb, PROCFS_FILE_CAP);
 	if (cg->has_v2) {
 		/* Pure v2 mounts at fs/cgroup; hybrid hosts at fs/cgroup/unified. */
 		static const char *const mounts[] = { "", "/unified" };

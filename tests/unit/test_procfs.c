@@ -161,6 +161,18 @@ static void test_missing_pid(void **state)
 	assert_non_null(strstr(eb.msg, "/200/status: no such file"));
 	assert_int_equal(proc_smaps_read(proc_root, 200, &sm, &eb), GD_ENOENT);
 	assert_non_null(strstr(eb.msg, "200/smaps_rollup"));
+	/* every reader names the file it missed, per process or not */
+	{
+		struct proc_cgroup cg;
+		struct proc_stat ps;
+		uint64_t up;
+		assert_int_equal(proc_stat_read(proc_root, 200, &ps, &eb), GD_ENOENT);
+		assert_non_null(strstr(eb.msg, "/200/stat: no such file"));
+		assert_int_equal(proc_cgroup_read(proc_root, sys_root, 200, &cg, NULL, &eb), GD_ENOENT);
+		assert_non_null(strstr(eb.msg, "/200/cgroup: no such file"));
+		assert_int_equal(proc_uptime_read(sys_root, &up, &eb), GD_ENOENT);
+		assert_non_null(strstr(eb.msg, "sys/uptime: no such file"));
+	}
 	procinfo_init(&pi);
 	assert_int_equal(procinfo_read(&pi, &(struct procfs_roots){ proc_root, sys_root }, 200,
 				       PI_ALL, &eb), GD_ENOENT);
