@@ -7,7 +7,6 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/bundle.h"
 #include "diagnose/snapshot.h"
@@ -43,11 +42,9 @@ static int parse_args(int argc, char **argv, struct bundle_args *a)
 	collect_opts_init(&a->co);
 	cmd_http_init(&a->http);
 	cmd_sources_init(&a->src);
-	a->argc = cmd_parse_options("bundle", argc, argv, opts);
-	if (a->argc == CMD_OPT_HELP) {
-		cmd_help(stdout, "bundle");
+	a->argc = cmd_parse_args("bundle", argc, argv, opts, CMD_ARGS_ANY);
+	if (a->argc == CMD_OPT_HELP)
 		return 1;
-	}
 	if (a->argc == CMD_OPT_ERROR)
 		return -1;
 	cmd_http_apply(&a->http, &a->co.fetch);

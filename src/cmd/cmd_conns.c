@@ -43,19 +43,11 @@ int cmd_conns(int argc, char **argv)
 	};
 
 	cmd_sources_init(&src);
-	argc = cmd_parse_options("conns", argc, argv, opts);
-	if (argc == CMD_OPT_HELP) {
-		conns_usage(stdout);
-		return EXIT_OK;
-	}
-	if (argc == CMD_OPT_ERROR)
-		return EXIT_USAGE;
+	argc = cmd_parse_args("conns", argc, argv, opts, 1);
+	if (argc < 0)
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	if (argc == 0) {
 		conns_usage(stderr);
-		return EXIT_USAGE;
-	}
-	if (argc > 1) {
-		error("conns: more than one TARGET ('%s')", argv[1]);
 		return EXIT_USAGE;
 	}
 	if (!cmd_parse_pid("conns", argv[0], &pid))

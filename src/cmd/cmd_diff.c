@@ -9,7 +9,6 @@
 #include <string.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/diff.h"
 #include "diagnose/snapshot.h"
@@ -58,10 +57,9 @@ int cmd_diff(int argc, char **argv)
 			OPT_SYS_ROOT(&src),
 			OPT_END(),
 		};
-		n = cmd_parse_options("diff", argc, argv, opts);
+		n = cmd_parse_args("diff", argc, argv, opts, CMD_ARGS_ANY);
 	}
 	if (n == CMD_OPT_HELP) {
-		cmd_help(stdout, "diff");
 		cmd_http_release(&http);
 		return EXIT_OK;
 	}

@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/diagnose.h"
 #include "diagnose/rules.h"
@@ -35,7 +34,7 @@ static const char *const color_choices[] = { "auto", "always", "never", NULL };
 
 /* 0 to go on, 1 after --help, -1 on a usage error.  On return 0 the
  * positional arguments are argv[a->argi..argc-1]. */
-static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char *usage)
+static int parse_args(int *argcp, char **argv, struct doctor_args *a)
 {
 	const struct cmd_option opts[] = {
 		OPT_BOOL(0, "json", &a->json, "machine-readable report"),
@@ -66,11 +65,9 @@ static int parse_args(int *argcp, char **argv, struct doctor_args *a, const char
 	a->idle_ms = 600000;
 	a->suspect_ms = 120000;
 	a->color = "auto";
-	n = cmd_parse_options("doctor", *argcp, argv, opts);
-	if (n == CMD_OPT_HELP) {
-		fputs(usage, stdout);
+	n = cmd_parse_args("doctor", *argcp, argv, opts, CMD_ARGS_ANY);
+	if (n == CMD_OPT_HELP)
 		return 1;
-	}
 	if (n == CMD_OPT_ERROR)
 		return -1;
 	cmd_http_apply(&a->http, &a->co.fetch);
@@ -104,7 +101,7 @@ int cmd_doctor(int argc, char **argv)
 	struct snapshot snaps[2];
 	struct report rep;
 	struct diagnose_opts dopts;
-	int nt, rc = parse_args(&argc, argv, &a, cmd_help_text("doctor"));
+	int nt, rc = parse_args(&argc, argv, &a);
 	if (rc) {
 		if (rc < 0)
 			fputs("usage: godiag doctor [options] TARGET [LATER_TARGET]  (see --help)\n", stderr);

@@ -11,7 +11,6 @@
 
 #include "cmd/cmd.h"
 #include "cmd/options.h"
-#include "cmd/help.h"
 #include "diagnose/rules.h"
 #include "fleet/fleet.h"
 #include "report/fleet_report.h"
@@ -95,18 +94,13 @@ int cmd_fleet(int argc, char **argv)
 		OPT_CHOICE(0, "color", &color, colors, "auto, always, never"),
 		OPT_END(),
 	};
-	argc = cmd_parse_options("fleet", argc, argv, opts);
+	argc = cmd_parse_args("fleet", argc, argv, opts, 0);
 	if (argc == CMD_OPT_HELP) {
-		cmd_help(stdout, "fleet");
 		rc = EXIT_OK;
 		goto out;
 	}
-	if (argc == CMD_OPT_ERROR)
+	if (argc < 0)
 		goto usage;
-	if (argc > 0) {
-		error("fleet: unexpected argument '%s'", argv[0]);
-		goto usage;
-	}
 	if (range_ms) {
 		o.range_s = (double)range_ms / 1000;
 		o.range_str = range ? range : "";

@@ -42,13 +42,9 @@ int cmd_mem(int argc, char **argv)
 
 	cmd_http_init(&http);
 	cmd_sources_init(&src);
-	argc = cmd_parse_options("mem", argc, argv, opts);
-	if (argc == CMD_OPT_HELP || argc == CMD_OPT_ERROR || argc != 1) {
-		if (argc == CMD_OPT_HELP)
-			mem_usage(stdout);
-		else if (argc > 1)
-			error("mem: more than one TARGET ('%s')", argv[1]);
-		else if (argc == 0)
+	argc = cmd_parse_args("mem", argc, argv, opts, 1);
+	if (argc != 1) {
+		if (argc == 0)
 			mem_usage(stderr);
 		cmd_http_release(&http);
 		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;

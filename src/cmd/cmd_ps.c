@@ -5,17 +5,11 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "diagnose/psview.h"
 #include "report/ps_report.h"
 #include "util/error.h"
 #include "util/banned.h"
-
-static void ps_usage(FILE *out)
-{
-	cmd_help(out, "ps");
-}
 
 int cmd_ps(int argc, char **argv)
 {
@@ -34,17 +28,9 @@ int cmd_ps(int argc, char **argv)
 	};
 
 	cmd_sources_init(&src);
-	argc = cmd_parse_options("ps", argc, argv, opts);
-	if (argc == CMD_OPT_HELP) {
-		ps_usage(stdout);
-		return EXIT_OK;
-	}
-	if (argc == CMD_OPT_ERROR)
-		return EXIT_USAGE;
-	if (argc > 0) {
-		error("ps: unexpected argument '%s'", argv[0]);
-		return EXIT_USAGE;
-	}
+	argc = cmd_parse_args("ps", argc, argv, opts, 0);
+	if (argc < 0)
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	rq.proc_root = src.proc_root;
 	rq.sys_root = src.sys_root;
 	rq.probe = probe;

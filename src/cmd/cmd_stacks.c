@@ -16,7 +16,6 @@
 
 #include "census/source.h"
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "goroutine/dump_input.h"
 #include "goroutine/dump_parse.h"
@@ -409,9 +408,8 @@ int cmd_stacks(int argc, char **argv)
 	grouping_init(&g, GROUP_ANY_ARGS, 0);
 	fetch_opts_init(&fo);
 	cmd_http_init(&http);
-	argc = cmd_parse_options("stacks", argc, argv, opts);
+	argc = cmd_parse_args("stacks", argc, argv, opts, CMD_ARGS_ANY);
 	if (argc == CMD_OPT_HELP) {
-		cmd_help(stdout, "stacks");
 		rc = EXIT_OK;
 		goto out_usage;
 	}

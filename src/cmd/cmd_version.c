@@ -4,7 +4,6 @@
 #include <stdio.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "report/version.h"
 #include "util/error.h"
@@ -19,17 +18,9 @@ int cmd_version(int argc, char **argv)
 		OPT_END(),
 	};
 
-	argc = cmd_parse_options("version", argc, argv, opts);
-	if (argc == CMD_OPT_HELP) {
-		cmd_help(stdout, "version");
-		return EXIT_OK;
-	}
-	if (argc == CMD_OPT_ERROR)
-		return EXIT_USAGE;
-	if (argc > 0) {
-		error("version: unexpected argument '%s'", argv[0]);
-		return EXIT_USAGE;
-	}
+	argc = cmd_parse_args("version", argc, argv, opts, 0);
+	if (argc < 0)
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	version_info_collect(&v);
 	version_print(stdout, &v, json);
 	return EXIT_OK;

@@ -8,7 +8,6 @@
 #include <unistd.h>
 
 #include "cmd/cmd.h"
-#include "cmd/help.h"
 #include "cmd/options.h"
 #include "util/duration.h"
 #include "util/error.h"
@@ -87,13 +86,9 @@ int cmd_watch(int argc, char **argv)
 		OPT_END(),
 	};
 	cmd_sources_init(&src);
-	argc = cmd_parse_options("watch", argc, argv, opts);
-	if (argc == CMD_OPT_HELP) {
-		cmd_help(stdout, "watch");
-		return EXIT_OK;
-	}
+	argc = cmd_parse_args("watch", argc, argv, opts, CMD_ARGS_ANY);
 	if (argc < 0)
-		return EXIT_USAGE;
+		return argc == CMD_OPT_HELP ? EXIT_OK : EXIT_USAGE;
 	if (!db)
 		db = default_db(dbbuf, sizeof(dbbuf));
 	if (export) {

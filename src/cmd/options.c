@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cmd/help.h"
 #include "cmd/options.h"
 #include "linux/procfs.h"
 #include "util/duration.h"
@@ -295,6 +296,22 @@ int cmd_parse_options(const char *cmd, int argc, char **argv, const struct cmd_o
 		}
 	}
 	return npos;
+}
+
+int cmd_parse_args(const char *cmd, int argc, char **argv, const struct cmd_option *opts, int max_args)
+{
+	int n = cmd_parse_options(cmd, argc, argv, opts);
+
+	if (n == CMD_OPT_HELP) {
+		cmd_help(stdout, cmd);
+	} else if (max_args != CMD_ARGS_ANY && n > max_args) {
+		if (max_args == 0)
+			error("%s: unexpected argument '%s'", cmd, argv[0]);
+		else
+			error("%s: more than one TARGET ('%s')", cmd, argv[max_args]);
+		n = CMD_OPT_ERROR;
+	}
+	return n;
 }
 
 bool cmd_parse_pid_quiet(const char *s, int *pid)

@@ -37,8 +37,8 @@
  *   // argv[0..argc-1] are now the positional arguments, in order.
  *
  * Help text is not generated here: each command's --help text lives in
- * the help source, and cmd_parse_options() returns CMD_OPT_HELP for -h and
- * --help so the command prints it. */
+ * the help source; cmd_parse_options() returns CMD_OPT_HELP for -h and
+ * --help, and cmd_parse_args() also prints it. */
 #ifndef GODIAG_CMD_OPTIONS_H
 #define GODIAG_CMD_OPTIONS_H
 
@@ -175,6 +175,13 @@ enum {
  * returned; or CMD_OPT_HELP, or CMD_OPT_ERROR after one line on stderr.
  * A lone "-" is positional (stdin); "--" ends the options. */
 int cmd_parse_options(const char *cmd, int argc, char **argv, const struct cmd_option *opts);
+
+/* cmd_parse_options() and what every command does next: on -h/--help its
+ * help text on stdout (then CMD_OPT_HELP); more than max_args positional
+ * arguments refused with one message ("CMD: unexpected argument 'x'" for
+ * 0, "CMD: more than one TARGET ('x')" for 1; CMD_ARGS_ANY checks none). */
+#define CMD_ARGS_ANY (-1)
+int cmd_parse_args(const char *cmd, int argc, char **argv, const struct cmd_option *opts, int max_args);
 
 /* TARGET as a PID: 1..INT32_MAX; otherwise "CMD: TARGET must be a PID, not
  * 'x'" on stderr and false (the caller exits EXIT_USAGE). */

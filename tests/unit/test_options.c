@@ -107,6 +107,33 @@ static int parse_capture(struct args *a, char **argv)
 	return rc;
 }
 
+/* cmd_parse_args() with a bare table, stderr in msgbuf. */
+static int parse_args_capture(char **argv, int max_args)
+{
+	bool json = false;
+	const struct cmd_option opts[] = {
+		OPT_BOOL(0, "json", &json, "json"),
+		OPT_END(),
+	};
+	FILE *tmp = tmpfile();
+	int saved = dup(2), argc = 0, rc;
+	size_t n;
+
+	while (argv[argc])
+		argc++;
+	fflush(stderr);
+	dup2(fileno(tmp), 2);
+	rc = cmd_parse_args("test", argc, argv, opts, max_args);
+	fflush(stderr);
+	dup2(saved, 2);
+	close(saved);
+	rewind(tmp);
+	n = fread(msgbuf, 1, sizeof(msgbuf) - 1, tmp);
+	msgbuf[n] = '\0';
+	fclose(tmp);
+	return rc;
+}
+
 static void test_forms_and_positionals(void **state)
 {
 	struct args a;
@@ -171,6 +198,22 @@ static void test_duration_as(void **state)
 	assert_int_equal(parse_capture(&a, mkargv(refused)), CMD_OPT_ERROR);
 	assert_null(a.span);
 	release(&a);
+}
+
+/* How many positional arguments a command takes, said one way. */
+static void test_args_counted(void **state)
+{
+	const char *none[] = { "test", "--json", NULL };
+	const char *one[] = { "test", "A", "--json", NULL };
+	const char *two[] = { "test", "A", "B", NULL };
+	(void)state;
+	assert_int_equal(parse_args_capture(mkargv(none), 0), 0);
+	assert_int_equal(parse_args_capture(mkargv(one), 0), CMD_OPT_ERROR);
+	assert_string_equal(msgbuf, "godiag: error: test: unexpected argument 'A'\n");
+	assert_int_equal(parse_args_capture(mkargv(one), 1), 1);
+	assert_int_equal(parse_args_capture(mkargv(two), 1), CMD_OPT_ERROR);
+	assert_string_equal(msgbuf, "godiag: error: test: more than one TARGET ('B')\n");
+	assert_int_equal(parse_args_capture(mkargv(two), CMD_ARGS_ANY), 2);
 }
 
 static void test_defaults_and_help(void **state)
@@ -245,6 +288,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_forms_and_positionals),
 		cmocka_unit_test(test_duration_as),
+		cmocka_unit_test(test_args_counted),
 		cmocka_unit_test(test_defaults_and_help),
 		cmocka_unit_test(test_errors_say_one_thing),
 		cmocka_unit_test(test_pid),
