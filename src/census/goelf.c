@@ -16,15 +16,16 @@
 #include "census/goelf.h"
 #include "linux/buildinfo.h"
 #include "linux/elffile.h"
+#include "util/numparse.h"
 #include "util/banned.h"
 
 int census_go_minor(const char *v)
 {
 	if (!v || strncmp(v, "go1.", 4))
 		return 0;
-	char *end;
-	long m = strtol(v + 4, &end, 10);
-	if (end == v + 4 || m <= 0 || m > 1000)
+	const char *p = v + 4;
+	uint64_t m;
+	if (!scan_u64(&p, p + strlen(p), &m) || m == 0 || m > 1000)
 		return 0;
 	return (int)m;
 }

@@ -18,6 +18,7 @@
 #include <zlib.h>
 
 #include "census/census.h"
+#include "census/goelf.h"
 #include "census/settings.h"
 #include "goroutine/dump_parse.h"
 #include "util/banned.h"
@@ -265,6 +266,21 @@ static void test_settings_text(void **s)
 	strbuf_release(&many);
 }
 
+/* The minor version picks the g offsets table: only a plain go1.N counts. */
+static void test_go_minor(void **s)
+{
+	(void)s;
+	assert_int_equal(census_go_minor("go1.21.3"), 21);
+	assert_int_equal(census_go_minor("go1.22rc1"), 22);
+	assert_int_equal(census_go_minor("go1.1000"), 1000);
+	assert_int_equal(census_go_minor("go1.1001"), 0);
+	assert_int_equal(census_go_minor("go1.0"), 0);
+	assert_int_equal(census_go_minor("go1."), 0);
+	assert_int_equal(census_go_minor("go1.+5"), 0);
+	assert_int_equal(census_go_minor("devel go1.23"), 0);
+	assert_int_equal(census_go_minor(NULL), 0);
+}
+
 int main(void)
 {
 	const char *src = getenv("SRCDIR");
@@ -273,6 +289,7 @@ int main(void)
 		cmocka_unit_test(test_replay_versions),
 		cmocka_unit_test(test_bad_recordings),
 		cmocka_unit_test(test_settings_text),
+		cmocka_unit_test(test_go_minor),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
