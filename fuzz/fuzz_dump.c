@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* The debug=2 / traceback parser and grouping, fed the input whole and in
- * two pieces split at a point the input chooses (the streaming path). */
+/* The debug=2 / traceback parser and grouping, fed the input in two pieces
+ * split at a point the input chooses (the streaming path), checked against
+ * the same input fed byte by byte. */
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -23,9 +24,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	grouping_init(&g, modes[size % 4], 3);
 	p = dump_parser_new(grouping_add_goroutine, &g, 4096);
+	dump_parser_keep_args(p, g.mode == GROUP_EXACT_ARGS);
 	dump_parser_feed(p, (const char *)data, split);
 	dump_parser_feed(p, (const char *)data + split, size - split);
 	dump_parser_finish(p);
+	if (size <= 16384) {
+		/* Byte by byte, every line is a copy and the parser's
+		 * same-stack shortcuts are off: the groups must not change. */
+		struct grouping gb;
+		struct dump_parser *pb;
+		grouping_init(&gb, g.mode, 3);
+		pb = dump_parser_new(grouping_add_goroutine, &gb, 4096);
+		dump_parser_keep_args(pb, g.mode == GROUP_EXACT_ARGS);
+		for (size_t i = 0; i < size; i++)
+			dump_parser_feed(pb, (const char *)data + i, 1);
+		dump_parser_finish(pb);
+		if (!grouping_same(&g, &gb))
+			abort();
+		dump_parser_free(pb);
+		grouping_release(&gb);
+	}
 	v = grouping_sorted(&g, &n);
 	for (size_t i = 0; i < n; i++) {
 		uint32_t a, b, c;

@@ -130,6 +130,12 @@ enum target {
 	T_ANCESTOR /* frames of an [originating from goroutine N] block: skipped */
 };
 
+struct raw_line {
+	const char *s;
+	size_t n; /* NO_RAW_LINE: the frame has no file line */
+};
+#define NO_RAW_LINE SIZE_MAX
+
 struct dump_parser {
 	gd_goroutine_fn fn;
 	void *ctx;
@@ -159,6 +165,22 @@ struct dump_parser {
 	 * afterwards stalled on store-to-load forwarding), else in pend_store */
 	struct gd_frame *pend;
 	struct gd_frame pend_store;
+
+	/* The goroutine handed over last, while its strings still point into
+	 * the buffer of this feed() call: most goroutines repeat the stack of
+	 * the one before (a loop started them, allgs keeps their order), and a
+	 * file line equal to the one at the same depth there needs no parse.
+	 * nsame_* count the frames of this block found equal so far. */
+	struct gd_frame *prev_frames;
+	size_t prev_nframes, prev_alloc;
+	struct raw_line *raw, *prev_raw; /* each frame's file line, as read */
+	size_t raw_alloc, prev_raw_alloc;
+	struct gd_frame prev_creator;
+	struct raw_line creator_raw, prev_creator_raw;
+	bool prev_valid, prev_has_creator;
+	bool used_arena;     /* some string of this block was copied */
+	uint32_t nsame_funcs, nsame_files;
+	uint8_t creator_same; /* 1: its function equals the last one's; 2: its file line too */
 
 	/* log prefix, learnt from the first header not at column 0 */
 	char prefix_shape[256];
@@ -208,6 +230,9 @@ void dump_parser_free(struct dump_parser *p)
 		free(c);
 	}
 	free(p->frames);
+	free(p->prev_frames);
+	free(p->raw);
+	free(p->prev_raw);
 	idset_clear(&p->ids);
 	free(p);
 }
@@ -441,6 +466,7 @@ static const char *arena_copy(struct dump_parser *p, const char *s, size_t n, bo
 	d = c->data + c->len;
 	memcpy(d, s, n);
 	c->len += n;
+	p->used_arena = true;
 	return d;
 }
 
@@ -471,6 +497,9 @@ static void block_reset(struct dump_parser *p)
 	p->speculative = false;
 	p->target = T_STACK;
 	p->nframes = 0;
+	p->nsame_funcs = p->nsame_files = 0;
+	p->creator_same = 0;
+	p->used_arena = false;
 	arena_reset(p);
 }
 
@@ -509,10 +538,74 @@ static void add_frame(struct dump_parser *p, const struct gd_frame *r)
 /* Where the next function line is built. */
 static struct gd_frame *pend_slot(struct dump_parser *p)
 {
+	if (p->target == T_CREATOR)
+		p->creator_same = 0; /* a frame after "created by" takes its place */
 	if (p->target != T_STACK || p->nframes >= DUMP_MAX_FRAMES)
 		return &p->pend_store;
 	ALLOC_GROW(p->frames, p->nframes + 1, p->frames_alloc);
+	/* No file line yet: none to match the next goroutine's with. */
+	ALLOC_GROW(p->raw, p->nframes + 1, p->raw_alloc);
+	p->raw[p->nframes].n = NO_RAW_LINE;
 	return p->frames + p->nframes;
+}
+
+/* memcmp(a, b, n) == 0 for the 8-60 byte names and file lines compared
+ * with the last goroutine's, millions of times: overlapping 16- or 8-byte
+ * loads instead of a call. */
+static inline __attribute__((always_inline)) bool same_bytes(const char *a, const char *b, size_t n)
+{
+	uint64_t x, y, u, v;
+#ifdef __SSE2__
+	if (n >= 16) {
+		size_t i;
+		for (i = 0; i + 16 < n; i += 16)
+			if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
+							     _mm_loadu_si128((const __m128i *)(const void *)(b + i)))) != 0xffff)
+				return false;
+		return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + n - 16)),
+							_mm_loadu_si128((const __m128i *)(const void *)(b + n - 16)))) == 0xffff;
+	}
+#endif
+	if (n < 8)
+		return !memcmp(a, b, n);
+	memcpy(&x, a, 8);
+	memcpy(&y, b, 8);
+	memcpy(&u, a + n - 8, 8);
+	memcpy(&v, b + n - 8, 8);
+	return ((x ^ y) | (u ^ v)) == 0;
+}
+
+/* Is the finished block, frame by frame and its creator, the goroutine
+ * handed over last? */
+static bool same_as_prev(const struct dump_parser *p)
+{
+	bool creator = p->g.flags & GD_G_HAS_CREATOR;
+	return p->prev_valid && !(p->g.flags & GD_G_FRAMES_CAPPED) && p->nframes == p->prev_nframes &&
+	       p->nsame_funcs == p->nframes && p->nsame_files == p->nframes && creator == p->prev_has_creator &&
+	       (!creator || p->creator_same == 2);
+}
+
+/* Keep the block just handed over for the next one to compare with: its
+ * arrays swap with the spare ones.  Only while its strings are the
+ * caller's (a copy in the arena is reused by the next block). */
+static void remember_prev(struct dump_parser *p)
+{
+	struct gd_frame *f = p->prev_frames;
+	struct raw_line *r = p->prev_raw;
+	size_t fa = p->prev_alloc, ra = p->prev_raw_alloc;
+	p->prev_frames = p->frames;
+	p->prev_alloc = p->frames_alloc;
+	p->prev_raw = p->raw;
+	p->prev_raw_alloc = p->raw_alloc;
+	p->frames = f;
+	p->frames_alloc = fa;
+	p->raw = r;
+	p->raw_alloc = ra;
+	p->prev_nframes = p->nframes;
+	p->prev_has_creator = p->g.flags & GD_G_HAS_CREATOR;
+	p->prev_creator = p->creator;
+	p->prev_creator_raw = p->creator_raw;
+	p->prev_valid = !p->used_arena && !(p->g.flags & GD_G_FRAMES_CAPPED);
 }
 
 /* Hand the finished block to the callback. */
@@ -568,8 +661,12 @@ static void block_emit(struct dump_parser *p)
 	}
 	p->dump_has_g = true;
 	p->stats.goroutines++;
+	g->flags &= ~(uint32_t)GD_G_SAME_STACK;
+	if (same_as_prev(p))
+		g->flags |= GD_G_SAME_STACK;
 	if (p->fn(g, p->ctx))
 		p->stop = 1;
+	remember_prev(p);
 	block_reset(p);
 }
 
@@ -657,6 +754,23 @@ static inline bool file_line_fast(const char *s, const char *end, const char **f
 }
 #endif
 
+/* The file line of frame p->nframes, known equal to the last goroutine's
+ * at the same depth: take its parse. */
+static inline void repeat_file_line(struct dump_parser *p, const char *s, size_t n)
+{
+	size_t i = p->nframes;
+	const struct gd_frame *o = &p->prev_frames[i];
+	p->raw[i].s = s;
+	p->raw[i].n = n;
+	p->nsame_files++;
+	p->pend->file = s;
+	p->pend->file_len = o->file_len;
+	p->pend->line = o->line;
+	p->pend->flags &= ~(uint32_t)GD_FRAME_NOFILE;
+	add_frame(p, p->pend);
+	p->expect_file = false;
+}
+
 /* "\t/path/file.go:123 +0x1c9 fp=0x… sp=0x… pc=0x…" */
 static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 {
@@ -666,6 +780,25 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 	while (n && (*s == '\t' || *s == ' ')) {
 		s++;
 		n--;
+	}
+	if (p->target == T_STACK && p->pend == p->frames + p->nframes) {
+		size_t i = p->nframes;
+		p->raw[i].s = s;
+		p->raw[i].n = n;
+		if (p->prev_valid && i < p->prev_nframes && p->prev_raw[i].n == n && same_bytes(p->prev_raw[i].s, s, n) &&
+		    !p->copy_lines) {
+			repeat_file_line(p, s, n);
+			return;
+		}
+	} else if (p->target == T_CREATOR) {
+		p->creator_raw.s = s;
+		p->creator_raw.n = n;
+		if (p->creator_same == 1 && p->prev_creator_raw.n == n && same_bytes(p->prev_creator_raw.s, s, n)) {
+			p->creator_same = 2;
+			end = s + p->prev_creator.file_len;
+			line = p->prev_creator.line;
+			goto keep;
+		}
 	}
 #ifdef __SSE2__
 	if (file_line_fast(s, s + n, &end, &line))
@@ -687,9 +820,7 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		end = q - 1;
 	else
 		line = 0;
-#ifdef __SSE2__
 keep:
-#endif
 	p->pend->file = keep_str(p, s, (size_t)(end - s), &ok);
 	p->pend->file_len = (uint32_t)(end - s);
 	p->pend->line = line > UINT32_MAX ? 0 : (uint32_t)line;
@@ -697,6 +828,63 @@ keep:
 	if (ok)
 		add_frame(p, p->pend);
 	p->expect_file = false;
+}
+
+/* The pending frame's function and arguments, split at lp (the line's last
+ * '(').  named: the function is known to be the last goroutine's at this
+ * depth. */
+static inline void set_func_args(struct dump_parser *p, const char *s, size_t n, const char *lp, bool named,
+				 bool *ok)
+{
+	size_t flen = (size_t)(lp - s), alen = n - flen - 2;
+	const struct gd_frame *o = NULL;
+	p->pend->func = keep_str(p, s, flen, ok);
+	p->pend->func_len = (uint32_t)flen;
+	if (p->keep_args) {
+		p->pend->args = keep_str(p, lp + 1, alen, ok);
+		p->pend->args_len = (uint32_t)alen;
+	} else {
+		p->pend->args = p->pend->func;
+	}
+	if (alen == 3 && !memcmp(lp + 1, "...", 3))
+		p->pend->flags |= GD_FRAME_INLINED;
+	if (p->prev_valid && p->pend == p->frames + p->nframes && p->nframes < p->prev_nframes)
+		o = &p->prev_frames[p->nframes];
+	if (o && (named || (o->func_len == flen && same_bytes(o->func, s, flen))) &&
+	    (!p->keep_args || (o->args_len == alen && same_bytes(o->args, lp + 1, alen))))
+		p->nsame_funcs++;
+}
+
+/* A function line of the form the last goroutine had at this depth: "NAME("
+ * with its NAME, and that '(' the line's last, as parse_func_line() would
+ * split it.  True when it was taken as such. */
+static inline bool repeat_func_line(struct dump_parser *p, const char *s, const char *nl)
+{
+	const struct gd_frame *o = &p->prev_frames[p->nframes];
+	size_t n = (size_t)(nl - s);
+	const char *lp = NULL;
+	bool ok = true;
+	if (n > p->max_line || nl[-1] != ')')
+		return false;
+#ifdef __SSE2__
+	if (n >= 17) {
+		int k = last_in_16(nl - 1, '(');
+		if (k >= 0)
+			lp = nl - 17 + k;
+	}
+#endif
+	if (!lp)
+		lp = memrchr(s, '(', n - 1);
+	if (lp != s + o->func_len)
+		return false;
+	p->stats.lines++;
+	p->pend = pend_slot(p);
+	memset(p->pend, 0, sizeof(*p->pend));
+	set_func_args(p, s, n, lp, true, &ok);
+	p->pend->file = p->pend->args;
+	p->pend->flags |= GD_FRAME_NOFILE;
+	p->expect_file = true;
+	return true;
 }
 
 /* "pkg.(*T).Method(0xc000010000, {0x4d2f1a?, 0x5})" or "F(...)" (inlined). */
@@ -716,17 +904,7 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 	}
 #endif
 	if (n && s[n - 1] == ')' && (lp || (lp = memrchr(s, '(', n - 1))) && lp > s) {
-		size_t flen = (size_t)(lp - s), alen = n - flen - 2;
-		p->pend->func = keep_str(p, s, flen, &ok);
-		p->pend->func_len = (uint32_t)flen;
-		if (p->keep_args) {
-			p->pend->args = keep_str(p, lp + 1, alen, &ok);
-			p->pend->args_len = (uint32_t)alen;
-		} else {
-			p->pend->args = p->pend->func;
-		}
-		if (alen == 3 && !memcmp(lp + 1, "...", 3))
-			p->pend->flags |= GD_FRAME_INLINED;
+		set_func_args(p, s, n, lp, false, &ok);
 	} else if (HAS_PREFIX(s, n, "non-Go function")) {
 		p->pend->func = "non-Go function";
 		p->pend->func_len = 15;
@@ -782,6 +960,9 @@ static void parse_created_by(struct dump_parser *p, const char *s, size_t n)
 	p->pend->args = p->pend->func;
 	p->pend->file = p->pend->func;
 	p->pend->flags = GD_FRAME_NOFILE;
+	p->creator_raw.n = NO_RAW_LINE;
+	p->creator_same = p->prev_valid && p->prev_has_creator && p->prev_creator.func_len == p->pend->func_len &&
+			  same_bytes(p->prev_creator.func, f, p->pend->func_len);
 	p->target = T_CREATOR;
 	p->g.flags |= GD_G_HAS_CREATOR;
 	p->creator = *p->pend;
@@ -1084,6 +1265,33 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 		p->stats.bytes += len;
 	while (buf < end && !p->stop) {
 		const char *nl;
+		if (p->expect_file && p->prev_valid && p->target == T_STACK && !p->prefix_len && !p->carry.len &&
+		    !p->skipping && p->pend == p->frames + p->nframes && p->nframes < p->prev_nframes) {
+			/* The file line the last goroutine had at this depth, expected
+			 * here byte for byte: then its end is known, and neither the
+			 * newline scan nor the parse is needed. */
+			const struct raw_line *r = &p->prev_raw[p->nframes];
+			if (r->n < (size_t)(end - buf) - 1 && buf[0] == '\t' && buf[r->n + 1] == '\n' &&
+			    same_bytes(buf + 1, r->s, r->n)) {
+				p->stats.lines++;
+				p->speculative = false;
+				repeat_file_line(p, buf + 1, r->n);
+				buf += r->n + 2;
+				continue;
+			}
+		} else if (p->in_block && !p->expect_file && p->prev_valid && p->target == T_STACK && !p->prefix_len &&
+			   !p->carry.len && !p->skipping && p->nframes < p->prev_nframes && p->nframes < DUMP_MAX_FRAMES) {
+			/* The function the last goroutine had at this depth, with
+			 * other arguments.  No header, "created by" or other line
+			 * the grammar knows starts with a function name and '('. */
+			const struct gd_frame *o = &p->prev_frames[p->nframes];
+			size_t flen = o->func_len;
+			if (flen && (size_t)(end - buf) > flen + 1 && buf[flen] == '(' && same_bytes(buf, o->func, flen) &&
+			    (nl = find_newline(buf + flen + 1, end)) && repeat_func_line(p, buf, nl)) {
+				buf = nl + 1;
+				continue;
+			}
+		}
 		if (*buf == '\0' && !p->carry.len && !p->skipping) {
 			/* A run of NULs (copytruncate's hole) is no line at all. */
 			while (buf < end && *buf == '\0')
@@ -1126,6 +1334,7 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 		p->last_newline = end[-1] == '\n';
 	if (p->in_block)
 		relocate(p, end - len, end); /* buf is the caller's: it goes away */
+	p->prev_valid = false;         /* ...and the last goroutine's strings with it */
 	return p->stop ? GD_EARG : GD_OK;
 }
 

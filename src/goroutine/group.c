@@ -312,6 +312,30 @@ static bool state_wanted(const struct group_filter *f, const char *state)
 	return false;
 }
 
+static bool same_whole_frame(const struct gd_frame *a, const struct gd_frame *b)
+{
+	return same_frame(a, b, true) && a->flags == b->flags;
+}
+
+bool grouping_same(const struct grouping *a, const struct grouping *b)
+{
+	if (a->total != b->total || a->filtered != b->filtered || a->nbuckets != b->nbuckets)
+		return false;
+	for (size_t i = 0; i < a->nbuckets; i++) {
+		const struct bucket *x = &a->buckets[i], *y = &b->buckets[i];
+		if (x->count != y->count || x->nframes != y->nframes || x->has_creator != y->has_creator ||
+		    x->nids != y->nids || memcmp(x->ids, y->ids, x->nids * sizeof(x->ids[0])) ||
+		    x->with_wait != y->with_wait || x->wait_sum != y->wait_sum)
+			return false;
+		for (uint32_t f = 0; f < x->nframes; f++)
+			if (!same_whole_frame(&x->frames[f], &y->frames[f]))
+				return false;
+		if (x->has_creator && !same_whole_frame(&x->creator, &y->creator))
+			return false;
+	}
+	return true;
+}
+
 int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 {
 	struct grouping *g = ctx;
@@ -336,6 +360,7 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 	if (!state_wanted(&g->filter, state) || (g->filter.has_min_wait && minutes < g->filter.min_wait) ||
 	    (g->filter.nlabels && !labels_wanted(&g->filter, gr->labels, gr->labels_len))) {
 		g->filtered++;
+		g->prev_bucket = 0;
 		return 0;
 	}
 
@@ -349,7 +374,13 @@ int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx)
 		k.nframes = 0;
 		k.creator = (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL;
 	}
-	b = bucket_find(g, &k, gr->frames, gr->nframes, (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL);
+	if ((gr->flags & GD_G_SAME_STACK) && g->prev_bucket) {
+		b = &g->buckets[g->prev_bucket - 1];
+		g->last_bucket = g->prev_bucket;
+	} else {
+		b = bucket_find(g, &k, gr->frames, gr->nframes, (gr->flags & GD_G_HAS_CREATOR) ? &gr->creator : NULL);
+		g->prev_bucket = (uint32_t)(b - g->buckets) + 1;
+	}
 	count_labels(g, b, gr->labels, gr->labels_len, 1);
 	if (gr->flags & GD_G_CRASHED)
 		b->crashed = true;

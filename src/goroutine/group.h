@@ -107,6 +107,7 @@ struct grouping {
 	bool has_states;      /* false for profiles without states (debug=1/0) */
 	const char *last_state; /* interned; most goroutines share a state with the previous one */
 	uint32_t last_bucket; /* bucket number + 1 of the last goroutine (0: none) */
+	uint32_t prev_bucket; /* the same for the goroutine just before, 0 if it was filtered out */
 	uint64_t unknown;     /* goroutines merged from profiles without states (counted as "unknown") */
 	bool has_crash;       /* crash_goid names the goroutine that crashed */
 	uint64_t crash_goid;
@@ -121,7 +122,9 @@ void grouping_init(struct grouping *g, enum group_mode mode, uint32_t top_n);
 void grouping_release(struct grouping *g);
 
 /* Callbacks for the parsers (gd_goroutine_fn / gd_record_fn); ctx is the
- * grouping.  They return 0. */
+ * grouping.  They return 0.  A grouping takes one parser's goroutines at a
+ * time: GD_G_SAME_STACK sends a goroutine to the bucket of the one received
+ * just before. */
 int grouping_add_goroutine(const struct gd_goroutine *gr, void *ctx);
 int grouping_add_record(const struct gd_record *r, void *ctx);
 
@@ -131,6 +134,12 @@ int grouping_add_record(const struct gd_record *r, void *ctx);
  * (a profile) are counted in dst->states and the buckets' states as
  * GROUP_UNKNOWN_STATE, and in dst->unknown. */
 void grouping_merge(struct grouping *dst, const struct grouping *src);
+
+/* Did a and b count the same goroutines into the same buckets, in the same
+ * order, with the same stacks (func, file, line, args) and creators?  For
+ * the tests and fuzz harnesses that check a parser's shortcuts against its
+ * plain path. */
+bool grouping_same(const struct grouping *a, const struct grouping *b);
 
 /* The buckets that pass the bucket filters, sorted by count (descending),
  * then by innermost function name.  Returns a new array of pointers into g;

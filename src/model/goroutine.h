@@ -41,6 +41,11 @@ enum gd_goroutine_flags {
 	GD_G_DECORATED = 1 << 9,   /* " gp=0x… m=…" header decoration (Go 1.22+ crashes) */
 	GD_G_FRAMES_CAPPED = 1 << 10, /* more frames than we keep; the rest dropped */
 	GD_G_CRASHED = 1 << 11,    /* the first goroutine after a crash header: the one that crashed */
+	/* Its frames (func, file, line; args too when the parser keeps them) and
+	 * its creator are those of the goroutine the same parser handed over
+	 * just before.  A hint only a parser that saw both lines can give:
+	 * grouping then skips the compare with that goroutine's bucket. */
+	GD_G_SAME_STACK = 1 << 12,
 };
 
 struct gd_goroutine {

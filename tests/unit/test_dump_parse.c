@@ -319,6 +319,109 @@ static void test_grouping_modes(void **state)
 	}
 }
 
+/* Neighbours that share all but one thing a bucket is keyed on: the
+ * parser's "same stack as the goroutine before" shortcut (a file line equal
+ * to the last one's at that depth, a function line with its name) must
+ * group exactly as the plain parse does.  Fed byte by byte every line is a
+ * copy and the shortcut is off, so the two feeds are compared. */
+struct flagged {
+	struct grouping *g;
+	unsigned same;
+};
+
+static int count_same(const struct gd_goroutine *g, void *ctx)
+{
+	struct flagged *f = ctx;
+	if (g->flags & GD_G_SAME_STACK)
+		f->same++;
+	return grouping_add_goroutine(g, f->g);
+}
+
+static void test_repeated_stacks(void **state)
+{
+	static const char dump[] =
+		/* 1, 2: the same stack, other arguments */
+		"goroutine 1 [select]:\nmain.a(0x1)\n\t/a.go:1 +0x1\nmain.b(0x2)\n\t/b.go:2 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		"goroutine 2 [select]:\nmain.a(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:2 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		/* 3: another line in frame 1 */
+		"goroutine 3 [select]:\nmain.a(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		/* 4: another function in frame 0, whose name extends the last one's */
+		"goroutine 4 [select]:\nmain.ab(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		/* 5: one frame more; 6: as 4 again, after a deeper one */
+		"goroutine 5 [select]:\nmain.ab(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\nmain.c()\n\t/c.go:1 +0x1\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		"goroutine 6 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		/* 7: another creator; 8: its file line differs */
+		"goroutine 7 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:9 +0x9\n\n"
+		"goroutine 8 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
+		/* 9: as 8, one line CRLF; 10: as 9, another PC offset (same key) */
+		"goroutine 9 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\r\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
+		"goroutine 10 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x7\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
+		/* 11: no file line where 10 had one; 12: inlined */
+		"goroutine 11 [select]:\nmain.ab(0x5)\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
+		"goroutine 12 [select]:\nmain.ab(...)\n\t/a.go:1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
+		/* 13: as 12, without a creator */
+		"goroutine 13 [select]:\nmain.ab(...)\n\t/a.go:1\nmain.b(0x6)\n\t/b.go:3 +0x2\n\n"
+		/* 14-17: 17's file line equals the one at its depth two goroutines
+		 * before 16, which has none there */
+		"goroutine 14 [select]:\nmain.z(0x1)\n\t/z.go:1 +0x1\n\n"
+		"goroutine 15 [select]:\nmain.y(0x1)\n\t/y.go:1 +0x1\n\n"
+		"goroutine 16 [select]:\nmain.z(0x1)\n\n"
+		"goroutine 17 [select]:\nmain.z(0x1)\n\t/z.go:1 +0x1\n\n"
+		/* 18, 19: the same creator line, but in 19 a frame after it
+		 * takes the creator's place */
+		"goroutine 18 [select]:\nmain.w()\n\t/w.go:1 +0x1\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		"goroutine 19 [select]:\nmain.w()\n\t/w.go:1 +0x1\ncreated by main.main\n\t/m.go:9 +0x9\nmain.q()\n\t/q.go:1 +0x1\n\n";
+	static const struct {
+		enum group_mode mode;
+		size_t buckets;
+		unsigned same; /* goroutines flagged: 2, 9; in exact mode 9 only */
+	} cases[] = {
+		{ GROUP_ANY_ARGS, 9, 2 }, { GROUP_EXACT_ARGS, 12, 1 }, { GROUP_TOP_N, 0, 2 }, { GROUP_CREATOR, 0, 2 },
+	};
+	size_t n = strlen(dump);
+	(void)state;
+	for (size_t c = 0; c < sizeof(cases) / sizeof(cases[0]); c++) {
+		struct grouping whole, bytes;
+		struct flagged f = { &whole, 0 }, fb = { &bytes, 0 };
+		struct dump_parser *p;
+		grouping_init(&whole, cases[c].mode, 1);
+		grouping_init(&bytes, cases[c].mode, 1);
+		p = dump_parser_new(count_same, &f, 0);
+		dump_parser_keep_args(p, cases[c].mode == GROUP_EXACT_ARGS);
+		assert_int_equal(dump_parser_feed(p, dump, n), GD_OK);
+		assert_int_equal(dump_parser_finish(p), GD_OK);
+		dump_parser_free(p);
+		p = dump_parser_new(count_same, &fb, 0);
+		dump_parser_keep_args(p, cases[c].mode == GROUP_EXACT_ARGS);
+		for (size_t i = 0; i < n; i++)
+			assert_int_equal(dump_parser_feed(p, dump + i, 1), GD_OK);
+		assert_int_equal(dump_parser_finish(p), GD_OK);
+		dump_parser_free(p);
+		assert_int_equal(whole.total, 19);
+		assert_true(grouping_same(&whole, &bytes));
+		assert_int_equal(f.same, cases[c].same);
+		assert_int_equal(fb.same, 0);
+		if (cases[c].buckets)
+			assert_int_equal(whole.nbuckets, cases[c].buckets);
+		if (cases[c].mode == GROUP_ANY_ARGS) {
+			/* 1+2, 3, 4+6+7+8+9+10+12+13 (the creator is not
+			 * the key; "(...)" at a.go:1 is a.go:1), 5, 11 */
+			assert_int_equal(whole.buckets[0].count, 2);
+			assert_int_equal(whole.buckets[1].count, 1);
+			assert_int_equal(whole.buckets[2].count, 8);
+			assert_int_equal(whole.buckets[2].ids[1], 6);
+			assert_int_equal(whole.buckets[3].nframes, 3);
+			assert_int_equal(whole.buckets[4].ids[0], 11);
+			assert_int_equal(whole.buckets[5].count, 2); /* 14, 17 */
+			assert_int_equal(whole.buckets[5].ids[1], 17);
+		}
+		if (cases[c].mode == GROUP_EXACT_ARGS)
+			assert_int_equal(whole.buckets[5].count, 5); /* 6-10: args 0x5, 0x6 */
+		grouping_release(&whole);
+		grouping_release(&bytes);
+	}
+}
+
 static void test_filters(void **state)
 {
 	const char *dump = "goroutine 1 [IO wait, 5 minutes]:\nmain.read()\n\t/a.go:1 +0x1\n\n"
@@ -676,6 +779,7 @@ int main(void)
 		cmocka_unit_test(test_prefixed_crash_and_binary_bytes),
 		cmocka_unit_test(test_complete_without_newline),
 		cmocka_unit_test(test_label_sets),
+		cmocka_unit_test(test_repeated_stacks),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
