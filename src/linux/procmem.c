@@ -13,6 +13,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "linux/procfs.h"
 #include "linux/procmem.h"
 #include "util/readfile.h"
 #include "util/strbuf.h"
@@ -102,17 +103,11 @@ static int read_small_file(const char *path, char *buf, size_t cap)
 
 static long status_uid(pid_t pid)
 {
-	char path[64], buf[4096];
-	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
-	if (read_small_file(path, buf, sizeof(buf)))
-		return -1;
-	const char *p = strstr(buf, "\nUid:");
-	if (!p)
-		return -1;
+	struct proc_status st;
+	/* a damaged line elsewhere still leaves the Uid line's fields */
+	proc_status_read(PROCFS_ROOT_DEFAULT, (int)pid, &st, NULL);
 	/* real, effective, saved, fs: the effective uid is what counts */
-	char *end;
-	strtol(p + 5, &end, 10);
-	return strtol(end, NULL, 10);
+	return st.known & (1u << PST_UID) ? (long)st.euid : -1;
 }
 
 static int have_cap_sys_ptrace(void)

@@ -363,6 +363,18 @@ static void test_procinfo_full_and_partial(void **state)
 	procinfo_release(&pi);
 }
 
+/* procmem asks the live /proc for a target's effective uid this way. */
+static void test_live_uid(void **state)
+{
+	struct proc_status st;
+	struct gd_errbuf eb = { "" };
+	(void)state;
+	assert_int_equal(proc_status_read(PROCFS_ROOT_DEFAULT, (int)getpid(), &st, &eb), GD_OK);
+	assert_true(st.known & (1u << PST_UID));
+	assert_int_equal(st.uid, getuid());
+	assert_int_equal(st.euid, geteuid());
+}
+
 static void test_read_file_guards(void **state)
 {
 	char dir[] = "/tmp/godiag-procfs-XXXXXX";
@@ -541,6 +553,7 @@ int main(void)
 		cmocka_unit_test(test_thp_and_kernel),
 		cmocka_unit_test(test_procinfo_full_and_partial),
 		cmocka_unit_test(test_read_file_guards),
+		cmocka_unit_test(test_live_uid),
 		cmocka_unit_test(test_live_self),
 		cmocka_unit_test(test_process_scan_fixture),
 		cmocka_unit_test(test_process_identify_and_policy),
