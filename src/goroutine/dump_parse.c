@@ -180,6 +180,15 @@ struct dump_parser {
 	bool prev_valid, prev_has_creator;
 	bool used_arena;     /* some string of this block was copied */
 	uint32_t nsame_funcs, nsame_files;
+	/* The last header read in this feed() call, after its ID: goroutines
+	 * of one bucket mostly share " [state, N minutes]:" as well. */
+	struct {
+		bool valid;
+		const char *s;
+		size_t n;
+		struct gd_goroutine g;
+		ptrdiff_t state_off, labels_off; /* into s; -1: a constant */
+	} hdr;
 	uint8_t creator_same; /* 1: its function equals the last one's; 2: its file line too */
 
 	/* log prefix, learnt from the first header not at column 0 */
@@ -549,6 +558,14 @@ static struct gd_frame *pend_slot(struct dump_parser *p)
 	return p->frames + p->nframes;
 }
 
+#ifdef __SSE2__
+static inline __m128i eq16(const char *a, const char *b)
+{
+	return _mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)a),
+			      _mm_loadu_si128((const __m128i *)(const void *)b));
+}
+#endif
+
 /* memcmp(a, b, n) == 0 for the 8-60 byte names and file lines compared
  * with the last goroutine's, millions of times: overlapping 16- or 8-byte
  * loads instead of a call. */
@@ -557,13 +574,19 @@ static inline __attribute__((always_inline)) bool same_bytes(const char *a, cons
 	uint64_t x, y, u, v;
 #ifdef __SSE2__
 	if (n >= 16) {
-		size_t i;
-		for (i = 0; i + 16 < n; i += 16)
-			if (_mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + i)),
-							     _mm_loadu_si128((const __m128i *)(const void *)(b + i)))) != 0xffff)
-				return false;
-		return _mm_movemask_epi8(_mm_cmpeq_epi8(_mm_loadu_si128((const __m128i *)(const void *)(a + n - 16)),
-							_mm_loadu_si128((const __m128i *)(const void *)(b + n - 16)))) == 0xffff;
+		__m128i m;
+		if (n <= 32) {
+			m = _mm_and_si128(eq16(a, b), eq16(a + n - 16, b + n - 16));
+		} else if (n <= 64) {
+			m = _mm_and_si128(_mm_and_si128(eq16(a, b), eq16(a + 16, b + 16)),
+					  _mm_and_si128(eq16(a + n - 32, b + n - 32), eq16(a + n - 16, b + n - 16)));
+		} else {
+			for (size_t i = 0; i + 16 < n; i += 16)
+				if (_mm_movemask_epi8(eq16(a + i, b + i)) != 0xffff)
+					return false;
+			m = eq16(a + n - 16, b + n - 16);
+		}
+		return _mm_movemask_epi8(m) == 0xffff;
 	}
 #endif
 	if (n < 8)
@@ -767,7 +790,7 @@ static inline void repeat_file_line(struct dump_parser *p, const char *s, size_t
 	p->pend->file_len = o->file_len;
 	p->pend->line = o->line;
 	p->pend->flags &= ~(uint32_t)GD_FRAME_NOFILE;
-	add_frame(p, p->pend);
+	p->nframes++; /* built in place: see add_frame() */
 	p->expect_file = false;
 }
 
@@ -830,11 +853,25 @@ keep:
 	p->expect_file = false;
 }
 
+/* The last '(' of a function line s[0..n) that ends in ')', or NULL.
+ * Arguments are short: it is usually among the last 16 or 32 bytes. */
+static inline const char *last_paren(const char *s, size_t n)
+{
+#ifdef __SSE2__
+	if (n >= 17) {
+		int k = last_in_16(s + n - 1, '(');
+		if (k >= 0)
+			return s + n - 17 + k;
+		if (n >= 33 && (k = last_in_16(s + n - 17, '(')) >= 0)
+			return s + n - 33 + k;
+	}
+#endif
+	return memrchr(s, '(', n - 1);
+}
+
 /* The pending frame's function and arguments, split at lp (the line's last
- * '(').  named: the function is known to be the last goroutine's at this
- * depth. */
-static inline void set_func_args(struct dump_parser *p, const char *s, size_t n, const char *lp, bool named,
-				 bool *ok)
+ * '('). */
+static inline void set_func_args(struct dump_parser *p, const char *s, size_t n, const char *lp, bool *ok)
 {
 	size_t flen = (size_t)(lp - s), alen = n - flen - 2;
 	const struct gd_frame *o = NULL;
@@ -850,7 +887,7 @@ static inline void set_func_args(struct dump_parser *p, const char *s, size_t n,
 		p->pend->flags |= GD_FRAME_INLINED;
 	if (p->prev_valid && p->pend == p->frames + p->nframes && p->nframes < p->prev_nframes)
 		o = &p->prev_frames[p->nframes];
-	if (o && (named || (o->func_len == flen && same_bytes(o->func, s, flen))) &&
+	if (o && o->func_len == flen && same_bytes(o->func, s, flen) &&
 	    (!p->keep_args || (o->args_len == alen && same_bytes(o->args, lp + 1, alen))))
 		p->nsame_funcs++;
 }
@@ -862,27 +899,26 @@ static inline bool repeat_func_line(struct dump_parser *p, const char *s, const 
 {
 	const struct gd_frame *o = &p->prev_frames[p->nframes];
 	size_t n = (size_t)(nl - s);
-	const char *lp = NULL;
-	bool ok = true;
-	if (n > p->max_line || nl[-1] != ')')
+	size_t flen = o->func_len, alen;
+	struct gd_frame *f;
+	if (n > p->max_line || nl[-1] != ')' || last_paren(s, n) != s + flen)
 		return false;
-#ifdef __SSE2__
-	if (n >= 17) {
-		int k = last_in_16(nl - 1, '(');
-		if (k >= 0)
-			lp = nl - 17 + k;
-	}
-#endif
-	if (!lp)
-		lp = memrchr(s, '(', n - 1);
-	if (lp != s + o->func_len)
-		return false;
+	alen = n - flen - 2;
 	p->stats.lines++;
-	p->pend = pend_slot(p);
-	memset(p->pend, 0, sizeof(*p->pend));
-	set_func_args(p, s, n, lp, true, &ok);
-	p->pend->file = p->pend->args;
-	p->pend->flags |= GD_FRAME_NOFILE;
+	/* As parse_func_line() builds it; the line is the caller's (no carry),
+	 * so its strings stay in place. */
+	f = p->pend = pend_slot(p);
+	*f = (struct gd_frame){ .func = s, .func_len = (uint32_t)flen, .args = s, .flags = GD_FRAME_NOFILE };
+	if (p->keep_args) {
+		f->args = s + flen + 1;
+		f->args_len = (uint32_t)alen;
+		p->nsame_funcs += o->args_len == alen && same_bytes(o->args, f->args, alen);
+	} else {
+		p->nsame_funcs++;
+	}
+	f->file = f->args;
+	if (alen == 3 && !memcmp(s + flen + 1, "...", 3))
+		f->flags |= GD_FRAME_INLINED;
 	p->expect_file = true;
 	return true;
 }
@@ -894,17 +930,8 @@ static bool parse_func_line(struct dump_parser *p, const char *s, size_t n)
 	const char *lp;
 	p->pend = pend_slot(p);
 	memset(p->pend, 0, sizeof(*p->pend));
-	lp = NULL;
-#ifdef __SSE2__
-	/* Arguments are short: the '(' is usually among the last 16 bytes. */
-	if (n >= 17 && s[n - 1] == ')') {
-		int k = last_in_16(s + n - 1, '(');
-		if (k >= 0)
-			lp = s + n - 17 + k;
-	}
-#endif
-	if (n && s[n - 1] == ')' && (lp || (lp = memrchr(s, '(', n - 1))) && lp > s) {
-		set_func_args(p, s, n, lp, false, &ok);
+	if (n && s[n - 1] == ')' && (lp = last_paren(s, n)) && lp > s) {
+		set_func_args(p, s, n, lp, &ok);
 	} else if (HAS_PREFIX(s, n, "non-Go function")) {
 		p->pend->func = "non-Go function";
 		p->pend->func_len = 15;
@@ -1091,6 +1118,42 @@ static bool find_embedded_header(struct dump_parser *p, const char *s, size_t n)
 	return true;
 }
 
+/* Where x lies in [lo, hi), or -1 (a string constant). */
+static ptrdiff_t offset_in(const char *x, const char *lo, const char *hi)
+{
+	uintptr_t a = (uintptr_t)x, l = (uintptr_t)lo, h = (uintptr_t)hi;
+	return a >= l && a < h ? (ptrdiff_t)(a - l) : -1;
+}
+
+/* dump_parse_header(), for a header whose text after the ID is the last
+ * header's: the same fields, another ID. */
+static bool parse_header(struct dump_parser *p, const char *s, size_t n, struct gd_goroutine *g)
+{
+	const char *q = s + 10, *end = s + n;
+	uint64_t id;
+	if (p->hdr.valid && scan_u64(&q, end, &id) && (size_t)(end - q) == p->hdr.n && same_bytes(q, p->hdr.s, p->hdr.n)) {
+		*g = p->hdr.g;
+		g->id = id;
+		if (p->hdr.state_off >= 0)
+			g->state = q + p->hdr.state_off;
+		if (p->hdr.labels_off >= 0)
+			g->labels = q + p->hdr.labels_off;
+		p->hdr.s = q;
+		return true;
+	}
+	if (!dump_parse_header(s, n, g))
+		return false;
+	q = s + 10;
+	scan_u64(&q, end, &id);
+	p->hdr.valid = !p->copy_lines;
+	p->hdr.s = q;
+	p->hdr.n = (size_t)(end - q);
+	p->hdr.g = *g;
+	p->hdr.state_off = offset_in(g->state, q, end);
+	p->hdr.labels_off = offset_in(g->labels, q, end);
+	return true;
+}
+
 static inline __attribute__((always_inline)) void process_line(struct dump_parser *p, const char *s, size_t n)
 {
 	p->stats.lines++;
@@ -1140,7 +1203,7 @@ static inline __attribute__((always_inline)) void process_line(struct dump_parse
 	}
 	if (s[0] == 'g' && HAS_PREFIX(s, n, "goroutine ")) {
 		struct gd_goroutine g;
-		if (dump_parse_header(s, n, &g)) {
+		if (parse_header(p, s, n, &g)) {
 			block_emit(p);
 			block_start(p, &g);
 			if (!p->seen_header)
@@ -1258,6 +1321,43 @@ static inline const char *find_newline(const char *s, const char *end)
 	return memchr(s, '\n', (size_t)(end - s));
 }
 
+/* The lines at buf that repeat the last goroutine's frames at the same
+ * depth, taken without the line-by-line path; returns where they end.  The
+ * caller checked what holds for the whole run: in a block's stack, the last
+ * goroutine's strings still here, no log prefix, no line carried over. */
+static const char *repeat_lines(struct dump_parser *p, const char *buf, const char *end)
+{
+	while (p->nframes < p->prev_nframes && p->nframes < DUMP_MAX_FRAMES) {
+		if (p->expect_file) {
+			/* The file line, byte for byte: its end is known, and
+			 * neither the newline scan nor the parse is needed. */
+			const struct raw_line *r = &p->prev_raw[p->nframes];
+			if (p->pend != p->frames + p->nframes || r->n >= (size_t)(end - buf) - 1 || buf[0] != '\t' ||
+			    buf[r->n + 1] != '\n' || !same_bytes(buf + 1, r->s, r->n))
+				break;
+			p->stats.lines++;
+			p->speculative = false;
+			repeat_file_line(p, buf + 1, r->n);
+			buf += r->n + 2;
+		} else {
+			/* The function, with other arguments.  A line that starts
+			 * with the name of a function the last goroutine had and
+			 * '(' is no header, "created by" or elision line: that name
+			 * already passed for a function line. */
+			const struct gd_frame *o = &p->prev_frames[p->nframes];
+			size_t flen = o->func_len;
+			const char *nl;
+			if (!flen || (size_t)(end - buf) <= flen + 1 || buf[flen] != '(' || !same_bytes(buf, o->func, flen) ||
+			    !(nl = find_newline(buf + flen + 1, end)) || !repeat_func_line(p, buf, nl))
+				break;
+			buf = nl + 1;
+		}
+		if (buf >= end)
+			break;
+	}
+	return buf;
+}
+
 enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 {
 	const char *end = buf + len;
@@ -1265,30 +1365,11 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 		p->stats.bytes += len;
 	while (buf < end && !p->stop) {
 		const char *nl;
-		if (p->expect_file && p->prev_valid && p->target == T_STACK && !p->prefix_len && !p->carry.len &&
-		    !p->skipping && p->pend == p->frames + p->nframes && p->nframes < p->prev_nframes) {
-			/* The file line the last goroutine had at this depth, expected
-			 * here byte for byte: then its end is known, and neither the
-			 * newline scan nor the parse is needed. */
-			const struct raw_line *r = &p->prev_raw[p->nframes];
-			if (r->n < (size_t)(end - buf) - 1 && buf[0] == '\t' && buf[r->n + 1] == '\n' &&
-			    same_bytes(buf + 1, r->s, r->n)) {
-				p->stats.lines++;
-				p->speculative = false;
-				repeat_file_line(p, buf + 1, r->n);
-				buf += r->n + 2;
-				continue;
-			}
-		} else if (p->in_block && !p->expect_file && p->prev_valid && p->target == T_STACK && !p->prefix_len &&
-			   !p->carry.len && !p->skipping && p->nframes < p->prev_nframes && p->nframes < DUMP_MAX_FRAMES) {
-			/* The function the last goroutine had at this depth, with
-			 * other arguments.  No header, "created by" or other line
-			 * the grammar knows starts with a function name and '('. */
-			const struct gd_frame *o = &p->prev_frames[p->nframes];
-			size_t flen = o->func_len;
-			if (flen && (size_t)(end - buf) > flen + 1 && buf[flen] == '(' && same_bytes(buf, o->func, flen) &&
-			    (nl = find_newline(buf + flen + 1, end)) && repeat_func_line(p, buf, nl)) {
-				buf = nl + 1;
+		if (p->in_block && p->prev_valid && p->target == T_STACK && !p->prefix_len && !p->carry.len &&
+		    !p->skipping) {
+			const char *next = repeat_lines(p, buf, end);
+			if (next != buf) {
+				buf = next;
 				continue;
 			}
 		}
@@ -1335,6 +1416,7 @@ enum gd_err dump_parser_feed(struct dump_parser *p, const char *buf, size_t len)
 	if (p->in_block)
 		relocate(p, end - len, end); /* buf is the caller's: it goes away */
 	p->prev_valid = false;         /* ...and the last goroutine's strings with it */
+	p->hdr.valid = false;
 	return p->stop ? GD_EARG : GD_OK;
 }
 

@@ -332,6 +332,11 @@ bool grouping_same(const struct grouping *a, const struct grouping *b)
 				return false;
 		if (x->has_creator && !same_whole_frame(&x->creator, &y->creator))
 			return false;
+		if (x->nstates != y->nstates)
+			return false;
+		for (size_t k = 0; k < x->nstates; k++)
+			if (x->states[k].count != y->states[k].count || strcmp(x->states[k].state, y->states[k].state))
+				return false;
 	}
 	return true;
 }

@@ -136,7 +136,8 @@ int grouping_add_record(const struct gd_record *r, void *ctx);
 void grouping_merge(struct grouping *dst, const struct grouping *src);
 
 /* Did a and b count the same goroutines into the same buckets, in the same
- * order, with the same stacks (func, file, line, args) and creators?  For
+ * order, with the same stacks (func, file, line, args), creators, states
+ * and waits?  For
  * the tests and fuzz harnesses that check a parser's shortcuts against its
  * plain path. */
 bool grouping_same(const struct grouping *a, const struct grouping *b);

@@ -343,13 +343,14 @@ static void test_repeated_stacks(void **state)
 		/* 1, 2: the same stack, other arguments */
 		"goroutine 1 [select]:\nmain.a(0x1)\n\t/a.go:1 +0x1\nmain.b(0x2)\n\t/b.go:2 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
 		"goroutine 2 [select]:\nmain.a(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:2 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
-		/* 3: another line in frame 1 */
-		"goroutine 3 [select]:\nmain.a(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		/* 3: another line in frame 1 (and another header: 4 and 6 share
+		 * theirs with it but for the wait) */
+		"goroutine 3 [chan receive, 5 minutes]:\nmain.a(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
 		/* 4: another function in frame 0, whose name extends the last one's */
-		"goroutine 4 [select]:\nmain.ab(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		"goroutine 4 [chan receive, 6 minutes]:\nmain.ab(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
 		/* 5: one frame more; 6: as 4 again, after a deeper one */
 		"goroutine 5 [select]:\nmain.ab(0x3)\n\t/a.go:1 +0x1\nmain.b(0x4)\n\t/b.go:3 +0x2\nmain.c()\n\t/c.go:1 +0x1\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
-		"goroutine 6 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
+		"goroutine 6 [chan receive, 6 minutes]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.main\n\t/m.go:9 +0x9\n\n"
 		/* 7: another creator; 8: its file line differs */
 		"goroutine 7 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:9 +0x9\n\n"
 		"goroutine 8 [select]:\nmain.ab(0x5)\n\t/a.go:1 +0x1\nmain.b(0x6)\n\t/b.go:3 +0x2\ncreated by main.other\n\t/m.go:19 +0x9\n\n"
@@ -410,6 +411,8 @@ static void test_repeated_stacks(void **state)
 			assert_int_equal(whole.buckets[1].count, 1);
 			assert_int_equal(whole.buckets[2].count, 8);
 			assert_int_equal(whole.buckets[2].ids[1], 6);
+			assert_int_equal(whole.buckets[2].with_wait, 2);
+			assert_int_equal(whole.buckets[2].wait_sum, 12);
 			assert_int_equal(whole.buckets[3].nframes, 3);
 			assert_int_equal(whole.buckets[4].ids[0], 11);
 			assert_int_equal(whole.buckets[5].count, 2); /* 14, 17 */
