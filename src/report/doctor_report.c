@@ -26,12 +26,13 @@
 
 /* --- numbers ------------------------------------------------------------- */
 
-/* |v| rounded, with thousands separators; huge values fall back to %g. */
+/* |v| rounded, with thousands separators; values llround() cannot hold
+ * (about 9.2e18 and up) fall back to %g. */
 static void group_int(char *buf, size_t n, double v)
 {
 	double a = fabs(v);
 	int o = 0;
-	if (a >= 1e19) {
+	if (a >= 9e18) {
 		snprintf(buf, n, "%s%.3g", v < 0 ? "-" : "", a);
 		return;
 	}

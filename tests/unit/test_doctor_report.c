@@ -599,6 +599,8 @@ static void test_format_value(void **state)
 		{ 12.345, "%", "12.3%" },
 		{ 1.0 / 0.0, "bytes", "n/a" },
 		{ -5, "goroutines", "-5 goroutines" },
+		{ 8.9e18, "goroutines", "8,900,000,000,000,000,000 goroutines" },
+		{ 9.5e18, "goroutines", "9.5e+18 goroutines" }, /* past llround()'s range */
 	};
 	char buf[64];
 	(void)state;
