@@ -35,11 +35,12 @@ void doctor_render_text(FILE *out, const struct report *r, bool color);
  *    "findings": [{"rule": s, "severity": "info|warning|critical", "confidence": 0..1,
  *                  "summary": s, "goroutines": n|null, "max_wait_minutes": n|null,
  *                  "sockets": n|null,
- *                  "evidence": [{"what": s, "value": n, "unit": s, "text": s|null, "source": s|null,
+ *                  "evidence": [{"what": s, "value": n|null, "unit": s, "text": s|null, "source": s|null,
  *                                "basis": "read|inferred|process memory"}],
  *                  "fix": s, "snippet": s|null, "references": [s], "frames": [s]}],
  *    "seen": [{"rule": s, "goroutines": n|null, "sockets": n|null, "text": s}]}
- * -1/NULL in the model become null; integral values are printed exactly
+ * -1/NULL in the model become null, and so does a non-finite evidence value
+ * (JSON has no NaN or infinity); integral values are printed exactly
  * (not as 1.61061e+09), confidence with two decimals.  Strings are whole
  * (no length cap) and valid UTF-8 (invalid bytes become U+FFFD). */
 void doctor_render_json(FILE *out, const struct report *r);

@@ -80,6 +80,7 @@ static void build_hostile(struct report *r)
 	f = report_add_finding(r, "heap-growth", SEV_WARNING, 0.55);
 	finding_set_summary(f, "heap grew");
 	finding_add_evidence(f, "heap growth", 0.5, "%", NULL);
+	finding_add_evidence(f, "growth per hour", 1.0 / 0.0, "bytes", NULL); /* JSON has no infinity: null */
 	finding_set_fix(f, NULL, NULL);
 	free(big);
 }
@@ -215,6 +216,7 @@ static void test_json_contract(void **state)
 	assert_true(json_real_value(json_object_get(json_array_get(json_object_get(f, "evidence"), 0), "value")) ==
 		    0.5);
 	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(f, "evidence"), 0), "source")));
+	assert_true(json_is_null(json_object_get(json_array_get(json_object_get(f, "evidence"), 1), "value")));
 
 	json_decref(root);
 	free(out);
