@@ -1131,7 +1131,8 @@ static bool parse_header(struct dump_parser *p, const char *s, size_t n, struct 
 {
 	const char *q = s + 10, *end = s + n;
 	uint64_t id;
-	if (p->hdr.valid && scan_u64(&q, end, &id) && (size_t)(end - q) == p->hdr.n && same_bytes(q, p->hdr.s, p->hdr.n)) {
+	if (p->hdr.valid && !p->copy_lines && scan_u64(&q, end, &id) && (size_t)(end - q) == p->hdr.n &&
+	    same_bytes(q, p->hdr.s, p->hdr.n)) {
 		*g = p->hdr.g;
 		g->id = id;
 		if (p->hdr.state_off >= 0)
