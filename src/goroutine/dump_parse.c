@@ -544,6 +544,13 @@ static void add_frame(struct dump_parser *p, const struct gd_frame *r)
 	p->frames[p->nframes++] = *r;
 }
 
+/* Is the pending frame the next of the stack (not the creator, an
+ * ancestor's or one past the cap)?  frames may still be NULL. */
+static inline bool pend_in_stack(const struct dump_parser *p)
+{
+	return p->target == T_STACK && p->frames && p->pend == p->frames + p->nframes;
+}
+
 /* Where the next function line is built. */
 static struct gd_frame *pend_slot(struct dump_parser *p)
 {
@@ -804,7 +811,7 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 		s++;
 		n--;
 	}
-	if (p->target == T_STACK && p->pend == p->frames + p->nframes) {
+	if (pend_in_stack(p)) {
 		size_t i = p->nframes;
 		p->raw[i].s = s;
 		p->raw[i].n = n;
@@ -885,7 +892,7 @@ static inline void set_func_args(struct dump_parser *p, const char *s, size_t n,
 	}
 	if (alen == 3 && !memcmp(lp + 1, "...", 3))
 		p->pend->flags |= GD_FRAME_INLINED;
-	if (p->prev_valid && p->pend == p->frames + p->nframes && p->nframes < p->prev_nframes)
+	if (p->prev_valid && pend_in_stack(p) && p->nframes < p->prev_nframes)
 		o = &p->prev_frames[p->nframes];
 	if (o && o->func_len == flen && same_bytes(o->func, s, flen) &&
 	    (!p->keep_args || (o->args_len == alen && same_bytes(o->args, lp + 1, alen))))
@@ -1333,7 +1340,7 @@ static const char *repeat_lines(struct dump_parser *p, const char *buf, const ch
 			/* The file line, byte for byte: its end is known, and
 			 * neither the newline scan nor the parse is needed. */
 			const struct raw_line *r = &p->prev_raw[p->nframes];
-			if (p->pend != p->frames + p->nframes || r->n >= (size_t)(end - buf) - 1 || buf[0] != '\t' ||
+			if (!pend_in_stack(p) || r->n >= (size_t)(end - buf) - 1 || buf[0] != '\t' ||
 			    buf[r->n + 1] != '\n' || !same_bytes(buf + 1, r->s, r->n))
 				break;
 			p->stats.lines++;
