@@ -822,10 +822,13 @@ static void capture_store(struct capture_job *j, struct watch_state *st, struct 
 			if (watch_store_add_finding(store, t->id, &f, &eb))
 				warning("%s", eb.msg);
 			free(ev);
-			event(st, t, "doctor", "%s (%s): %s", j->res[i].rule, j->res[i].severity, j->res[i].summary);
 			*rc = 1;
 		}
 		watch_store_commit(store, &eb);
+		/* Said once committed: whoever reads the event (a person, a
+		 * test) then finds the finding on the dashboard. */
+		for (size_t i = 0; i < j->nres; i++)
+			event(st, t, "doctor", "%s (%s): %s", j->res[i].rule, j->res[i].severity, j->res[i].summary);
 		pthread_mutex_lock(&st->mu);
 		st->findings += j->nres;
 		pthread_mutex_unlock(&st->mu);
