@@ -171,14 +171,8 @@ int cmd_doctor(int argc, char **argv)
 			break;
 		}
 	}
-	if (rc) {
-		for (int i = 0; i < nt; i++)
-			snapshot_release(&snaps[i]);
-		report_release(&rep);
-		ruleset_release(&rs);
-		args_release(&a);
-		return rc;
-	}
+	if (rc)
+		goto out;
 	diagnose_opts_init(&dopts);
 	dopts.idle_threshold_s = (uint32_t)(a.idle_ms / 1000);
 	dopts.suspect_after_s = (uint32_t)(a.suspect_ms / 1000);
@@ -207,6 +201,7 @@ int cmd_doctor(int argc, char **argv)
 			snaps[nt - 1].pid ? " (no pprof endpoint found; give one with --pprof URL)" : "");
 		rc = EXIT_FAIL;
 	}
+out:
 	for (int i = 0; i < nt; i++)
 		snapshot_release(&snaps[i]);
 	report_release(&rep);
