@@ -86,24 +86,39 @@ static void release(struct args *a)
 	cmd_http_release(&a->http);
 }
 
-/* stderr of f(), for the message checks. */
+/* stderr of a call, for the message checks: between capture_begin() and
+ * capture_end(), which leaves it in msgbuf. */
 static char msgbuf[1024];
+struct capture {
+	FILE *tmp;
+	int saved;
+};
+
+static struct capture capture_begin(void)
+{
+	struct capture c = { tmpfile(), dup(2) };
+	fflush(stderr);
+	dup2(fileno(c.tmp), 2);
+	return c;
+}
+
+static void capture_end(struct capture c)
+{
+	size_t n;
+	fflush(stderr);
+	dup2(c.saved, 2);
+	close(c.saved);
+	rewind(c.tmp);
+	n = fread(msgbuf, 1, sizeof(msgbuf) - 1, c.tmp);
+	msgbuf[n] = '\0';
+	fclose(c.tmp);
+}
+
 static int parse_capture(struct args *a, char **argv)
 {
-	FILE *tmp = tmpfile();
-	int saved = dup(2), rc;
-	size_t n;
-
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
-	rc = parse(a, argv);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(msgbuf, 1, sizeof(msgbuf) - 1, tmp);
-	msgbuf[n] = '\0';
-	fclose(tmp);
+	struct capture c = capture_begin();
+	int rc = parse(a, argv);
+	capture_end(c);
 	return rc;
 }
 
@@ -115,22 +130,14 @@ static int parse_args_capture(char **argv, int max_args)
 		OPT_BOOL(0, "json", &json, "json"),
 		OPT_END(),
 	};
-	FILE *tmp = tmpfile();
-	int saved = dup(2), argc = 0, rc;
-	size_t n;
+	struct capture c;
+	int argc = 0, rc;
 
 	while (argv[argc])
 		argc++;
-	fflush(stderr);
-	dup2(fileno(tmp), 2);
+	c = capture_begin();
 	rc = cmd_parse_args("test", argc, argv, opts, max_args);
-	fflush(stderr);
-	dup2(saved, 2);
-	close(saved);
-	rewind(tmp);
-	n = fread(msgbuf, 1, sizeof(msgbuf) - 1, tmp);
-	msgbuf[n] = '\0';
-	fclose(tmp);
+	capture_end(c);
 	return rc;
 }
 
