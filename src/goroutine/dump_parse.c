@@ -178,7 +178,6 @@ struct dump_parser {
 	struct gd_frame prev_creator;
 	struct raw_line creator_raw, prev_creator_raw;
 	bool prev_valid, prev_has_creator;
-	bool used_arena;     /* some string of this block was copied */
 	uint32_t nsame_funcs, nsame_files;
 	/* The last header read in this feed() call, after its ID: goroutines
 	 * of one bucket mostly share " [state, N minutes]:" as well. */
@@ -475,7 +474,6 @@ static const char *arena_copy(struct dump_parser *p, const char *s, size_t n, bo
 	d = c->data + c->len;
 	memcpy(d, s, n);
 	c->len += n;
-	p->used_arena = true;
 	return d;
 }
 
@@ -499,6 +497,13 @@ static void arena_reset(struct dump_parser *p)
 	}
 }
 
+/* Was a string of the open block copied?  The arena holds only its copies:
+ * block_reset() empties it. */
+static bool block_copied(const struct dump_parser *p)
+{
+	return p->arena && (p->arena->len || p->arena->next);
+}
+
 static void block_reset(struct dump_parser *p)
 {
 	p->in_block = false;
@@ -508,7 +513,6 @@ static void block_reset(struct dump_parser *p)
 	p->nframes = 0;
 	p->nsame_funcs = p->nsame_files = 0;
 	p->creator_same = 0;
-	p->used_arena = false;
 	arena_reset(p);
 }
 
@@ -635,7 +639,7 @@ static void remember_prev(struct dump_parser *p)
 	p->prev_has_creator = p->g.flags & GD_G_HAS_CREATOR;
 	p->prev_creator = p->creator;
 	p->prev_creator_raw = p->creator_raw;
-	p->prev_valid = !p->used_arena && !(p->g.flags & GD_G_FRAMES_CAPPED);
+	p->prev_valid = !block_copied(p) && !(p->g.flags & GD_G_FRAMES_CAPPED);
 }
 
 /* Hand the finished block to the callback. */
@@ -813,13 +817,13 @@ static void parse_file_line(struct dump_parser *p, const char *s, size_t n)
 	}
 	if (pend_in_stack(p)) {
 		size_t i = p->nframes;
-		p->raw[i].s = s;
-		p->raw[i].n = n;
 		if (p->prev_valid && i < p->prev_nframes && p->prev_raw[i].n == n && same_bytes(p->prev_raw[i].s, s, n) &&
 		    !p->copy_lines) {
 			repeat_file_line(p, s, n);
 			return;
 		}
+		p->raw[i].s = s;
+		p->raw[i].n = n;
 	} else if (p->target == T_CREATOR) {
 		p->creator_raw.s = s;
 		p->creator_raw.n = n;
