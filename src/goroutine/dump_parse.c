@@ -881,7 +881,8 @@ static inline const char *last_paren(const char *s, size_t n)
 }
 
 /* The pending frame's function and arguments, split at lp (the line's last
- * '('). */
+ * '(').  repeat_func_line() builds the same frame on its own: through here
+ * it costs 13% more instructions on a big dump. */
 static inline void set_func_args(struct dump_parser *p, const char *s, size_t n, const char *lp, bool *ok)
 {
 	size_t flen = (size_t)(lp - s), alen = n - flen - 2;
